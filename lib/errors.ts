@@ -1,0 +1,73 @@
+/**
+ * Domain errors shared by the client and the registry. They carry no HTTP status or
+ * wire code: the registry's error middleware maps them (by class) to the OCI error
+ * envelope, and the CLI maps them to messages and exit codes.
+ */
+export class DocketError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class DigestInvalidError extends DocketError {}
+
+/** Content hashed to another digest than the one it was announced with. */
+export class DigestMismatchError extends DocketError {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`digest mismatch: expected ${expected}, content hashes to ${actual}`, { expected, actual });
+  }
+}
+
+/** Content had another length than the one it was announced with. */
+export class SizeMismatchError extends DocketError {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`size mismatch: expected ${expected} bytes, got ${actual}${actual > expected ? ' or more' : ''}`, {
+      expected,
+      actual,
+    });
+  }
+}
+
+/** A repository name, tag or reference that the OCI distribution grammar rejects. */
+export class ReferenceInvalidError extends DocketError {
+  constructor(
+    readonly reference: string,
+    readonly reason: string,
+  ) {
+    super(`invalid reference "${reference}": ${reason}`, { reference });
+  }
+}
+
+export type ArchiveProblem =
+  | 'no-manifest'
+  | 'missing-entry'
+  | 'unsafe-path'
+  | 'unsafe-link'
+  | 'truncated'
+  | 'not-a-tar'
+  | 'digest-mismatch'
+  | 'metadata-too-large'
+  | 'invalid-json'
+  | 'invalid-manifest'
+  | 'unsupported-layout';
+
+/** An image archive (docker save / OCI layout tarball) that cannot be read. */
+export class ArchiveError extends DocketError {
+  constructor(
+    readonly problem: ArchiveProblem,
+    message: string,
+    detail?: unknown,
+  ) {
+    super(message, detail);
+  }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Finds or starts a Docker engine for docket's tests and benchmarks.
+#
+#   scripts/docker-engine.sh start [DIR]   prints DOCKER_HOST=unix://... on its last line
+#   scripts/docker-engine.sh stop DIR      stops the engine started in DIR (by its pid)
+#
+# `start` first uses the engine named by DOCKER_HOST, or the default socket, when
+# one answers. Otherwise it installs Debian's docker.io when dockerd is missing (as
+# root with apt), then starts a private engine whose state lives under DIR:
+#   DIR/root  data root (vfs storage driver: works in any container)
+#   DIR/exec  exec root
+#   DIR/pid   pidfile
+#   DIR/docker.sock
+#   DIR/dockerd.log
+set -euo pipefail
+
+log() { echo "docker-engine: $*" >&2; }
+
+answers() { # $1: DOCKER_HOST value
+  DOCKER_HOST="$1" timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+install_engine() {
+  if command -v dockerd >/dev/null 2>&1 && command -v docker >/dev/null 2>&1; then return 0; fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    log "no dockerd on this machine, and cannot install it (needs root and apt-get)"
+    return 1
+  fi
+  log "installing Debian's docker.io"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq docker.io >&2
+}
+
+start() {
+  local dir="${1:-}"
+  if [ -n "${DOCKER_HOST:-}" ] && answers "$DOCKER_HOST"; then
+    log "using the engine at $DOCKER_HOST"
+    echo "DOCKER_HOST=$DOCKER_HOST"
+    return 0
+  fi
+  if [ -z "${DOCKER_HOST:-}" ] && [ -S /var/run/docker.sock ] && answers unix:///var/run/docker.sock; then
+    log "using the engine at /var/run/docker.sock"
+    echo "DOCKER_HOST=unix:///var/run/docker.sock"
+    return 0
+  fi
+  install_engine
+  [ -n "$dir" ] || dir=$(mktemp -d /tmp/docket-engine.XXXXXX)
+  mkdir -p "$dir/root" "$dir/exec"
+  local sock="unix://$dir/docker.sock"
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null && answers "$sock"; then
+    log "using the private engine already running in $dir"
+    echo "DOCKER_HOST=$sock"
+    return 0
+  fi
+  log "starting a private engine in $dir"
+  # setsid: the engine must outlive the shell that started it, and not get its signals.
+  setsid dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
+    --data-root="$dir/root" --exec-root="$dir/exec" --pidfile="$dir/pid" \
+    -H "$sock" >"$dir/dockerd.log" 2>&1 </dev/null &
+  local i
+  for i in $(seq 1 120); do
+    if answers "$sock"; then
+      log "engine ready after ${i} tries"
+      echo "DOCKER_HOST=$sock"
+      return 0
+    fi
+    sleep 0.5
+  done
+  log "the private engine did not answer within 60 s; last lines of $dir/dockerd.log:"
+  tail -20 "$dir/dockerd.log" >&2 || true
+  return 1
+}
+
+stop() {
+  local dir="$1" pid i
+  [ -f "$dir/pid" ] || { log "no pidfile in $dir"; return 0; }
+  pid=$(cat "$dir/pid")
+  kill "$pid" 2>/dev/null || true
+  for i in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || { log "engine $pid stopped"; return 0; }
+    sleep 0.5
+  done
+  log "engine $pid did not stop in 30 s; killing it"
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+case "${1:-}" in
+  start) start "${2:-}" ;;
+  stop) stop "${2:?usage: docker-engine.sh stop DIR}" ;;
+  *) echo "usage: $0 start [DIR] | stop DIR" >&2; exit 2 ;;
+esac

@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { ensureBaseImage } from './images.js';
+
+const SCRIPT = new URL('../../scripts/docker-engine.sh', import.meta.url).pathname;
+
+/**
+ * Finds or starts a real Docker engine for the whole test run (never a mock), and
+ * makes the busybox base image every test image builds FROM. A test run without an
+ * engine fails: it does not skip.
+ * DOCKET_TEST_ENGINE_DIR keeps a private engine's state across runs (faster locally).
+ */
+export default async function setup(): Promise<() => Promise<void>> {
+  const keep = process.env.DOCKET_TEST_ENGINE_DIR;
+  const dir = keep ?? mkdtempSync(join(tmpdir(), 'docket-test-engine-'));
+  let out: string;
+  try {
+    out = execFileSync('bash', [SCRIPT, 'start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  } catch (err) {
+    throw new Error(`no Docker engine for the tests: ${SCRIPT} failed (${(err as Error).message})`);
+  }
+  const host = /DOCKER_HOST=(\S+)\s*$/.exec(out)?.[1];
+  if (!host) throw new Error(`${SCRIPT} printed no DOCKER_HOST: ${out}`);
+  const started = host === `unix://${dir}/docker.sock`;
+  process.env.DOCKER_HOST = host;
+  await ensureBaseImage(new Docker());
+  return async () => {
+    if (started && !keep) execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'inherit' });
+  };
+}
