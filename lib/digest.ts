@@ -17,7 +17,9 @@ export function isDigest(value: string): value is Digest {
 export function parseDigest(value: string): Digest {
   if (SHA256_RE.test(value)) return value as Digest;
   if (DIGEST_GRAMMAR_RE.test(value) && !value.startsWith('sha256:')) {
-    throw new DigestInvalidError(`unsupported digest algorithm in "${value}": only sha256 is supported`);
+    throw new DigestInvalidError(
+      `unsupported digest algorithm in "${value}": only sha256 is supported`,
+    );
   }
   throw new DigestInvalidError(`invalid digest "${value}": expected sha256:<64 hex characters>`);
 }

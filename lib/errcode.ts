@@ -8,7 +8,10 @@ export const ErrorCodes = {
   BLOB_UPLOAD_INVALID: { status: 400, message: 'blob upload invalid' },
   BLOB_UPLOAD_UNKNOWN: { status: 404, message: 'blob upload unknown to registry' },
   DIGEST_INVALID: { status: 400, message: 'provided digest did not match uploaded content' },
-  MANIFEST_BLOB_UNKNOWN: { status: 404, message: 'manifest references a manifest or blob unknown to registry' },
+  MANIFEST_BLOB_UNKNOWN: {
+    status: 404,
+    message: 'manifest references a manifest or blob unknown to registry',
+  },
   MANIFEST_INVALID: { status: 400, message: 'manifest invalid' },
   MANIFEST_UNKNOWN: { status: 404, message: 'manifest unknown to registry' },
   NAME_INVALID: { status: 400, message: 'invalid repository name' },
@@ -45,7 +48,8 @@ export function isErrorCode(code: string): code is ErrorCode {
 
 /** Reads an envelope from a response body; undefined when the body is not one. */
 export function parseErrorEnvelope(body: unknown): ErrorEnvelope | undefined {
-  if (typeof body !== 'object' || body === null || !Array.isArray((body as ErrorEnvelope).errors)) return undefined;
+  if (typeof body !== 'object' || body === null || !Array.isArray((body as ErrorEnvelope).errors))
+    return undefined;
   const errors = (body as ErrorEnvelope).errors.filter(
     (e): e is WireError => typeof e === 'object' && e !== null && typeof e.code === 'string',
   );

@@ -21,7 +21,10 @@ export class DigestMismatchError extends DocketError {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`digest mismatch: expected ${expected}, content hashes to ${actual}`, { expected, actual });
+    super(`digest mismatch: expected ${expected}, content hashes to ${actual}`, {
+      expected,
+      actual,
+    });
   }
 }
 
@@ -31,10 +34,13 @@ export class SizeMismatchError extends DocketError {
     readonly expected: number,
     readonly actual: number,
   ) {
-    super(`size mismatch: expected ${expected} bytes, got ${actual}${actual > expected ? ' or more' : ''}`, {
-      expected,
-      actual,
-    });
+    super(
+      `size mismatch: expected ${expected} bytes, got ${actual}${actual > expected ? ' or more' : ''}`,
+      {
+        expected,
+        actual,
+      },
+    );
   }
 }
 

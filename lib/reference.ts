@@ -33,7 +33,10 @@ export function isValidTag(tag: string): boolean {
 /** Throws ReferenceInvalidError unless `name` is a valid repository name. */
 export function parseName(name: string): string {
   if (name.length > MAX_NAME_LENGTH) {
-    throw new ReferenceInvalidError(name, `repository name longer than ${MAX_NAME_LENGTH} characters`);
+    throw new ReferenceInvalidError(
+      name,
+      `repository name longer than ${MAX_NAME_LENGTH} characters`,
+    );
   }
   if (!NAME_RE.test(name)) {
     throw new ReferenceInvalidError(
@@ -74,7 +77,10 @@ export function parseReference(input: string): Reference {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
     if (!TAG_RE.test(tag)) {
-      throw new ReferenceInvalidError(input, `invalid tag "${tag}": must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`);
+      throw new ReferenceInvalidError(
+        input,
+        `invalid tag "${tag}": must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`,
+      );
     }
   }
   let domain: string | undefined;
@@ -82,13 +88,17 @@ export function parseReference(input: string): Reference {
   if (firstSlash !== -1) {
     const first = rest.slice(0, firstSlash);
     if (first.includes('.') || first.includes(':') || first === 'localhost') {
-      if (!DOMAIN_RE.test(first)) throw new ReferenceInvalidError(input, `invalid registry host "${first}"`);
+      if (!DOMAIN_RE.test(first))
+        throw new ReferenceInvalidError(input, `invalid registry host "${first}"`);
       domain = first;
       rest = rest.slice(firstSlash + 1);
     }
   }
   if (rest.length > MAX_NAME_LENGTH) {
-    throw new ReferenceInvalidError(input, `repository name longer than ${MAX_NAME_LENGTH} characters`);
+    throw new ReferenceInvalidError(
+      input,
+      `repository name longer than ${MAX_NAME_LENGTH} characters`,
+    );
   }
   if (!NAME_RE.test(rest)) {
     throw new ReferenceInvalidError(

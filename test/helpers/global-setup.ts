@@ -18,7 +18,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'docket-test-engine-'));
   let out: string;
   try {
-    out = execFileSync('bash', [SCRIPT, 'start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    out = execFileSync('bash', [SCRIPT, 'start', dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
   } catch (err) {
     throw new Error(`no Docker engine for the tests: ${SCRIPT} failed (${(err as Error).message})`);
   }

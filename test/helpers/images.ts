@@ -7,16 +7,34 @@ import tar from 'tar-stream';
 /** The image every test image builds FROM: Debian's busybox-static in an empty rootfs. */
 export const BASE_IMAGE = 'docket-test/busybox:base';
 const BUSYBOX = '/bin/busybox';
-const APPLETS = ['sh', 'cat', 'ls', 'echo', 'sha256sum', 'wc', 'head', 'true', 'sleep', 'mkdir', 'dd'];
+const APPLETS = [
+  'sh',
+  'cat',
+  'ls',
+  'echo',
+  'sha256sum',
+  'wc',
+  'head',
+  'true',
+  'sleep',
+  'mkdir',
+  'dd',
+];
 
 function followProgress(docker: Docker, stream: Readable): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null, events: Array<{ errorDetail?: { message?: string }; error?: string }>) => {
-      if (err) return reject(err);
-      const failed = events.find((e) => e.errorDetail || e.error);
-      if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
-      resolve(events);
-    });
+    docker.modem.followProgress(
+      stream,
+      (
+        err: Error | null,
+        events: Array<{ errorDetail?: { message?: string }; error?: string }>,
+      ) => {
+        if (err) return reject(err);
+        const failed = events.find((e) => e.errorDetail || e.error);
+        if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
+        resolve(events);
+      },
+    );
   });
 }
 
@@ -36,10 +54,14 @@ export async function ensureBaseImage(docker: Docker): Promise<void> {
   pack.entry({ name: 'bin/', type: 'directory', mode: 0o755 });
   pack.entry({ name: 'tmp/', type: 'directory', mode: 0o1777 });
   pack.entry({ name: 'bin/busybox', mode: 0o755 }, readFileSync(BUSYBOX));
-  for (const applet of APPLETS) pack.entry({ name: `bin/${applet}`, type: 'symlink', linkname: 'busybox' });
+  for (const applet of APPLETS)
+    pack.entry({ name: `bin/${applet}`, type: 'symlink', linkname: 'busybox' });
   pack.finalize();
   const [repo, tag] = BASE_IMAGE.split(':') as [string, string];
-  const stream = (await docker.importImage(pack as unknown as NodeJS.ReadableStream, { repo, tag })) as Readable;
+  const stream = (await docker.importImage(pack as unknown as NodeJS.ReadableStream, {
+    repo,
+    tag,
+  })) as Readable;
   await followProgress(docker, stream);
 }
 
@@ -79,7 +101,10 @@ export async function buildTestImage(
   if (opts.cmd) lines.push(`CMD ${JSON.stringify(opts.cmd)}`);
   pack.entry({ name: 'Dockerfile' }, `${lines.join('\n')}\n`);
   pack.finalize();
-  const stream = (await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, rm: true })) as Readable;
+  const stream = (await docker.buildImage(pack as unknown as NodeJS.ReadableStream, {
+    t: tag,
+    rm: true,
+  })) as Readable;
   await followProgress(docker, stream);
 }
 
@@ -95,7 +120,8 @@ export async function runInImage(docker: Docker, image: string, cmd: string[]): 
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
     const text = demux(logs);
-    if (StatusCode !== 0) throw new Error(`${cmd.join(' ')} exited ${StatusCode} in ${image}: ${text.stderr}`);
+    if (StatusCode !== 0)
+      throw new Error(`${cmd.join(' ')} exited ${StatusCode} in ${image}: ${text.stderr}`);
     return text.stdout;
   } finally {
     await container.remove({ force: true });

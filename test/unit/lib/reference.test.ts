@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceInvalidError } from '../../../lib/errors.js';
-import { formatReference, manifestReference, parseName, parseReference, parseTag } from '../../../lib/reference.js';
+import {
+  formatReference,
+  manifestReference,
+  parseName,
+  parseReference,
+  parseTag,
+} from '../../../lib/reference.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
