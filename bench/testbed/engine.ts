@@ -1,0 +1,63 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { delay } from './exec.js';
+import type { Managed, ProcessGroup } from './processes.js';
+
+/** A private Docker engine whose process lives in one network namespace. */
+export interface Engine {
+  readonly dir: string;
+  /** DOCKER_HOST value; the unix socket is reachable from the root namespace. */
+  readonly dockerHost: string;
+  readonly docker: Docker;
+  readonly process: Managed;
+}
+
+export interface EngineOptions {
+  netns: string;
+  /** State directory: root/, exec/, pid, docker.sock, dockerd.log (as scripts/docker-engine.sh). */
+  dir: string;
+  /** host:port of plain-HTTP registries outside 127.0.0.0/8 this engine may pull from. */
+  insecureRegistries?: string[];
+  readyTimeoutMs?: number;
+}
+
+/** Starts dockerd with the flags of scripts/docker-engine.sh inside `netns`; waits until it answers. */
+export async function startEngine(group: ProcessGroup, opts: EngineOptions): Promise<Engine> {
+  const { dir } = opts;
+  mkdirSync(join(dir, 'root'), { recursive: true });
+  mkdirSync(join(dir, 'exec'), { recursive: true });
+  const socket = join(dir, 'docker.sock');
+  const args = [
+    '--storage-driver=vfs',
+    '--iptables=false',
+    '--ip6tables=false',
+    '--bridge=none',
+    `--data-root=${join(dir, 'root')}`,
+    `--exec-root=${join(dir, 'exec')}`,
+    `--pidfile=${join(dir, 'pid')}`,
+    '-H',
+    `unix://${socket}`,
+    ...(opts.insecureRegistries ?? []).map((r) => `--insecure-registry=${r}`),
+  ];
+  const proc = group.spawn(`dockerd ${opts.netns}`, 'dockerd', args, {
+    netns: opts.netns,
+    log: join(dir, 'dockerd.log'),
+  });
+  const docker = new Docker({ socketPath: socket });
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  let exited = false;
+  void proc.exited.then(() => {
+    exited = true;
+  });
+  for (let attempt = 0; Date.now() < deadline && !exited; attempt++) {
+    try {
+      await docker.ping();
+      return { dir, dockerHost: `unix://${socket}`, docker, process: proc };
+    } catch {
+      await delay(Math.min(50 * 2 ** attempt, 500));
+    }
+  }
+  await group.stop(proc);
+  throw new Error(`dockerd in ${opts.netns} did not answer (see ${join(dir, 'dockerd.log')})`);
+}
