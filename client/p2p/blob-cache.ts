@@ -1,0 +1,167 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Digest, digestHex, parseDigest } from '../../lib/digest.js';
+import { DigestMismatchError, SizeMismatchError } from '../../lib/errors.js';
+
+/**
+ * A content-addressed, size-bounded cache of verified blobs on the client.
+ *
+ * ```
+ * <dir>/blobs/<hex>           complete blob, sha256 verified; mtime = last use (LRU)
+ * <dir>/blobs/<hex>.torrent   the .torrent it was downloaded with (for `docket seed`)
+ * <dir>/partial/<hex>         download in progress: the pieces received so far, at their
+ *                             offsets, so a restarted download resumes (never a blob)
+ * <dir>/tmp/                  files being written before a rename
+ * ```
+ * A blob appears under blobs/ only by `commit`, a rename after its sha256 was checked,
+ * so an interrupted download never leaves a complete-looking blob behind.
+ */
+export interface CachedBlob {
+  digest: Digest;
+  size: number;
+  lastUsed: Date;
+  hasTorrent: boolean;
+}
+
+export class BlobCache {
+  private readonly blobsDir: string;
+  private readonly partialDir: string;
+  private readonly tmpDir: string;
+
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number,
+  ) {
+    this.blobsDir = join(dir, 'blobs');
+    this.partialDir = join(dir, 'partial');
+    this.tmpDir = join(dir, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await Promise.all(
+      [this.blobsDir, this.partialDir, this.tmpDir].map((d) => mkdir(d, { recursive: true })),
+    );
+  }
+
+  /** Where the blob lives once committed (whether or not it is there now). */
+  path(digest: string): string {
+    return join(this.blobsDir, digestHex(parseDigest(digest)));
+  }
+
+  torrentPath(digest: string): string {
+    return `${this.path(digest)}.torrent`;
+  }
+
+  /** Where a download of this blob keeps its pieces until it is complete. */
+  partialPath(digest: string): string {
+    return join(this.partialDir, digestHex(parseDigest(digest)));
+  }
+
+  /** Whether the blob is cached; marks it as used (the eviction order is by last use). */
+  async has(digest: string): Promise<boolean> {
+    const path = this.path(digest);
+    try {
+      await stat(path);
+    } catch {
+      return false;
+    }
+    const now = new Date();
+    await utimes(path, now, now).catch(() => {});
+    return true;
+  }
+
+  /** The .torrent stored beside a cached blob, if any. */
+  async torrent(digest: string): Promise<Buffer | undefined> {
+    return readFile(this.torrentPath(digest)).catch(() => undefined);
+  }
+
+  async list(): Promise<CachedBlob[]> {
+    const names = await readdir(this.blobsDir).catch(() => [] as string[]);
+    const torrents = new Set(names.filter((n) => n.endsWith('.torrent')));
+    const blobs: CachedBlob[] = [];
+    for (const name of names) {
+      if (!/^[a-f0-9]{64}$/.test(name)) continue;
+      const st = await stat(join(this.blobsDir, name)).catch(() => undefined);
+      if (!st) continue;
+      blobs.push({
+        digest: `sha256:${name}` as Digest,
+        size: st.size,
+        lastUsed: st.mtime,
+        hasTorrent: torrents.has(`${name}.torrent`),
+      });
+    }
+    return blobs;
+  }
+
+  /**
+   * Moves a finished download into the cache after checking its sha256 (and its size when
+   * given); `torrent` is stored beside it. Throws DigestMismatchError / SizeMismatchError
+   * and deletes the file when it is not the blob. Then evicts least recently used blobs
+   * until the cache fits in maxBytes (never the blob just committed).
+   */
+  async commit(
+    digest: string,
+    file: string,
+    opts: { size?: number; torrent?: Buffer } = {},
+  ): Promise<string> {
+    const expected = parseDigest(digest);
+    const actual = await sha256File(file);
+    if (opts.size !== undefined && actual.size !== opts.size) {
+      await rm(file, { force: true });
+      throw new SizeMismatchError(opts.size, actual.size);
+    }
+    if (actual.digest !== expected) {
+      await rm(file, { force: true });
+      throw new DigestMismatchError(expected, actual.digest);
+    }
+    await this.init();
+    if (opts.torrent) {
+      const tmp = join(this.tmpDir, `${randomBytes(8).toString('hex')}.torrent`);
+      await writeFile(tmp, opts.torrent);
+      await rename(tmp, this.torrentPath(expected));
+    }
+    const path = this.path(expected);
+    await rename(file, path);
+    const now = new Date();
+    await utimes(path, now, now);
+    await this.evict(expected);
+    return path;
+  }
+
+  /** Removes a blob, its .torrent and any partial download of it. */
+  async remove(digest: string): Promise<void> {
+    await Promise.all(
+      [this.path(digest), this.torrentPath(digest), this.partialPath(digest)].map((p) =>
+        rm(p, { force: true }),
+      ),
+    );
+  }
+
+  /** Deletes least recently used blobs until the total size is within maxBytes. */
+  async evict(keep?: string): Promise<Digest[]> {
+    const blobs = (await this.list()).sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime());
+    let total = blobs.reduce((sum, b) => sum + b.size, 0);
+    const evicted: Digest[] = [];
+    for (const blob of blobs) {
+      if (total <= this.maxBytes) break;
+      if (blob.digest === keep) continue;
+      await rm(this.path(blob.digest), { force: true });
+      await rm(this.torrentPath(blob.digest), { force: true });
+      total -= blob.size;
+      evicted.push(blob.digest);
+    }
+    return evicted;
+  }
+}
+
+export async function sha256File(path: string): Promise<{ digest: Digest; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash.digest('hex')}` as Digest, size };
+}

@@ -1,0 +1,220 @@
+import parseTorrent from 'parse-torrent';
+import type { Logger } from 'pino';
+import WebTorrent, { type Torrent } from 'webtorrent';
+import { fileStore } from '../../lib/torrent-file-store.js';
+import { CLIENT_PEER_ID_PREFIX, makePeerId } from '../../lib/torrent.js';
+import type { BlobCache } from './blob-cache.js';
+import { TransferTally, type TransferStats } from './transfer-stats.js';
+
+export type { TransferStats } from './transfer-stats.js';
+
+export interface SwarmBlob {
+  digest: string;
+  size: number;
+  /** The blob's .torrent (announce list and BEP 19 url-list as the registry serves it). */
+  torrent: Buffer;
+}
+
+export interface DownloadProgress {
+  downloaded: number;
+  total: number;
+  peers: number;
+  stats: TransferStats;
+}
+
+export interface SwarmClientOptions {
+  cache: BlobCache;
+  logger?: Logger;
+  /** TCP port for incoming peers; 0 or absent picks a free one. */
+  torrentPort?: number;
+  /** Add the web seed when no peer has sent data for this long (default 10 s). */
+  stallMs?: number;
+}
+
+/**
+ * Downloads blobs from the swarm into a BlobCache and seeds cached blobs. The registry's
+ * BEP 19 web seed is only a fallback: the url-list is stripped and the web seed added
+ * when peers give nothing for `stallMs`, or the tracker cannot be reached. TCP only (no
+ * uTP: a uTP leecher stalls ~40 s), no DHT/LSD/PEX/UPnP; peer id prefix -DKC.
+ */
+export class SwarmClient {
+  private readonly client: WebTorrent;
+  private readonly cache: BlobCache;
+  private readonly logger: Logger | undefined;
+  private readonly stallMs: number;
+
+  constructor(opts: SwarmClientOptions) {
+    this.cache = opts.cache;
+    this.logger = opts.logger;
+    this.stallMs = opts.stallMs ?? 10_000;
+    this.client = new WebTorrent({
+      peerId: makePeerId(CLIENT_PEER_ID_PREFIX),
+      torrentPort: opts.torrentPort ?? 0,
+      utp: false,
+      dht: false,
+      lsd: false,
+      utPex: false,
+      natUpnp: false,
+      natPmp: false,
+    });
+    this.client.on('error', (err: Error) => this.logger?.error({ err }, 'torrent client error'));
+  }
+
+  get torrentPort(): number {
+    return this.client.torrentPort;
+  }
+
+  /**
+   * Downloads a blob (or finds it in the cache), checks its sha256 and commits it to the
+   * cache with its .torrent. Throws DigestMismatchError when the torrent's content is not
+   * the blob (the file is removed), the signal's reason when aborted (the partial file
+   * stays, so the next call resumes).
+   */
+  async download(
+    blob: SwarmBlob,
+    opts: { onProgress?(p: DownloadProgress): void; signal?: AbortSignal } = {},
+  ): Promise<{ path: string; stats: TransferStats }> {
+    const tally = new TransferTally();
+    if (await this.cache.has(blob.digest)) {
+      return { path: this.cache.path(blob.digest), stats: tally.stats() };
+    }
+    opts.signal?.throwIfAborted();
+    await this.cache.init();
+    const parsed = await parseTorrent(blob.torrent);
+    const webSeeds = parsed.urlList;
+    parsed.urlList = [];
+    const partial = this.cache.partialPath(blob.digest);
+    await this.removeExisting(parsed.infoHash);
+
+    const torrent = this.client.add(parsed, {
+      store: fileStore({ filePath: partial }),
+      storeCacheSlots: 0,
+      strategy: 'rarest',
+    });
+    try {
+      await this.run(torrent, blob, webSeeds, tally, opts);
+    } finally {
+      await new Promise<void>((resolve) => torrent.destroy(() => resolve()));
+    }
+    const path = await this.cache.commit(blob.digest, partial, {
+      size: blob.size,
+      torrent: blob.torrent,
+    });
+    return { path, stats: tally.stats() };
+  }
+
+  private run(
+    torrent: Torrent,
+    blob: SwarmBlob,
+    webSeeds: string[],
+    tally: TransferTally,
+    opts: { onProgress?(p: DownloadProgress): void; signal?: AbortSignal },
+  ): Promise<void> {
+    const started = Date.now();
+    let lastPeerData = started;
+    let announced = false;
+    let webSeeded = false;
+    const useWebSeed = (reason: string) => {
+      if (webSeeded || torrent.destroyed || torrent.done) return;
+      webSeeded = true;
+      if (webSeeds.length === 0) {
+        this.logger?.warn({ digest: blob.digest, reason }, 'no peers and no web seed');
+        return;
+      }
+      this.logger?.warn({ digest: blob.digest, reason }, 'falling back to the web seed');
+      for (const url of webSeeds) torrent.addWebSeed(url);
+    };
+    return new Promise<void>((resolve, reject) => {
+      const watchdog = setInterval(
+        () => {
+          if (Date.now() - lastPeerData >= this.stallMs) useWebSeed('peers stalled');
+        },
+        Math.max(50, Math.min(1000, this.stallMs / 4)),
+      );
+      const finish = (err?: unknown) => {
+        clearInterval(watchdog);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = () => finish(opts.signal?.reason);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      torrent.on('wire', (wire) => {
+        const source = tally.classify(wire);
+        wire.on('download', (bytes: number) => {
+          tally.add(source, bytes);
+          if (source !== 'fromWebSeed') lastPeerData = Date.now();
+        });
+      });
+      torrent.on('trackerAnnounce', () => {
+        announced = true;
+      });
+      // Tracker failures arrive as warnings; one before any successful announce means
+      // the swarm cannot be found.
+      torrent.on('warning', (err: Error) => {
+        this.logger?.debug({ err: err.message, digest: blob.digest }, 'torrent warning');
+        if (!announced && tally.peerBytes() === 0) useWebSeed('tracker unreachable');
+      });
+      torrent.on('download', () => {
+        opts.onProgress?.({
+          downloaded: torrent.downloaded,
+          total: blob.size,
+          peers: torrent.numPeers,
+          stats: tally.stats(),
+        });
+      });
+      torrent.once('error', (err: Error) => finish(err));
+      torrent.once('done', () => finish());
+      if (torrent.done) finish();
+    });
+  }
+
+  /**
+   * Seeds a cached blob with its .torrent (url-list stripped: a seed needs no web seed).
+   * Resolves once the torrent is ready; a no-op when it is seeded already.
+   */
+  async seed(blob: SwarmBlob): Promise<void> {
+    const parsed = await parseTorrent(blob.torrent);
+    if (await this.client.get(parsed.infoHash)) return;
+    parsed.urlList = [];
+    const path = this.cache.path(blob.digest);
+    await new Promise<void>((resolve, reject) => {
+      const torrent = this.client.add(parsed, {
+        store: fileStore({ filePath: path, readOnly: true }),
+        storeCacheSlots: 0,
+        // Verified by sha256 when it entered the cache.
+        skipVerify: true,
+      });
+      torrent.once('error', reject);
+      torrent.once('ready', () => {
+        torrent.off('error', reject);
+        torrent.on('error', (err: Error) =>
+          this.logger?.error({ err, digest: blob.digest }, 'seeding failed'),
+        );
+        resolve();
+      });
+    });
+  }
+
+  /** Stops seeding one blob. */
+  async unseed(torrent: Buffer): Promise<void> {
+    const parsed = await parseTorrent(torrent);
+    const t = await this.client.get(parsed.infoHash);
+    if (t) await new Promise<void>((resolve) => t.destroy(() => resolve()));
+  }
+
+  /** Infohashes being seeded or downloaded. */
+  activeInfoHashes(): string[] {
+    return this.client.torrents.map((t) => t.infoHash);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.client.destroyed) return;
+    await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+  }
+
+  private async removeExisting(infoHash: string): Promise<void> {
+    const t = await this.client.get(infoHash);
+    if (t) await new Promise<void>((resolve) => t.destroy(() => resolve()));
+  }
+}

@@ -1,0 +1,162 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import bencode from 'bencode';
+
+/**
+ * Deterministic single-file torrents for blobs (BEP 3). The same bytes give the same
+ * info dictionary, hence the same infohash, on every machine: the info dict holds only
+ * `length`, `name`, `piece length`, `pieces` and `private`, and its piece length comes
+ * from a fixed size table. Trackers and web seeds live outside the info dict, so they
+ * can differ per registry without changing the infohash.
+ */
+
+/**
+ * The file name inside every blob torrent. Fixed (not the digest) because the infohash
+ * must depend on the bytes alone; a client that saves the file names it itself.
+ */
+export const BLOB_TORRENT_NAME = 'blob';
+
+/**
+ * `creation date` of every rendered .torrent (2024-01-01T00:00:00Z): a fixed value so
+ * the same blob and trackers render the same bytes.
+ */
+export const TORRENT_CREATION_DATE = 1_704_067_200;
+
+/** Peer id prefixes (Azureus style, BEP 20): a registry seed and a docket client. */
+export const REGISTRY_PEER_ID_PREFIX = '-DKR';
+export const CLIENT_PEER_ID_PREFIX = '-DKC';
+
+const KIB = 1024;
+const MIN_PIECE_LENGTH = 64 * KIB;
+const MAX_PIECE_LENGTH = 4 * KIB * KIB;
+const TARGET_MAX_PIECES = 2048;
+
+/**
+ * The piece length for a blob of `size` bytes: the smallest power of two that keeps the
+ * torrent at or under 2048 pieces, clamped to [64 KiB, 4 MiB]. So a blob between 128 MiB
+ * and 8 GiB has 1025–2048 pieces (pieces field ≤ 40 KiB, the .torrent stays small);
+ * smaller blobs get 64 KiB pieces (4 blocks of 16 KiB, BEP 3: enough to spread a small
+ * layer over several peers without per-piece overhead dominating); larger blobs get 4 MiB
+ * pieces, the common client maximum. Changing this table changes every infohash.
+ */
+export function pieceLengthFor(size: number): number {
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid blob size ${size}`);
+  let length = MIN_PIECE_LENGTH;
+  while (length < MAX_PIECE_LENGTH && Math.ceil(size / length) > TARGET_MAX_PIECES) length *= 2;
+  return length;
+}
+
+export interface BlobTorrentInfo {
+  /** 40 lowercase hex characters: sha1 of `info` (BEP 3). */
+  infoHash: string;
+  /** The bencoded info dictionary. */
+  info: Buffer;
+  pieceLength: number;
+}
+
+/** sha1 of a bencoded info dictionary, as lowercase hex (BEP 3 "info_hash"). */
+export function infoHashOf(info: Buffer): string {
+  return createHash('sha1').update(info).digest('hex');
+}
+
+/**
+ * Hashes the file at `path` (which must hold exactly `size` bytes) into the info
+ * dictionary of a private single-file torrent named `blob`.
+ * Throws a RangeError when the file has another length than `size`.
+ */
+export async function createBlobTorrentInfo(path: string, size: number): Promise<BlobTorrentInfo> {
+  const pieceLength = pieceLengthFor(size);
+  const hashes: Buffer[] = [];
+  let piece = createHash('sha1');
+  let inPiece = 0;
+  let total = 0;
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: 256 * KIB,
+  }) as AsyncIterable<Buffer>) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(pieceLength - inPiece, chunk.length - offset);
+      piece.update(chunk.subarray(offset, offset + take));
+      inPiece += take;
+      offset += take;
+      if (inPiece === pieceLength) {
+        hashes.push(piece.digest());
+        piece = createHash('sha1');
+        inPiece = 0;
+      }
+    }
+    total += chunk.length;
+  }
+  if (total !== size) throw new RangeError(`${path} holds ${total} bytes, expected ${size}`);
+  // BEP 3: the last piece may be shorter; an empty blob has no piece at all.
+  if (inPiece > 0) hashes.push(piece.digest());
+  const info = Buffer.from(
+    bencode.encode({
+      length: size,
+      name: BLOB_TORRENT_NAME,
+      'piece length': pieceLength,
+      pieces: Buffer.concat(hashes),
+      private: 1,
+    }),
+  );
+  return { infoHash: infoHashOf(info), info, pieceLength };
+}
+
+/**
+ * A .torrent file around an info dictionary, byte for byte the same for the same input:
+ * `announce` (first tracker), `announce-list` (BEP 12, one tier per tracker, in order),
+ * `url-list` (BEP 19 web seeds), a fixed `creation date`. The info bytes are copied
+ * verbatim so the infohash cannot change.
+ */
+export function renderTorrentFile(
+  info: Buffer,
+  opts: { announce: string[]; urlList: string[] },
+): Buffer {
+  const entries: [string, Buffer][] = [];
+  const enc = (v: unknown) => Buffer.from(bencode.encode(v));
+  if (opts.announce.length > 0) {
+    entries.push(['announce', enc(opts.announce[0])]);
+    entries.push(['announce-list', enc(opts.announce.map((url) => [url]))]);
+  }
+  entries.push(['creation date', enc(TORRENT_CREATION_DATE)]);
+  entries.push(['info', info]);
+  if (opts.urlList.length > 0) entries.push(['url-list', enc(opts.urlList)]);
+  // BEP 3: dictionary keys are sorted as raw strings; the list above is already in order.
+  const parts: Buffer[] = [Buffer.from('d')];
+  for (const [key, value] of entries) parts.push(enc(key), value);
+  parts.push(Buffer.from('e'));
+  return Buffer.concat(parts);
+}
+
+/**
+ * A magnet link: `xt` (BEP 9), `dn`, one `tr` per tracker and one `ws` per web seed (the
+ * web-seed parameter webtorrent and libtorrent read). Private torrents still need the
+ * metadata from a peer, so a .torrent file is the better handle where one is available.
+ */
+export function magnetLink(
+  infoHash: string,
+  opts: { name?: string; announce?: string[]; urlList?: string[] },
+): string {
+  const params = [`xt=urn:btih:${infoHash}`];
+  if (opts.name !== undefined) params.push(`dn=${encodeURIComponent(opts.name)}`);
+  for (const tr of opts.announce ?? []) params.push(`tr=${encodeURIComponent(tr)}`);
+  for (const ws of opts.urlList ?? []) params.push(`ws=${encodeURIComponent(ws)}`);
+  return `magnet:?${params.join('&')}`;
+}
+
+/**
+ * A 20-byte peer id `<prefix>010-` + 12 random alphanumerics (BEP 20 style), as the hex
+ * string webtorrent takes.
+ */
+export function makePeerId(prefix: string): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  const head = `${prefix}010-`;
+  const tail = Array.from(randomBytes(20 - head.length), (b) => alphabet[b % alphabet.length]);
+  return Buffer.from(head + tail.join(''), 'latin1').toString('hex');
+}
+
+/** Whether a peer id (hex, as webtorrent reports it) starts with `prefix`. */
+export function peerIdHasPrefix(peerIdHex: string | undefined, prefix: string): boolean {
+  if (!peerIdHex) return false;
+  return Buffer.from(peerIdHex.slice(0, prefix.length * 2), 'hex').toString('latin1') === prefix;
+}

@@ -1,0 +1,230 @@
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import WebTorrent, { type Torrent } from 'webtorrent';
+import { fileStore } from '../../lib/torrent-file-store.js';
+import {
+  REGISTRY_PEER_ID_PREFIX,
+  infoHashOf,
+  makePeerId,
+  renderTorrentFile,
+} from '../../lib/torrent.js';
+
+/** A stored blob as the seeder needs it: `info` is its bencoded torrent info dict. */
+export interface SeedableBlob {
+  digest: string;
+  path: string;
+  size: number;
+  info: Buffer;
+}
+
+export interface SeederOptions {
+  /** The stored blob whose torrent has this infohash, if any. */
+  findByInfoHash(infoHash: string): SeedableBlob | undefined;
+  /** Trackers the seeder announces to. */
+  announce: string[];
+  /** The blob's HTTP URL: the BEP 19 web seed written into `torrentFile`. */
+  webSeedUrl(digest: string): string;
+  /** Drop a torrent after this long without announces, wires or uploads (default 5 min). */
+  idleMs?: number;
+  /** At most this many active torrents; the least recently active goes first (default 200). */
+  maxActive?: number;
+  /** TCP port for incoming peers; 0 or absent picks a free one. */
+  torrentPort?: number;
+  logger: Logger;
+}
+
+export interface SeederStats {
+  activeTorrents: number;
+  /** Connected peers over all active torrents. */
+  peers: number;
+  /** Bytes uploaded to peers since the seeder started. */
+  uploadedBytes: number;
+}
+
+interface Active {
+  digest: string;
+  lastActive: number;
+  torrent: Promise<Torrent>;
+}
+
+/**
+ * The registry's own peer: seeds stored blobs in place, on demand. A torrent starts when
+ * a peer announces its infohash (`onAnnounce`) or when `seed` is called, and stops after
+ * `idleMs` without activity or when `maxActive` is exceeded, so the number of open
+ * torrents follows demand, not the number of blobs. Pieces are not re-hashed on start
+ * (`skipVerify`): a stored blob was verified against its digest when it was uploaded.
+ * TCP only (no uTP, DHT, LSD, PEX, UPnP); peer id prefix -DKR.
+ */
+export class Seeder {
+  private readonly client: WebTorrent;
+  private readonly active = new Map<string, Active>();
+  private readonly idleMs: number;
+  private readonly maxActive: number;
+  private readonly sweep: NodeJS.Timeout;
+  private uploadedClosed = 0;
+  private closed = false;
+
+  constructor(private readonly opts: SeederOptions) {
+    this.idleMs = opts.idleMs ?? 5 * 60_000;
+    this.maxActive = opts.maxActive ?? 200;
+    this.client = new WebTorrent({
+      peerId: makePeerId(REGISTRY_PEER_ID_PREFIX),
+      torrentPort: opts.torrentPort ?? 0,
+      utp: false,
+      dht: false,
+      lsd: false,
+      utPex: false,
+      natUpnp: false,
+      natPmp: false,
+      webSeeds: false,
+    });
+    this.client.on('error', (err: Error) => opts.logger.error({ err }, 'seeder client error'));
+    this.sweep = setInterval(
+      () => this.dropIdle(),
+      Math.max(250, Math.min(this.idleMs / 2, 30_000)),
+    );
+    this.sweep.unref();
+  }
+
+  /** The TCP port peers connect to, once listening. */
+  get torrentPort(): number {
+    return this.client.torrentPort;
+  }
+
+  /** Starts seeding a stored blob (a no-op if it is seeded already); resolves when ready. */
+  async seed(blob: SeedableBlob): Promise<void> {
+    if (this.closed) throw new Error('seeder is closed');
+    const infoHash = infoHashOf(blob.info);
+    const existing = this.active.get(infoHash);
+    if (existing) {
+      existing.lastActive = Date.now();
+      await existing.torrent;
+      return;
+    }
+    const entry: Active = {
+      digest: blob.digest,
+      lastActive: Date.now(),
+      torrent: this.start(infoHash, blob),
+    };
+    this.active.set(infoHash, entry);
+    this.enforceMaxActive();
+    try {
+      await entry.torrent;
+    } catch (err) {
+      if (this.active.get(infoHash) === entry) this.active.delete(infoHash);
+      throw err;
+    }
+  }
+
+  /**
+   * The .torrent a client downloads `blob` with: our trackers, the blob URL as web seed
+   * (BEP 19), the same bytes on every call.
+   */
+  torrentFile(blob: Pick<SeedableBlob, 'digest' | 'info'>): Buffer {
+    return renderTorrentFile(blob.info, {
+      announce: this.opts.announce,
+      urlList: [this.opts.webSeedUrl(blob.digest)],
+    });
+  }
+
+  /** A peer announced `infoHash` to our tracker: seed it if it is a stored blob. */
+  onAnnounce(infoHash: string): void {
+    if (this.closed) return;
+    const existing = this.active.get(infoHash);
+    if (existing) {
+      existing.lastActive = Date.now();
+      return;
+    }
+    const blob = this.opts.findByInfoHash(infoHash);
+    if (!blob) return;
+    this.seed(blob).catch((err: unknown) =>
+      this.opts.logger.error({ err, infoHash, digest: blob.digest }, 'seeding failed'),
+    );
+  }
+
+  stats(): SeederStats {
+    let peers = 0;
+    let uploaded = this.uploadedClosed;
+    for (const torrent of this.client.torrents) {
+      peers += torrent.numPeers;
+      uploaded += torrent.uploaded;
+    }
+    return { activeTorrents: this.active.size, peers, uploadedBytes: uploaded };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweep);
+    this.active.clear();
+    await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+  }
+
+  private start(infoHash: string, blob: SeedableBlob): Promise<Torrent> {
+    const torrentFile = renderTorrentFile(blob.info, { announce: this.opts.announce, urlList: [] });
+    return new Promise<Torrent>((resolve, reject) => {
+      const torrent = this.client.add(torrentFile, {
+        path: dirname(blob.path),
+        store: fileStore({ filePath: blob.path, readOnly: true }),
+        storeCacheSlots: 0,
+        skipVerify: true,
+      });
+      const onError = (err: Error) => reject(err);
+      torrent.once('error', onError);
+      torrent.once('ready', () => {
+        torrent.off('error', onError);
+        torrent.on('error', (err: Error) => {
+          this.opts.logger.error({ err, infoHash }, 'seeded torrent failed');
+          this.drop(infoHash);
+        });
+        torrent.on('upload', () => this.touch(infoHash));
+        torrent.on('wire', () => this.touch(infoHash));
+        this.opts.logger.debug({ infoHash, digest: blob.digest }, 'seeding blob');
+        resolve(torrent);
+      });
+    });
+  }
+
+  private touch(infoHash: string): void {
+    const entry = this.active.get(infoHash);
+    if (entry) entry.lastActive = Date.now();
+  }
+
+  private dropIdle(): void {
+    const now = Date.now();
+    for (const [infoHash, entry] of this.active) {
+      if (now - entry.lastActive < this.idleMs) continue;
+      entry.torrent
+        .then((torrent) => {
+          // An open wire is activity even while no piece is requested.
+          if (torrent.numPeers > 0 && now - entry.lastActive < 2 * this.idleMs) return;
+          this.drop(infoHash);
+        })
+        .catch(() => {});
+    }
+  }
+
+  private enforceMaxActive(): void {
+    while (this.active.size > this.maxActive) {
+      let oldest: [string, Active] | undefined;
+      for (const item of this.active) {
+        if (!oldest || item[1].lastActive < oldest[1].lastActive) oldest = item;
+      }
+      if (!oldest) return;
+      this.drop(oldest[0]);
+    }
+  }
+
+  private drop(infoHash: string): void {
+    const entry = this.active.get(infoHash);
+    if (!entry) return;
+    this.active.delete(infoHash);
+    entry.torrent
+      .then((torrent) => {
+        this.uploadedClosed += torrent.uploaded;
+        this.opts.logger.debug({ infoHash, digest: entry.digest }, 'stopped seeding idle blob');
+        torrent.destroy();
+      })
+      .catch(() => {});
+  }
+}

@@ -1,0 +1,123 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Server } from 'bittorrent-tracker';
+import type { Logger } from 'pino';
+import { REGISTRY_PEER_ID_PREFIX, peerIdHasPrefix } from '../lib/torrent.js';
+import { handleScrape } from './scrape.js';
+
+export const DEFAULT_ANNOUNCE_INTERVAL_MS = 10_000;
+
+export interface EmbeddedTrackerOptions {
+  /** Whether the tracker accepts announces for this infohash (40 hex characters). */
+  filter: (infoHash: string) => boolean;
+  /**
+   * Called for each accepted announce from a peer other than a registry seed (peer id
+   * prefix -DKR): the registry starts seeding on demand here. A 'stopped' announce does
+   * not count.
+   */
+  onAnnounce?: (infoHash: string) => void;
+  /** The interval told to clients (BEP 3 `interval`); short so a swarm forms in seconds. */
+  announceIntervalMs?: number;
+  logger: Logger;
+}
+
+export interface TrackerStats {
+  /** Swarms the tracker has seen an announce for. */
+  torrents: number;
+  /** Peers (seeds and leechers) over all swarms. */
+  peers: number;
+}
+
+export interface EmbeddedTracker {
+  /**
+   * Answers an HTTP announce (`/announce`) or scrape (`/scrape`) request: BEP 3 replies,
+   * compact peers per BEP 23 when asked. The caller has already chosen the status (200)
+   * and given up its own response handling.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  stats(): TrackerStats;
+  close(): Promise<void>;
+}
+
+export interface TrackerServerOptions extends Omit<EmbeddedTrackerOptions, 'filter'> {
+  /** Absent: every infohash is allowed. */
+  filter?: (infoHash: string) => boolean | Promise<boolean>;
+}
+
+/** A bittorrent-tracker Server that owns no socket: a host HTTP server hands it requests. */
+export function createTrackerServer(opts: TrackerServerOptions): Server {
+  const { logger } = opts;
+  const filter = opts.filter ?? (() => true);
+  const server = new Server({
+    http: false,
+    udp: false,
+    ws: false,
+    stats: false,
+    interval: opts.announceIntervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS,
+    filter: (infoHash, params, cb) => {
+      Promise.resolve()
+        .then(() => filter(infoHash))
+        .catch((err: unknown) => {
+          logger.error({ err, infoHash }, 'tracker filter failed');
+          return false;
+        })
+        .then((allowed) => {
+          if (!allowed) {
+            cb(new Error('infohash not allowed on this tracker'));
+            return;
+          }
+          const fromPeer = !peerIdHasPrefix(params.peer_id, REGISTRY_PEER_ID_PREFIX);
+          if (params.event !== 'stopped' && fromPeer) {
+            try {
+              opts.onAnnounce?.(infoHash);
+            } catch (err) {
+              logger.error({ err, infoHash }, 'tracker onAnnounce failed');
+            }
+          }
+          cb(null);
+        });
+    },
+  });
+  // Malformed requests and rejected infohashes: the client gets a failure reason.
+  server.on('warning', (err: Error) => logger.debug({ err: err.message }, 'tracker warning'));
+  server.on('error', (err: Error) => logger.error({ err }, 'tracker error'));
+  return server;
+}
+
+export function trackerStats(server: Server): TrackerStats {
+  let peers = 0;
+  const swarms = Object.values(server.torrents);
+  for (const swarm of swarms) peers += swarm.complete + swarm.incomplete;
+  return { torrents: swarms.length, peers };
+}
+
+/** Routes a request by path to the announce or the fixed scrape handler. */
+export function routeTrackerRequest(
+  server: Server,
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean {
+  const path = (req.url ?? '').split('?')[0];
+  if (path === '/announce') {
+    server.onHttpRequest(req, res, { action: 'announce' });
+    return true;
+  }
+  if (path === '/scrape') {
+    handleScrape(server, req, res);
+    return true;
+  }
+  return false;
+}
+
+export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTracker {
+  const server = createTrackerServer(opts);
+  return {
+    handle(req, res) {
+      if (!routeTrackerRequest(server, req, res)) {
+        res.statusCode = 404;
+        res.end();
+      }
+    },
+    stats: () => trackerStats(server),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

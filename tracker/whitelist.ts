@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+
+/**
+ * The infohashes a registry knows, fetched from `GET <registry>/docket/v1/infohashes`
+ * (200, JSON `{ "infoHashes": ["<40 hex>", ...] }`) and refreshed every `refreshMs`. An
+ * unknown infohash triggers an early refresh (at most one per `minRefreshMs`), so a blob
+ * pushed a moment ago is allowed without waiting for the next period.
+ */
+export class RegistryWhitelist {
+  private known = new Set<string>();
+  private lastRefresh = 0;
+  private inflight: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly registryUrl: string,
+    private readonly logger: Logger,
+    private readonly refreshMs = 30_000,
+    private readonly minRefreshMs = 2_000,
+  ) {}
+
+  /** Loads the list once (rejects if the registry cannot be read) and starts refreshing. */
+  async start(): Promise<void> {
+    await this.refresh(true);
+    this.timer = setInterval(() => void this.refresh(false), this.refreshMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  get size(): number {
+    return this.known.size;
+  }
+
+  async allows(infoHash: string): Promise<boolean> {
+    if (this.known.has(infoHash)) return true;
+    if (Date.now() - this.lastRefresh >= this.minRefreshMs) await this.refresh(false);
+    return this.known.has(infoHash);
+  }
+
+  private refresh(strict: boolean): Promise<void> {
+    this.inflight ??= this.load()
+      .catch((err: unknown) => {
+        if (strict) throw err;
+        this.logger.warn({ err, registry: this.registryUrl }, 'whitelist refresh failed');
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  private async load(): Promise<void> {
+    this.lastRefresh = Date.now();
+    const url = new URL('/docket/v1/infohashes', this.registryUrl);
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
+    const body = (await res.json()) as { infoHashes?: unknown };
+    if (!Array.isArray(body.infoHashes)) throw new Error(`GET ${url}: no infoHashes array`);
+    const next = new Set<string>();
+    for (const h of body.infoHashes) {
+      if (typeof h === 'string' && /^[0-9a-f]{40}$/i.test(h)) next.add(h.toLowerCase());
+    }
+    this.known = next;
+    this.logger.debug({ infoHashes: next.size }, 'whitelist refreshed');
+  }
+}
