@@ -1,6 +1,18 @@
 import { Builtins, Cli } from 'clipanion';
 import { readFileSync } from 'node:fs';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
 import { commands } from './commands/index.js';
+import { ConfigStore, defaultConfigPath } from './config.js';
+import type { ClientServices, DocketContext } from './context.js';
+import { DockerodeEngine } from './docker-engine.js';
+import { InterruptedError } from './errors.js';
+import { warningLogger } from './output/warning-logger.js';
+import { RegistryClient } from './registry-client.js';
+import type { Swarm, SwarmOptions } from './services/swarm.js';
+
+const DEFAULT_CACHE_BYTES = 10 * 1024 ** 3;
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -21,8 +33,64 @@ export function createCli(): Cli {
   return cli;
 }
 
+/** BlobCache + SwarmClient (loaded on demand: only `pull` needs webtorrent). */
+async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
+  const [{ BlobCache }, { SwarmClient }] = await Promise.all([
+    import('./p2p/blob-cache.js'),
+    import('./p2p/swarm-client.js'),
+  ]);
+  const cache = new BlobCache(opts.cacheDir, opts.cacheBytes);
+  await cache.init();
+  const client = new SwarmClient({
+    cache,
+    ...(opts.onWarning ? { logger: warningLogger(opts.onWarning) } : {}),
+  });
+  return {
+    cached: async (digest) => ((await cache.has(digest)) ? cache.path(digest) : undefined),
+    download: (blob, o) => client.download(blob, o),
+    seed: (blob) => client.seed(blob),
+    destroy: () => client.destroy(),
+  };
+}
+
+/** Builds what commands receive from the environment; SIGINT/SIGTERM abort `signal`. */
+export function createServices(env: NodeJS.ProcessEnv, isTTY: boolean): ClientServices {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    controller.abort(new InterruptedError());
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const cacheBytes = Number(env.DOCKET_CACHE_SIZE);
+  return {
+    config: new ConfigStore(defaultConfigPath(env)),
+    env: {
+      ...(env.DOCKET_REGISTRY ? { registry: env.DOCKET_REGISTRY } : {}),
+      ...(env.DOCKET_TOKEN ? { token: env.DOCKET_TOKEN } : {}),
+    },
+    cache: {
+      dir: env.DOCKET_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'docket'),
+      maxBytes: Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : DEFAULT_CACHE_BYTES,
+    },
+    registry: (choice) => new RegistryClient(choice),
+    engine: () => new DockerodeEngine(new Dockerode()),
+    swarm: createSwarm,
+    signal: controller.signal,
+    tmpDir: tmpdir(),
+    cpus: availableParallelism(),
+    isTTY,
+  };
+}
+
 /** The composition root of the CLI: returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const cli = createCli();
-  return cli.run(argv, Cli.defaultContext);
+  const context: DocketContext = {
+    ...Cli.defaultContext,
+    docket: createServices(process.env, process.stdout.isTTY === true),
+  };
+  return cli.run(argv, context);
 }

@@ -1,4 +1,15 @@
 import type { CommandClass } from 'clipanion';
+import { ImagesCommand } from './images.js';
+import { LoginCommand } from './login.js';
+import { LogoutCommand } from './logout.js';
+import { PullCommand } from './pull.js';
+import { PushCommand } from './push.js';
 
 /** Every `docket` command; one clipanion class per file in this folder. */
-export const commands: CommandClass[] = [];
+export const commands: CommandClass[] = [
+  PushCommand,
+  ImagesCommand,
+  PullCommand,
+  LoginCommand,
+  LogoutCommand,
+];

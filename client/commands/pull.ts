@@ -1,0 +1,117 @@
+import { Command, Option, UsageError } from 'clipanion';
+import { formatReference, manifestReference } from '../../lib/reference.js';
+import { humanSize } from '../output/format.js';
+import { PullProgress } from '../output/pull-progress.js';
+import { type PullSummary, pullImage } from '../services/pull.js';
+import { seedFor } from '../services/seed-time.js';
+import { DocketCommand } from './docket-command.js';
+import { parseImageArg, registryOfDomain } from './reference-arg.js';
+
+export class PullCommand extends DocketCommand {
+  static override paths = [['pull']];
+
+  static override usage = Command.Usage({
+    description: 'pull an image from the registry and its swarm into the local Docker engine',
+    details: `
+      Fetches only the layers the engine does not have, from the local blob cache or
+      as torrents (from other hosts and the registry), loads them into the engine and
+      tags the image \`<registry host>/<name>:<tag>\` and \`<name>:<tag>\` (only after
+      the load succeeded). Then keeps seeding for --seed-time seconds so other hosts
+      can pull from this one; Ctrl-C stops seeding.
+    `,
+    examples: [
+      ['Pull and seed 5 minutes', '$0 pull app:v1'],
+      ['Pull, do not seed, print a JSON summary', '$0 pull --seed-time 0 --json-summary app:v1'],
+    ],
+  });
+
+  registry = Option.String('--registry', { description: 'registry URL' });
+  seedTime = Option.String('--seed-time', '300', {
+    description: 'seconds to keep seeding after the pull (0: exit at once)',
+  });
+  cacheDir = Option.String('--cache-dir', { description: 'blob cache directory' });
+  cacheSize = Option.String('--cache-size', { description: 'blob cache limit, e.g. 10G' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'no progress output' });
+  jsonSummary = Option.Boolean('--json-summary', false, {
+    description: 'print the summary as JSON on stdout (progress goes to stderr)',
+  });
+  image = Option.String({ name: 'IMAGE[:TAG]' });
+
+  async run(): Promise<number> {
+    const ref = parseImageArg(this.image, { allowDigest: true });
+    const seedSeconds = parseSeconds(this.seedTime);
+    const { docket } = this.context;
+    const registry = await this.registryClient(this.registry ?? registryOfDomain(ref));
+    const log = this.jsonSummary ? this.context.stderr : this.context.stdout;
+    const warn = (m: string) => this.context.stderr.write(`docket: warning: ${m}\n`);
+    const progress = this.quiet
+      ? undefined
+      : new PullProgress(log, docket.isTTY && !this.jsonSummary);
+    const swarm = await docket.swarm({
+      cacheDir: this.cacheDir ?? docket.cache.dir,
+      cacheBytes: this.cacheSize ? parseSize(this.cacheSize) : docket.cache.maxBytes,
+      onWarning: warn,
+    });
+    try {
+      const tag = ref.tag;
+      const { summary, blobs } = await pullImage(
+        {
+          engine: docket.engine(),
+          registry,
+          swarm,
+          concurrency: Math.max(2, docket.cpus),
+          signal: docket.signal,
+          onProgress: progress?.onEvent,
+        },
+        {
+          repository: ref.name,
+          reference: manifestReference(ref),
+          localTags: tag
+            ? [
+                { repo: `${registry.host}/${ref.name}`, tag },
+                { repo: ref.name, tag },
+              ]
+            : [],
+        },
+      );
+      progress?.flush();
+      if (this.jsonSummary) this.context.stdout.write(`${JSON.stringify(summary)}\n`);
+      if (!this.quiet) log.write(describe(formatReference(ref), summary));
+      if (seedSeconds > 0) {
+        for (const blob of blobs) await swarm.seed(blob);
+        if (!this.quiet)
+          log.write(`seeding ${blobs.length} blobs for ${seedSeconds}s (Ctrl-C stops)\n`);
+        await seedFor(seedSeconds * 1000, docket.signal);
+      }
+      return 0;
+    } finally {
+      await swarm.destroy();
+    }
+  }
+}
+
+function describe(reference: string, s: PullSummary): string {
+  const b = s.bytes;
+  return (
+    `pulled ${reference} (${s.manifestDigest}) as ${s.tags.join(', ') || s.imageId}\n` +
+    `layers: ${s.layers} (${s.layersPresent} already in the engine, ${s.layersFromCache} from cache, ` +
+    `${s.layersDownloaded} downloaded)\n` +
+    `bytes: peers ${humanSize(b.fromPeers)}, registry seed ${humanSize(b.fromRegistrySeed)}, ` +
+    `web seed ${humanSize(b.fromWebSeed)}, cache ${humanSize(b.fromCache)}; ${s.seconds.toFixed(1)}s\n`
+  );
+}
+
+function parseSeconds(input: string): number {
+  const n = Number(input);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`--seed-time: "${input}" is not a number of seconds`);
+  return n;
+}
+
+/** `10G`, `500M`, `1024` (bytes); binary units. */
+export function parseSize(input: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(input.trim());
+  if (!m) throw new UsageError(`--cache-size: "${input}" is not a size like 10G or 500M`);
+  const exp = ['', 'k', 'm', 'g', 't'].indexOf((m[2] ?? '').toLowerCase());
+  return Math.floor(Number(m[1]) * 1024 ** exp);
+}

@@ -1,0 +1,31 @@
+import type { BaseContext } from 'clipanion';
+import type { ConfigStore, RegistryChoice } from './config.js';
+import type { DockerEngine } from './docker-engine.js';
+import type { RegistryClient } from './registry-client.js';
+import type { Swarm, SwarmOptions } from './services/swarm.js';
+
+/**
+ * What the composition root (cli.ts) hands every command: the objects built from
+ * the environment and the config file. Commands read nothing from process.env.
+ */
+export interface ClientServices {
+  config: ConfigStore;
+  /** $DOCKET_REGISTRY / $DOCKET_TOKEN. */
+  env: { registry?: string; token?: string };
+  /** Default blob cache directory and size ($DOCKET_CACHE_DIR, ~/.cache/docket/blobs). */
+  cache: { dir: string; maxBytes: number };
+  registry(choice: RegistryChoice): RegistryClient;
+  engine(): DockerEngine;
+  swarm(opts: SwarmOptions): Promise<Swarm>;
+  /** Aborted on SIGINT / SIGTERM. */
+  signal: AbortSignal;
+  /** Where temp dirs go. */
+  tmpDir: string;
+  cpus: number;
+  /** Whether stdout is a terminal (progress lines are redrawn in place). */
+  isTTY: boolean;
+}
+
+export interface DocketContext extends BaseContext {
+  docket: ClientServices;
+}

@@ -1,0 +1,155 @@
+import type { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { type Digest, isDigest } from '../lib/digest.js';
+import {
+  EngineError,
+  EngineUnreachableError,
+  isNetworkErrorCode,
+  LocalImageNotFoundError,
+  systemErrorCode,
+} from './errors.js';
+
+export interface EngineImage {
+  /** Image ID: the config digest (`sha256:...`). */
+  id: string;
+  /** RootFS.Layers: the uncompressed layer digests, bottom first. */
+  diffIds: Digest[];
+  repoTags: string[];
+}
+
+/**
+ * The Docker engine calls docket uses (Docker Engine API: /images/{name}/get,
+ * /images/load, /images/{name}/tag, /images/{name}/json, /images/json) and no more.
+ * Every method throws EngineUnreachableError when the engine cannot be reached.
+ */
+export interface DockerEngine {
+  /** A `docker save` tarball of `reference`; LocalImageNotFoundError when absent. */
+  exportImage(reference: string): Promise<Readable>;
+  /**
+   * Loads a `docker load` tarball, reading the engine's JSON progress to its end.
+   * Resolves with the image IDs / references the engine reports as loaded; throws
+   * EngineError on any `errorDetail` (the engine answers 200 even when a load fails).
+   */
+  loadImage(tarball: Readable): Promise<string[]>;
+  /** Tags image `id` as `repo:tag`. */
+  tagImage(id: string, repo: string, tag: string): Promise<void>;
+  /** The image by ID or reference; undefined when the engine has none. */
+  inspectImage(reference: string): Promise<EngineImage | undefined>;
+  /** RootFS.Layers of every image the engine holds. */
+  listLayerLists(): Promise<Digest[][]>;
+}
+
+/** DockerEngine over dockerode (which honours DOCKER_HOST). */
+export class DockerodeEngine implements DockerEngine {
+  constructor(private readonly docker: Dockerode) {}
+
+  async exportImage(reference: string): Promise<Readable> {
+    try {
+      return (await this.docker.getImage(reference).get()) as Readable;
+    } catch (err) {
+      throw engineError(err, reference);
+    }
+  }
+
+  async loadImage(tarball: Readable): Promise<string[]> {
+    let res: Readable;
+    try {
+      res = (await this.docker.loadImage(tarball as unknown as NodeJS.ReadableStream, {
+        quiet: true,
+      })) as Readable;
+    } catch (err) {
+      throw engineError(err);
+    }
+    return readLoadProgress(res);
+  }
+
+  async tagImage(id: string, repo: string, tag: string): Promise<void> {
+    try {
+      await this.docker.getImage(id).tag({ repo, tag });
+    } catch (err) {
+      throw engineError(err, id);
+    }
+  }
+
+  async inspectImage(reference: string): Promise<EngineImage | undefined> {
+    try {
+      const info = await this.docker.getImage(reference).inspect();
+      return {
+        id: info.Id,
+        diffIds: (info.RootFS?.Layers ?? []).filter(isDigest),
+        repoTags: info.RepoTags ?? [],
+      };
+    } catch (err) {
+      const mapped = engineError(err, reference);
+      if (mapped instanceof LocalImageNotFoundError) return undefined;
+      throw mapped;
+    }
+  }
+
+  async listLayerLists(): Promise<Digest[][]> {
+    let ids: string[];
+    try {
+      ids = (await this.docker.listImages({ all: true })).map((i) => i.Id);
+    } catch (err) {
+      throw engineError(err);
+    }
+    const lists: Digest[][] = [];
+    for (const id of ids) {
+      const image = await this.inspectImage(id);
+      if (image && image.diffIds.length > 0) lists.push(image.diffIds);
+    }
+    return lists;
+  }
+}
+
+/** Reads the newline-delimited JSON of `POST /images/load` to its end. */
+export async function readLoadProgress(res: Readable): Promise<string[]> {
+  const loaded: string[] = [];
+  let failure: string | undefined;
+  let buffered = '';
+  const handle = (line: string): void => {
+    if (line.trim() === '') return;
+    let event: { stream?: string; errorDetail?: { message?: string }; error?: string };
+    try {
+      event = JSON.parse(line);
+    } catch {
+      failure ??= `unreadable load progress from the engine: ${line.slice(0, 200)}`;
+      return;
+    }
+    if (event.errorDetail || event.error) {
+      failure ??= event.errorDetail?.message ?? event.error ?? 'load failed';
+      return;
+    }
+    const m = /^Loaded image(?: ID)?: (\S+)/.exec(event.stream ?? '');
+    if (m?.[1]) loaded.push(m[1]);
+  };
+  try {
+    for await (const chunk of res) {
+      buffered += (chunk as Buffer).toString('utf8');
+      let nl = buffered.indexOf('\n');
+      while (nl !== -1) {
+        handle(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        nl = buffered.indexOf('\n');
+      }
+    }
+  } catch (err) {
+    throw engineError(err);
+  }
+  handle(buffered);
+  if (failure !== undefined) throw new EngineError(`docker load failed: ${failure}`);
+  return loaded;
+}
+
+function engineError(err: unknown, reference?: string): Error {
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status === 404 && reference !== undefined) return new LocalImageNotFoundError(reference);
+  const code = systemErrorCode(err);
+  if (code === 'ENOENT' || code === 'EACCES' || isNetworkErrorCode(code))
+    return new EngineUnreachableError(code ?? 'unknown');
+  if (status !== undefined) {
+    const json = (err as { json?: { message?: string } }).json;
+    return new EngineError(`Docker engine answered ${status}: ${json?.message ?? 'error'}`);
+  }
+  return err instanceof Error ? err : new EngineError(String(err));
+}

@@ -1,0 +1,96 @@
+import { type ErrorCode, isErrorCode } from '../lib/errcode.js';
+import { DocketError } from '../lib/errors.js';
+
+/**
+ * Errors of the client side: what the registry answered (read back from the OCI
+ * error envelope), and what went wrong reaching the registry or the Docker engine.
+ * The CLI maps each class to one line on stderr and an exit code (exit-codes.ts).
+ */
+
+/** The registry answered with an error status; `code` is the first wire code of the envelope. */
+export class RegistryError extends DocketError {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | undefined,
+    message: string,
+    detail?: unknown,
+  ) {
+    super(message, detail);
+  }
+
+  static codeOf(code: string | undefined): ErrorCode | undefined {
+    return code !== undefined && isErrorCode(code) ? code : undefined;
+  }
+}
+
+/** 401 / 403: no token, a wrong token, or a token without the right. */
+export class UnauthorizedError extends RegistryError {}
+
+/** 404: a repository, tag, manifest or blob the registry does not know. */
+export class NotFoundError extends RegistryError {}
+
+/** The registry could not be reached at all (connection refused, DNS, reset, timeout). */
+export class RegistryUnreachableError extends DocketError {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(`registry ${url} unreachable (${reason})`, { url, reason });
+  }
+}
+
+/** The Docker engine could not be reached (DOCKER_HOST socket missing, refused). */
+export class EngineUnreachableError extends DocketError {
+  constructor(readonly reason: string) {
+    super(`Docker engine unreachable (${reason}); is dockerd running and DOCKER_HOST right?`);
+  }
+}
+
+/** The Docker engine has no image by that reference. */
+export class LocalImageNotFoundError extends DocketError {
+  constructor(readonly reference: string) {
+    super(`no such image in the Docker engine: ${reference}`, { reference });
+  }
+}
+
+/** The engine refused an operation; for a load, the `errorDetail` of its progress stream. */
+export class EngineError extends DocketError {}
+
+/** The config file cannot be read or written, or names no registry. */
+export class ConfigError extends DocketError {}
+
+/** The user asked to stop (SIGINT / SIGTERM). */
+export class InterruptedError extends DocketError {
+  constructor() {
+    super('interrupted');
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The system error code (`ECONNREFUSED`…) of an error or of the chain of its causes. */
+export function systemErrorCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const nested = (e as { errors?: unknown[] }).errors;
+    if (Array.isArray(nested) && nested.length > 0) e = nested[0];
+    else e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function isNetworkErrorCode(code: string | undefined): boolean {
+  return code !== undefined && NETWORK_CODES.has(code);
+}

@@ -1,0 +1,224 @@
+import { Readable } from 'node:stream';
+import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
+import { parseErrorEnvelope } from '../lib/errcode.js';
+import { DigestMismatchError, DocketError } from '../lib/errors.js';
+import { MANIFEST_MEDIA_TYPES } from '../lib/media-types.js';
+import {
+  isNetworkErrorCode,
+  NotFoundError,
+  RegistryError,
+  RegistryUnreachableError,
+  systemErrorCode,
+  UnauthorizedError,
+} from './errors.js';
+import { Header, type ImageList, type ImageSummary, type LayerLookup } from './registry-wire.js';
+
+export interface RegistryClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:5000`. */
+  url: string;
+  /** Sent as `Authorization: Bearer <token>` on every request when set. */
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+export interface FetchedManifest {
+  body: Buffer;
+  mediaType: string;
+  digest: Digest;
+}
+
+/**
+ * A typed client of one docket registry: the OCI distribution API (distribution-spec
+ * v1.1, "Pull", "Push", "Content Discovery") and docket's `/docket/v1` endpoints.
+ * Every method throws UnauthorizedError (401/403), NotFoundError (404), RegistryError
+ * (any other error status, with the envelope's code) or RegistryUnreachableError.
+ */
+export class RegistryClient {
+  readonly url: URL;
+  private readonly token: string | undefined;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(opts: RegistryClientOptions) {
+    this.url = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
+    this.token = opts.token;
+    this.fetchFn = opts.fetch ?? fetch;
+  }
+
+  /** `host:port` as it goes in front of a repository name in a Docker reference. */
+  get host(): string {
+    return this.url.host;
+  }
+
+  /** `GET /v2/`: the registry answers the distribution API (and accepts the token, if any). */
+  async ping(): Promise<void> {
+    await this.request('GET', 'v2/');
+  }
+
+  /** `HEAD /v2/<name>/blobs/<digest>` */
+  async hasBlob(name: string, digest: Digest): Promise<boolean> {
+    try {
+      await this.request('HEAD', `v2/${name}/blobs/${digest}`);
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** `GET /v2/<name>/blobs/<digest>`, whole in memory (configs): verified against `digest`. */
+  async getBlob(name: string, digest: Digest): Promise<Buffer> {
+    const res = await this.request('GET', `v2/${name}/blobs/${digest}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    const actual = sha256Digest(body);
+    if (actual !== digest) throw new DigestMismatchError(digest, actual);
+    return body;
+  }
+
+  /** `POST /v2/<name>/blobs/uploads/`: opens an upload session; resolves with its URL. */
+  async startUpload(name: string): Promise<URL> {
+    const res = await this.request('POST', `v2/${name}/blobs/uploads/`);
+    await res.body?.cancel();
+    const location = res.headers.get(Header.location);
+    if (!location) throw new RegistryError(res.status, undefined, 'upload opened without Location');
+    return new URL(location, this.url);
+  }
+
+  /** `DELETE <upload URL>`: abandons an upload session. */
+  async cancelUpload(location: URL): Promise<void> {
+    await this.request('DELETE', location);
+  }
+
+  /**
+   * Monolithic upload (distribution-spec "POST then PUT"): opens an upload, then
+   * PUTs the whole body with `?digest=`. `open` is called once and must yield exactly
+   * `size` bytes hashing to `digest`.
+   */
+  async uploadBlob(
+    name: string,
+    digest: Digest,
+    size: number,
+    open: () => Readable,
+  ): Promise<void> {
+    const location = await this.startUpload(name);
+    location.searchParams.set('digest', digest);
+    const body = open().pipe(new DigestStream({ digest, size }));
+    await this.request('PUT', location, {
+      body: Readable.toWeb(body) as ReadableStream,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    });
+  }
+
+  /** `PUT /v2/<name>/manifests/<tag>`; resolves with the manifest digest. */
+  async putManifest(name: string, tag: string, body: Buffer, mediaType: string): Promise<Digest> {
+    const res = await this.request('PUT', `v2/${name}/manifests/${tag}`, {
+      body,
+      headers: { 'content-type': mediaType },
+    });
+    await res.body?.cancel();
+    const local = sha256Digest(body);
+    const announced = res.headers.get(Header.contentDigest);
+    if (announced && announced !== local) throw new DigestMismatchError(local, announced);
+    return local;
+  }
+
+  /**
+   * `GET /v2/<name>/manifests/<reference>` accepting Docker schema2, OCI manifests
+   * and indexes. When `reference` is a digest the body is verified against it.
+   */
+  async getManifest(name: string, reference: string): Promise<FetchedManifest> {
+    const res = await this.request('GET', `v2/${name}/manifests/${reference}`, {
+      headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    const digest = sha256Digest(body);
+    if (reference.startsWith('sha256:') && digest !== reference)
+      throw new DigestMismatchError(reference, digest);
+    const mediaType =
+      res.headers.get('content-type')?.split(';')[0]?.trim() ||
+      (JSON.parse(body.toString()) as { mediaType?: string }).mediaType ||
+      '';
+    return { body, mediaType, digest };
+  }
+
+  /** `GET /docket/v1/images` */
+  async listImages(): Promise<ImageSummary[]> {
+    const res = await this.request('GET', 'docket/v1/images');
+    const body = (await res.json()) as ImageList | ImageSummary[];
+    return Array.isArray(body) ? body : body.images;
+  }
+
+  /** `GET /docket/v1/blobs/<digest>/torrent`: the blob's .torrent file (bencoded). */
+  async getTorrent(digest: Digest): Promise<Buffer> {
+    const res = await this.request('GET', `docket/v1/blobs/${digest}/torrent`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /** `GET /docket/v1/layers/<diffId>`: a compressed blob already stored for that diffId. */
+  async findLayer(diffId: Digest): Promise<LayerLookup | undefined> {
+    try {
+      const res = await this.request('GET', `docket/v1/layers/${diffId}`);
+      const found = (await res.json()) as LayerLookup;
+      parseDigest(found.digest);
+      return found;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  private async request(
+    method: string,
+    path: string | URL,
+    init: { body?: Buffer | ReadableStream; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const url = typeof path === 'string' ? new URL(path, this.url) : path;
+    const headers: Record<string, string> = { ...init.headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, {
+        method,
+        headers,
+        body: init.body ?? null,
+        ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (err) {
+      const inner = docketCause(err);
+      if (inner) throw inner;
+      const code = systemErrorCode(err);
+      if (isNetworkErrorCode(code) || code === undefined)
+        throw new RegistryUnreachableError(this.url.origin, code ?? 'network error');
+      throw err;
+    }
+    if (res.ok) return res;
+    throw await responseError(method, url, res);
+  }
+}
+
+/** A DocketError a request body stream failed with (e.g. DigestStream), under fetch's TypeError. */
+function docketCause(err: unknown): DocketError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e instanceof DocketError) return e;
+    e = e.cause;
+  }
+  return undefined;
+}
+
+async function responseError(method: string, url: URL, res: Response): Promise<Error> {
+  let body: unknown;
+  if (method !== 'HEAD') {
+    const text = await res.text();
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  }
+  const first = parseErrorEnvelope(body)?.errors[0];
+  const code = RegistryError.codeOf(first?.code);
+  const message = first?.message ?? `${method} ${url.pathname} answered ${res.status}`;
+  if (res.status === 401 || res.status === 403)
+    return new UnauthorizedError(res.status, code, message, first?.detail);
+  if (res.status === 404) return new NotFoundError(res.status, code, message, first?.detail);
+  return new RegistryError(res.status, code, message, first?.detail);
+}

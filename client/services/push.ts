@@ -1,0 +1,163 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { gzipLayer } from '../../lib/archive/gzip.js';
+import { readImageArchive } from '../../lib/archive/reader.js';
+import type { ArchiveImage, ArchiveLayer } from '../../lib/archive/types.js';
+import { type Digest, DigestStream, parseDigest } from '../../lib/digest.js';
+import { ArchiveError } from '../../lib/errors.js';
+import { type Descriptor, type ImageManifest, MediaType } from '../../lib/media-types.js';
+import type { DockerEngine } from '../docker-engine.js';
+import type { RegistryClient } from '../registry-client.js';
+import { mapLimit } from './map-limit.js';
+import { type TempFile, TempFileSink } from './temp-sink.js';
+
+export interface PushDeps {
+  engine: DockerEngine;
+  registry: RegistryClient;
+  /** Parent of the temp dir the image is unpacked into (removed at the end). */
+  tmpDir: string;
+  /** Layers compressed/uploaded at once. */
+  concurrency: number;
+  onEvent?(event: PushEvent): void;
+}
+
+export type PushEvent =
+  | { kind: 'layer'; index: number; diffId: Digest; outcome: LayerOutcome; size: number }
+  | { kind: 'config'; uploaded: boolean }
+  | { kind: 'manifest'; digest: Digest };
+
+/** known: the registry stores a compressed blob of that diffId; present: HEAD found the blob. */
+export type LayerOutcome = 'known' | 'present' | 'uploaded';
+
+export interface PushResult {
+  repository: string;
+  tag: string;
+  manifestDigest: Digest;
+  layers: number;
+  layersUploaded: number;
+  layersSkipped: number;
+  configUploaded: boolean;
+  /** Bytes of blobs sent (layers and config). */
+  bytesUploaded: number;
+  seconds: number;
+}
+
+/**
+ * Pushes the engine's image `source` to `repository:tag`: reads its `docker save`
+ * archive, reuses layers the registry already stores (by diffId, then by blob digest),
+ * gzips and uploads the others, then the config, then PUTs a Docker schema2 manifest.
+ */
+export async function pushImage(
+  deps: PushDeps,
+  source: string,
+  target: { repository: string; tag: string },
+): Promise<PushResult> {
+  const started = performance.now();
+  const dir = await mkdtemp(join(deps.tmpDir, 'docket-push-'));
+  try {
+    const image = await readLocalImage(deps.engine, source, dir);
+    let bytesUploaded = 0;
+    const outcomes = await mapLimit(image.layers, deps.concurrency, async (layer, index) => {
+      const { descriptor, outcome } = await pushLayer(deps, target.repository, layer);
+      if (outcome === 'uploaded') bytesUploaded += descriptor.size;
+      deps.onEvent?.({
+        kind: 'layer',
+        index,
+        diffId: layer.diffId,
+        outcome,
+        size: descriptor.size,
+      });
+      return { descriptor, outcome };
+    });
+    const config: Descriptor = {
+      mediaType: MediaType.dockerConfig,
+      digest: image.configDigest,
+      size: image.config.length,
+    };
+    const configUploaded = !(await deps.registry.hasBlob(target.repository, image.configDigest));
+    if (configUploaded) {
+      await deps.registry.uploadBlob(target.repository, image.configDigest, config.size, () =>
+        bufferStream(image.config),
+      );
+      bytesUploaded += config.size;
+    }
+    deps.onEvent?.({ kind: 'config', uploaded: configUploaded });
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.dockerManifest,
+      config,
+      layers: outcomes.map((o) => o.descriptor),
+    };
+    const manifestDigest = await deps.registry.putManifest(
+      target.repository,
+      target.tag,
+      Buffer.from(JSON.stringify(manifest, null, 3)),
+      MediaType.dockerManifest,
+    );
+    deps.onEvent?.({ kind: 'manifest', digest: manifestDigest });
+    const uploaded = outcomes.filter((o) => o.outcome === 'uploaded').length;
+    return {
+      ...target,
+      manifestDigest,
+      layers: outcomes.length,
+      layersUploaded: uploaded,
+      layersSkipped: outcomes.length - uploaded,
+      configUploaded,
+      bytesUploaded,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function readLocalImage(
+  engine: DockerEngine,
+  source: string,
+  dir: string,
+): Promise<ArchiveImage<TempFile>> {
+  const archive = await engine.exportImage(source);
+  const images = await readImageArchive(archive, new TempFileSink(dir));
+  const image = images.find((i) => i.tags.includes(source)) ?? images[0];
+  if (!image) throw new ArchiveError('no-manifest', `the engine exported no image for ${source}`);
+  return image;
+}
+
+async function pushLayer(
+  deps: PushDeps,
+  repository: string,
+  layer: ArchiveLayer<TempFile>,
+): Promise<{ descriptor: Descriptor; outcome: LayerOutcome }> {
+  let descriptor: Descriptor;
+  let path: string;
+  if (layer.compressed) {
+    descriptor = { mediaType: layer.mediaType, digest: layer.digest, size: layer.size };
+    path = layer.stored.path;
+  } else {
+    const known = await deps.registry.findLayer(layer.diffId);
+    if (known) return { descriptor: { ...known }, outcome: 'known' };
+    const gz = await compress(layer.stored.path, `${layer.stored.path}.gz`);
+    descriptor = { mediaType: MediaType.dockerLayerGzip, digest: gz.digest, size: gz.size };
+    path = gz.path;
+  }
+  const digest = parseDigest(descriptor.digest);
+  if (await deps.registry.hasBlob(repository, digest)) return { descriptor, outcome: 'present' };
+  await deps.registry.uploadBlob(repository, digest, descriptor.size, () => createReadStream(path));
+  return { descriptor, outcome: 'uploaded' };
+}
+
+async function compress(
+  from: string,
+  to: string,
+): Promise<{ path: string; digest: Digest; size: number }> {
+  const hash = new DigestStream();
+  await pipeline(createReadStream(from), gzipLayer(), hash, createWriteStream(to));
+  return { path: to, ...hash.result() };
+}
+
+function bufferStream(data: Buffer) {
+  return Readable.from([data]);
+}
