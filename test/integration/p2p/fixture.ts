@@ -1,0 +1,114 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { createBlobTorrentInfo, renderTorrentFile } from '../../../lib/torrent.js';
+import { Seeder, type SeedableBlob } from '../../../registry/p2p/seeder.js';
+import { createEmbeddedTracker, type EmbeddedTracker } from '../../../tracker/embedded.js';
+import {
+  startBlobServer,
+  startHttp,
+  type TestBlob,
+  type TestHttpServer,
+  tempDir,
+  testLogger,
+  writeBlob,
+} from '../../helpers/p2p.js';
+
+export interface FixtureBlob extends TestBlob {
+  info: Buffer;
+  infoHash: string;
+  /** The .torrent with our tracker and the web seed URL. */
+  torrent: Buffer;
+  webSeedUrl: string;
+}
+
+/**
+ * A registry stand-in on loopback: the embedded tracker mounted on a plain HTTP server
+ * (/announce, /scrape), a Range-capable blob server as web seed, and a Seeder that
+ * starts seeding when a peer announces.
+ */
+export interface RegistryFixture {
+  dir: string;
+  logger: Logger;
+  tracker: EmbeddedTracker;
+  trackerHost: TestHttpServer;
+  announceUrl: string;
+  blobServer: TestHttpServer;
+  seeder: Seeder;
+  /** Announces seen by the tracker, per infohash (peers other than the registry seed). */
+  announces: Map<string, number>;
+  /**
+   * Stores a blob of random bytes. `corrupt`: the stored file loses its last byte's
+   * value after the digest was taken (the torrent matches the corrupted file).
+   */
+  addBlob(size: number, opts?: { announce?: string[]; corrupt?: boolean }): Promise<FixtureBlob>;
+  close(): Promise<void>;
+}
+
+export async function startRegistryFixture(
+  opts: { idleMs?: number; maxActive?: number; announce?: string[] } = {},
+): Promise<RegistryFixture> {
+  const logger = testLogger();
+  const tmp = await tempDir('docket-p2p-registry-');
+  const blobs = new Map<string, SeedableBlob>();
+  const files = new Map<string, string>();
+  const announces = new Map<string, number>();
+  let seeder: Seeder | undefined;
+  const tracker = createEmbeddedTracker({
+    filter: (infoHash) => blobs.has(infoHash),
+    onAnnounce: (infoHash) => {
+      announces.set(infoHash, (announces.get(infoHash) ?? 0) + 1);
+      seeder?.onAnnounce(infoHash);
+    },
+    announceIntervalMs: 2_000,
+    logger,
+  });
+  const trackerHost = await startHttp((req, res) => {
+    res.statusCode = 200;
+    tracker.handle(req, res);
+  });
+  const announceUrl = `${trackerHost.url}/announce`;
+  const blobServer = await startBlobServer(files);
+  const webSeedUrl = (digest: string) => `${blobServer.url}/blobs/${digest}`;
+  seeder = new Seeder({
+    findByInfoHash: (infoHash) => blobs.get(infoHash),
+    announce: opts.announce ?? [announceUrl],
+    webSeedUrl,
+    idleMs: opts.idleMs,
+    maxActive: opts.maxActive,
+    logger,
+  });
+  let count = 0;
+  return {
+    dir: tmp.dir,
+    logger,
+    tracker,
+    trackerHost,
+    announceUrl,
+    blobServer,
+    seeder,
+    announces,
+    async addBlob(size, blobOpts = {}) {
+      const blob = await writeBlob(tmp.dir, size, `stored-${count++}`);
+      if (blobOpts.corrupt) {
+        const bytes = await readFile(blob.path);
+        bytes[bytes.length - 1] = (bytes.at(-1) ?? 0) ^ 0xff;
+        await writeFile(blob.path, bytes);
+      }
+      const { info, infoHash } = await createBlobTorrentInfo(blob.path, blob.size);
+      blobs.set(infoHash, { digest: blob.digest, path: blob.path, size: blob.size, info });
+      files.set(blob.digest, blob.path);
+      const torrent = renderTorrentFile(info, {
+        announce: blobOpts.announce ?? [announceUrl],
+        urlList: [webSeedUrl(blob.digest)],
+      });
+      return { ...blob, info, infoHash, torrent, webSeedUrl: webSeedUrl(blob.digest) };
+    },
+    async close() {
+      await seeder?.close();
+      await tracker.close();
+      await trackerHost.close();
+      await blobServer.close();
+      await tmp.cleanup();
+    },
+  };
+}

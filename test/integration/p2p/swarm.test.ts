@@ -1,0 +1,155 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BlobCache } from '../../../client/p2p/blob-cache.js';
+import { SwarmClient } from '../../../client/p2p/swarm-client.js';
+import { DigestMismatchError } from '../../../lib/errors.js';
+import { renderTorrentFile } from '../../../lib/torrent.js';
+import { freePort, tempDir, within } from '../../helpers/p2p.js';
+import { type RegistryFixture, startRegistryFixture } from './fixture.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+describe('SwarmClient with the registry seeder', () => {
+  let registry: RegistryFixture;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  const clients: SwarmClient[] = [];
+  const newClient = async (name: string, stallMs: number) => {
+    const cache = new BlobCache(join(tmp.dir, name), 1024 * MiB);
+    await cache.init();
+    const client = new SwarmClient({ cache, stallMs, logger: registry.logger });
+    clients.push(client);
+    return { cache, client };
+  };
+
+  beforeAll(async () => {
+    registry = await startRegistryFixture();
+    tmp = await tempDir();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.destroy()));
+  });
+  afterAll(async () => {
+    await registry.close();
+    await tmp.cleanup();
+  });
+
+  it('downloads a blob from the seeder found through the embedded tracker', async () => {
+    const blob = await registry.addBlob(3 * MiB + 77);
+    const { cache, client } = await newClient('one', 60_000);
+    expect(registry.seeder.stats().activeTorrents).toBe(0);
+    const progress: number[] = [];
+    const result = await within(
+      30_000,
+      'download from the seeder',
+      client.download(blob, { onProgress: (p) => progress.push(p.downloaded) }),
+    );
+    expect(result.stats).toEqual({ fromPeers: 0, fromRegistrySeed: blob.size, fromWebSeed: 0 });
+    expect(result.path).toBe(cache.path(blob.digest));
+    expect((await readFile(result.path)).equals(blob.bytes)).toBe(true);
+    expect((await cache.torrent(blob.digest))?.equals(blob.torrent)).toBe(true);
+    expect(await cache.has(blob.digest)).toBe(true);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(registry.announces.get(blob.infoHash)).toBeGreaterThan(0);
+    const stats = registry.seeder.stats();
+    expect(stats.activeTorrents).toBe(1);
+    expect(stats.uploadedBytes).toBeGreaterThanOrEqual(blob.size);
+    expect(registry.blobServer.requests).toEqual([]);
+  });
+
+  it('falls back to the web seed when the tracker is down', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}/announce`;
+    const blob = await registry.addBlob(1 * MiB + 3, { announce: [dead] });
+    const { client } = await newClient('two', 60_000);
+    const result = await within(20_000, 'web seed fallback', client.download(blob));
+    expect(result.stats).toEqual({ fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: blob.size });
+    expect((await readFile(result.path)).equals(blob.bytes)).toBe(true);
+    expect(registry.blobServer.requests.some((r) => r.includes(blob.digest))).toBe(true);
+  });
+
+  it('uses the web seed alone when no tracker is listed and nothing comes for stallMs', async () => {
+    const blob = await registry.addBlob(700 * KiB, { announce: [] });
+    const { client } = await newClient('three', 300);
+    const result = await within(20_000, 'web seed only', client.download(blob));
+    expect(result.stats.fromWebSeed).toBe(blob.size);
+    expect((await readFile(result.path)).equals(blob.bytes)).toBe(true);
+  });
+
+  it('rejects content whose sha256 is not the digest, and keeps nothing', async () => {
+    const blob = await registry.addBlob(512 * KiB, { corrupt: true });
+    const { cache, client } = await newClient('four', 60_000);
+    const err = await within(20_000, 'corrupt download', client.download(blob)).catch((e) => e);
+    expect(err).toBeInstanceOf(DigestMismatchError);
+    expect(await cache.has(blob.digest)).toBe(false);
+    await expect(stat(cache.partialPath(blob.digest))).rejects.toThrow();
+  });
+
+  it('resumes an aborted download from the pieces already on disk', async () => {
+    const blob = await registry.addBlob(4 * MiB, { announce: [] });
+    const { cache, client } = await newClient('five', 100);
+    const abort = new AbortController();
+    const first = await within(
+      20_000,
+      'aborted download',
+      client
+        .download(blob, {
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (p.downloaded >= 1 * MiB) abort.abort(new Error('interrupted'));
+          },
+        })
+        .catch((e: unknown) => e),
+    );
+    expect((first as Error).message).toBe('interrupted');
+    expect(await cache.has(blob.digest)).toBe(false);
+    expect((await stat(cache.partialPath(blob.digest))).size).toBeGreaterThan(0);
+    const second = await within(20_000, 'resumed download', client.download(blob));
+    expect(second.stats.fromWebSeed).toBeLessThan(blob.size);
+    expect((await readFile(second.path)).equals(blob.bytes)).toBe(true);
+  });
+});
+
+describe('two SwarmClients', () => {
+  it('the second gets the blob from the first', async () => {
+    const registry = await startRegistryFixture();
+    const tmp = await tempDir();
+    const cacheA = new BlobCache(join(tmp.dir, 'a'), 1024 * MiB);
+    const cacheB = new BlobCache(join(tmp.dir, 'b'), 1024 * MiB);
+    const a = new SwarmClient({ cache: cacheA, stallMs: 60_000, logger: registry.logger });
+    const b = new SwarmClient({ cache: cacheB, stallMs: 60_000, logger: registry.logger });
+    try {
+      const blob = await registry.addBlob(2 * MiB + 11);
+      const first = await within(30_000, 'first download', a.download(blob));
+      expect(first.stats.fromRegistrySeed).toBe(blob.size);
+      await a.seed({ digest: blob.digest, size: blob.size, torrent: blob.torrent });
+      // Only host A can serve it now.
+      await registry.seeder.close();
+      const second = await within(30_000, 'second download', b.download(blob));
+      expect(second.stats).toEqual({ fromPeers: blob.size, fromRegistrySeed: 0, fromWebSeed: 0 });
+      expect((await readFile(second.path)).equals(blob.bytes)).toBe(true);
+    } finally {
+      await a.destroy();
+      await b.destroy();
+      await registry.close();
+      await tmp.cleanup();
+    }
+  });
+});
+
+describe('renderTorrentFile', () => {
+  it('is what the fixture serves', async () => {
+    const registry = await startRegistryFixture();
+    try {
+      const blob = await registry.addBlob(10 * KiB);
+      const again = renderTorrentFile(blob.info, {
+        announce: [registry.announceUrl],
+        urlList: [blob.webSeedUrl],
+      });
+      expect(again.equals(blob.torrent)).toBe(true);
+      expect(registry.seeder.torrentFile(blob).equals(blob.torrent)).toBe(true);
+    } finally {
+      await registry.close();
+    }
+  });
+});

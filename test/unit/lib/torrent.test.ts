@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import bencode from 'bencode';
+import parseTorrent from 'parse-torrent';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createBlobTorrentInfo,
+  magnetLink,
+  makePeerId,
+  peerIdHasPrefix,
+  pieceLengthFor,
+  renderTorrentFile,
+  TORRENT_CREATION_DATE,
+} from '../../../lib/torrent.js';
+import { tempDir, writeBlob } from '../../helpers/p2p.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+describe('pieceLengthFor', () => {
+  it.each([
+    [0, 64 * KiB],
+    [1, 64 * KiB],
+    [128 * MiB, 64 * KiB],
+    [128 * MiB + 1, 128 * KiB],
+    [1 * GiB, 512 * KiB],
+    [8 * GiB, 4 * MiB],
+    [100 * GiB, 4 * MiB],
+  ])('size %d → %d', (size, expected) => {
+    expect(pieceLengthFor(size)).toBe(expected);
+  });
+
+  it('keeps mid-size blobs between 1025 and 2048 pieces', () => {
+    for (const size of [200 * MiB, 700 * MiB, 3 * GiB, 5 * GiB + 17]) {
+      const pieces = Math.ceil(size / pieceLengthFor(size));
+      expect(pieces).toBeGreaterThan(1024);
+      expect(pieces).toBeLessThanOrEqual(2048);
+    }
+  });
+
+  it('rejects negative or fractional sizes', () => {
+    expect(() => pieceLengthFor(-1)).toThrow(RangeError);
+    expect(() => pieceLengthFor(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('createBlobTorrentInfo', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    tmp = await tempDir();
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('gives the same infohash for the same bytes, whatever the file name or directory', async () => {
+    const blob = await writeBlob(tmp.dir, 200 * KiB + 123, 'one');
+    await mkdir(join(tmp.dir, 'elsewhere'));
+    const copy = join(tmp.dir, 'elsewhere', 'another-name.tar.gz');
+    await writeFile(copy, blob.bytes);
+    const a = await createBlobTorrentInfo(blob.path, blob.size);
+    const b = await createBlobTorrentInfo(blob.path, blob.size);
+    const c = await createBlobTorrentInfo(copy, blob.size);
+    expect(a.infoHash).toMatch(/^[0-9a-f]{40}$/);
+    expect(b.infoHash).toBe(a.infoHash);
+    expect(c.infoHash).toBe(a.infoHash);
+    expect(c.info.equals(a.info)).toBe(true);
+    expect(createHash('sha1').update(a.info).digest('hex')).toBe(a.infoHash);
+  });
+
+  it('gives another infohash when one byte differs', async () => {
+    const blob = await writeBlob(tmp.dir, 70 * KiB, 'two');
+    const changed = Buffer.from(blob.bytes);
+    changed[changed.length - 1] = (changed.at(-1) ?? 0) ^ 0xff;
+    const other = join(tmp.dir, 'two-changed');
+    await writeFile(other, changed);
+    const a = await createBlobTorrentInfo(blob.path, blob.size);
+    const b = await createBlobTorrentInfo(other, blob.size);
+    expect(b.infoHash).not.toBe(a.infoHash);
+  });
+
+  it('writes a private single-file info dict named blob with sha1 piece hashes', async () => {
+    const blob = await writeBlob(tmp.dir, 3 * 64 * KiB + 5, 'three');
+    const { info, pieceLength } = await createBlobTorrentInfo(blob.path, blob.size);
+    const dict = bencode.decode(info) as Record<string, unknown>;
+    expect(Object.keys(dict).sort()).toEqual([
+      'length',
+      'name',
+      'piece length',
+      'pieces',
+      'private',
+    ]);
+    expect(Buffer.from(dict.name as Uint8Array).toString()).toBe('blob');
+    expect(dict.private).toBe(1);
+    expect(dict.length).toBe(blob.size);
+    expect(pieceLength).toBe(64 * KiB);
+    const pieces = Buffer.from(dict.pieces as Uint8Array);
+    expect(pieces.length).toBe(4 * 20);
+    const last = createHash('sha1')
+      .update(blob.bytes.subarray(3 * 64 * KiB))
+      .digest();
+    expect(pieces.subarray(60).equals(last)).toBe(true);
+  });
+
+  it('rejects a file whose length is not the given size', async () => {
+    const blob = await writeBlob(tmp.dir, 1000, 'four');
+    await expect(createBlobTorrentInfo(blob.path, 999)).rejects.toThrow(RangeError);
+  });
+
+  it('renders a deterministic .torrent that parse-torrent reads back', async () => {
+    const blob = await writeBlob(tmp.dir, 100 * KiB, 'five');
+    const { info, infoHash } = await createBlobTorrentInfo(blob.path, blob.size);
+    const opts = {
+      announce: ['http://127.0.0.1:1/announce', 'udp://127.0.0.1:2'],
+      urlList: ['http://127.0.0.1:3/v2/x/blobs/sha256:abc'],
+    };
+    const file = renderTorrentFile(info, opts);
+    expect(renderTorrentFile(info, opts).equals(file)).toBe(true);
+    const parsed = await parseTorrent(file);
+    expect(parsed.infoHash).toBe(infoHash);
+    expect(parsed.announce).toEqual(opts.announce);
+    expect(parsed.urlList).toEqual(opts.urlList);
+    expect(parsed.private).toBe(true);
+    expect(parsed.created?.getTime()).toBe(TORRENT_CREATION_DATE * 1000);
+    const outer = bencode.decode(file) as Record<string, unknown>;
+    expect(outer['announce-list']).toHaveLength(2);
+  });
+});
+
+describe('magnetLink and peer ids', () => {
+  it('names the infohash, trackers and web seeds', () => {
+    const link = magnetLink('ab'.repeat(20), {
+      name: 'sha256:00',
+      announce: ['http://t/announce'],
+      urlList: ['http://r/blob'],
+    });
+    expect(link).toBe(
+      `magnet:?xt=urn:btih:${'ab'.repeat(20)}&dn=sha256%3A00&tr=http%3A%2F%2Ft%2Fannounce&ws=http%3A%2F%2Fr%2Fblob`,
+    );
+  });
+
+  it('makes 20-byte peer ids with the prefix', () => {
+    const id = makePeerId('-DKR');
+    expect(id).toMatch(/^[0-9a-f]{40}$/);
+    expect(peerIdHasPrefix(id, '-DKR')).toBe(true);
+    expect(peerIdHasPrefix(id, '-DKC')).toBe(false);
+    expect(peerIdHasPrefix(undefined, '-DKR')).toBe(false);
+  });
+});
