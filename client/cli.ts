@@ -8,6 +8,7 @@ import { ConfigStore, defaultConfigPath } from './config.js';
 import type { ClientServices, DocketContext } from './context.js';
 import { DockerodeEngine } from './docker-engine.js';
 import { InterruptedError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
 import { warningLogger } from './output/warning-logger.js';
 import { RegistryClient } from './registry-client.js';
 import type { Swarm, SwarmOptions } from './services/swarm.js';
@@ -92,5 +93,13 @@ export async function main(argv: string[]): Promise<number> {
     ...Cli.defaultContext,
     docket: createServices(process.env, process.stdout.isTTY === true),
   };
-  return cli.run(argv, context);
+  let command: ReturnType<typeof cli.process>;
+  try {
+    command = cli.process(argv, context);
+  } catch (err) {
+    // Unknown command, unknown flag, missing argument: the user's mistake.
+    context.stderr.write(cli.error(err, { colored: false }));
+    return ExitCode.usage;
+  }
+  return cli.run(command, context);
 }

@@ -1,4 +1,3 @@
-import { UsageError } from 'clipanion';
 import {
   ArchiveError,
   DigestInvalidError,
@@ -65,7 +64,7 @@ export function classifyError(err: unknown): Failure | undefined {
     exitCode,
     message,
   });
-  if (err instanceof UsageError || err instanceof ReferenceInvalidError) return fail(2);
+  if (isUsageError(err) || err instanceof ReferenceInvalidError) return fail(ExitCode.usage);
   if (err instanceof InterruptedError) return fail(ExitCode.interrupted);
   if (err instanceof LocalImageNotFoundError || err instanceof NotFoundError)
     return fail(ExitCode.notFound);
@@ -90,4 +89,9 @@ export function classifyError(err: unknown): Failure | undefined {
   if (code === 'ENOSPC' || code === 'EDQUOT')
     return fail(ExitCode.diskFull, `disk full (${code}): ${(err as Error).message}`);
   return undefined;
+}
+
+/** clipanion's UsageError, recognised by the marker clipanion itself reads (`clipanion.type`). */
+function isUsageError(err: unknown): boolean {
+  return (err as { clipanion?: { type?: string } } | null)?.clipanion?.type === 'usage';
 }
