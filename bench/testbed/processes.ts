@@ -15,6 +15,11 @@ export interface Managed {
   /** Everything the process wrote to stdout so far (also copied to the log file). */
   stdout(): string;
   readonly exited: Promise<Exit>;
+  /**
+   * Resolves with the first stdout line matching `pattern` (Date.now() when it arrived);
+   * rejects when the process exits first or after `timeoutMs`.
+   */
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<{ line: string; at: number }>;
   cpuSeconds(): number;
 }
 
@@ -30,6 +35,8 @@ class ManagedProcess implements Managed {
   readonly pid: number;
   readonly exited: Promise<Exit>;
   private out = '';
+  private readonly lineListeners = new Set<(line: string, at: number) => void>();
+  private partial = '';
 
   constructor(
     readonly name: string,
@@ -40,16 +47,29 @@ class ManagedProcess implements Managed {
     this.pid = child.pid;
     const file = createWriteStream(log);
     child.stdout?.on('data', (chunk: Buffer) => {
-      this.out += chunk.toString();
+      const at = Date.now();
+      const text = chunk.toString();
+      this.out += text;
       file.write(chunk);
+      const lines = (this.partial + text).split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) for (const listener of this.lineListeners) listener(line, at);
     });
     child.stderr?.on('data', (chunk: Buffer) => file.write(chunk));
+    // 'close' comes after the last stdout chunk; a descendant holding the pipe open must not
+    // delay it more than 2 s past 'exit'.
     this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
+      let exit: Exit = { code: null, signal: null };
+      const finish = () => {
         file.end();
-        resolve({ code, signal });
+        resolve(exit);
+      };
+      child.on('exit', (code, signal) => {
+        exit = { code, signal };
+        setTimeout(finish, 2_000).unref();
       });
-      child.on('error', () => resolve({ code: null, signal: null }));
+      child.on('close', finish);
+      child.on('error', finish);
     });
   }
 
@@ -59,6 +79,32 @@ class ManagedProcess implements Managed {
 
   cpuSeconds(): number {
     return treeCpuSeconds(this.pid);
+  }
+
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<{ line: string; at: number }> {
+    const seen = this.out.split('\n').find((l) => pattern.test(l));
+    if (seen !== undefined) return Promise.resolve({ line: seen, at: Date.now() });
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.lineListeners.delete(listener);
+      };
+      const listener = (line: string, at: number) => {
+        if (!pattern.test(line)) return;
+        done();
+        resolve({ line, at });
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: no line matching ${pattern} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.lineListeners.add(listener);
+      void this.exited.then((exit) => {
+        if (!this.lineListeners.has(listener)) return;
+        done();
+        reject(new Error(`${this.name} exited (${exit.code ?? exit.signal}) before ${pattern}`));
+      });
+    });
   }
 }
 

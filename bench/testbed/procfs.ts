@@ -65,3 +65,24 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Busy and total jiffies of the whole machine, from the `cpu` line of /proc/stat. */
+export function machineCpu(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const [, ...fields] = line.trim().split(/\s+/);
+  const n = fields.map(Number);
+  const total = n.reduce((a, b) => a + b, 0);
+  const idle = (n[3] ?? 0) + (n[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * CPU seconds of this process's children that have exited and been reaped (cutime + cstime of
+ * /proc/self/stat): the difference around one child's run is that child's total CPU, when
+ * no other child exits meanwhile.
+ */
+export function reapedChildrenCpu(): number {
+  const text = readFileSync('/proc/self/stat', 'utf8');
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[16 - 3]) + Number(rest[17 - 3])) / USER_HZ;
+}

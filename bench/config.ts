@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+
+export type System = 'docket' | 'distribution';
+
+export interface BenchConfig {
+  /** Host counts to run, each a full swarm deploy. */
+  hostCounts: number[];
+  imageBytes: number;
+  layers: number;
+  /** Link rate each way in Mbit/s; 0 = unshaped. */
+  mbit: number;
+  systems: System[];
+  /** Also measure push and single-host pull on the origin's loopback. */
+  loopback: boolean;
+  /** Upper bound for one host's pull, in ms. */
+  pullTimeoutMs: number;
+  outDir: string;
+  keepDir: boolean;
+}
+
+const HELP = `usage: npm run bench -- [options]   (each option also as an env variable)
+  --hosts 1,4,8        BENCH_HOSTS      host counts N
+  --size-mb 150        BENCH_SIZE_MB    image size S in MB (10^6 bytes), incompressible
+  --layers 4           BENCH_LAYERS     layers the size is split into
+  --mbit 100           BENCH_MBIT       link rate B each way, Mbit/s (0 = unshaped)
+  --systems docket,distribution  BENCH_SYSTEMS
+  --no-loopback        BENCH_LOOPBACK=0 skip the single-host loopback push/pull figures
+  --timeout-s 600      BENCH_TIMEOUT_S  bound on one host's pull
+  --out bench-results  BENCH_OUT
+  --keep               BENCH_KEEP=1     keep the temp directory (logs) after the run`;
+
+/** Reads flags (over env variables, over defaults); throws with the usage text on a bad value. */
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      hosts: { type: 'string' },
+      'size-mb': { type: 'string' },
+      layers: { type: 'string' },
+      mbit: { type: 'string' },
+      systems: { type: 'string' },
+      'no-loopback': { type: 'boolean' },
+      'timeout-s': { type: 'string' },
+      out: { type: 'string' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const num = (flag: string | undefined, envValue: string | undefined, dflt: number) => {
+    const text = flag ?? envValue;
+    const n = text === undefined ? dflt : Number(text);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`bad number "${text}"\n${HELP}`);
+    return n;
+  };
+  const hostCounts = (values.hosts ?? env.BENCH_HOSTS ?? '1,4,8').split(',').map(Number);
+  if (hostCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 32))
+    throw new Error(`bad host list\n${HELP}`);
+  const systems = (values.systems ?? env.BENCH_SYSTEMS ?? 'distribution,docket').split(',');
+  if (systems.some((s) => s !== 'docket' && s !== 'distribution'))
+    throw new Error(`bad systems list\n${HELP}`);
+  const layers = num(values.layers, env.BENCH_LAYERS, 4);
+  if (!Number.isInteger(layers) || layers < 1) throw new Error(`bad layer count\n${HELP}`);
+  return {
+    hostCounts,
+    imageBytes: Math.round(num(values['size-mb'], env.BENCH_SIZE_MB, 150) * 1e6),
+    layers,
+    mbit: num(values.mbit, env.BENCH_MBIT, 100),
+    systems: systems as System[],
+    loopback: !(values['no-loopback'] || env.BENCH_LOOPBACK === '0'),
+    pullTimeoutMs: num(values['timeout-s'], env.BENCH_TIMEOUT_S, 600) * 1000,
+    outDir: values.out ?? env.BENCH_OUT ?? 'bench-results',
+    keepDir: Boolean(values.keep || env.BENCH_KEEP === '1'),
+  };
+}
+
+export const USAGE = HELP;

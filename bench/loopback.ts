@@ -1,0 +1,95 @@
+import type { DistributionRegistry } from './distribution.js';
+import { dockerPull, dockerPush } from './docker-progress.js';
+import { type DocketRegistry, docketEnv, runDocket } from './docket.js';
+import { type BenchImage, removeImage, verifyImage } from './image.js';
+import type { Engine } from './testbed/engine.js';
+import type { Testbed } from './testbed/testbed.js';
+
+/**
+ * Single host, unshaped: the origin's own engine pushes to / pulls from each registry over
+ * the origin's loopback. CPU = engine + registry (+ the docket client) during the step.
+ */
+export class Loopback {
+  constructor(
+    private readonly tb: Testbed,
+    private readonly engine: Engine,
+    private readonly image: BenchImage,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private get ref(): string {
+    return `${this.image.name}:${this.image.tag}`;
+  }
+
+  private async timed(
+    registry: { cpuSeconds(): number },
+    step: () => Promise<number>,
+  ): Promise<{ seconds: number; cpu: number }> {
+    const cpu0 = this.engine.process.cpuSeconds() + registry.cpuSeconds();
+    const started = Date.now();
+    const clientCpu = await step();
+    const seconds = (Date.now() - started) / 1000;
+    const cpu = this.engine.process.cpuSeconds() + registry.cpuSeconds() - cpu0 + clientCpu;
+    return { seconds, cpu };
+  }
+
+  async distributionPush(
+    registry: DistributionRegistry,
+  ): Promise<{ seconds: number; cpu: number }> {
+    const repo = `${registry.loopbackAddress}/${this.image.name}`;
+    await this.engine.docker.getImage(this.ref).tag({ repo, tag: this.image.tag });
+    return this.timed(registry.process, async () => {
+      await dockerPush(this.engine.docker, repo, this.image.tag);
+      return 0;
+    });
+  }
+
+  async docketPush(registry: DocketRegistry): Promise<{ seconds: number; cpu: number }> {
+    const env = docketEnv(this.tb.path('h0', 'docket-push'), {
+      dockerHost: this.engine.dockerHost,
+      token: registry.token,
+    });
+    return this.timed(registry.process, async () => {
+      const run = await runDocket(
+        this.tb,
+        this.tb.origin,
+        'docket-push',
+        ['push', '--registry', registry.loopbackUrl, this.ref],
+        env,
+        this.timeoutMs,
+      );
+      return run.cpu;
+    });
+  }
+
+  /** Removes the image from the origin's engine (by id: all its tags; the base image stays). */
+  private forget(): Promise<void> {
+    return removeImage(this.engine.docker, this.image.id);
+  }
+
+  async distributionPull(
+    registry: DistributionRegistry,
+  ): Promise<{ seconds: number; cpu: number }> {
+    const ref = `${registry.loopbackAddress}/${this.ref}`;
+    await this.forget();
+    const r = await this.timed(registry.process, async () => {
+      await dockerPull(this.engine.docker, ref);
+      return 0;
+    });
+    await verifyImage(this.engine.docker, ref, this.image);
+    return r;
+  }
+
+  async docketPull(registry: DocketRegistry): Promise<{ seconds: number; cpu: number }> {
+    await this.forget();
+    const dir = this.tb.path('h0', 'docket-pull');
+    const env = docketEnv(dir, { dockerHost: this.engine.dockerHost });
+    const r = await this.timed(registry.process, async () => {
+      const args = ['pull', '--registry', registry.loopbackUrl, '--seed-time', '0', '-q', this.ref];
+      return (await runDocket(this.tb, this.tb.origin, 'docket-pull-h0', args, env, this.timeoutMs))
+        .cpu;
+    });
+    await verifyImage(this.engine.docker, this.ref, this.image);
+    return r;
+  }
+}

@@ -1,0 +1,100 @@
+import type { PhaseResult } from './phase.js';
+
+/** Single-host figures on the origin's loopback (unshaped). */
+export interface LoopbackResult {
+  system: 'docket' | 'distribution';
+  pushSeconds: number | null;
+  pullSeconds: number | null;
+  pushCpu: number | null;
+  pullCpu: number | null;
+  error?: string;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: { cores: number; cpuModel: string; memGiB: number; kernel: string };
+  config: Record<string, unknown>;
+  image: { bytes: number; layers: number };
+  swarm: PhaseResult[];
+  failures: Array<{ system: string; hosts: number; error: string }>;
+  loopback: LoopbackResult[];
+}
+
+const f = (n: number | null | undefined, digits = 1) =>
+  n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
+const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+
+/** The human-readable tables printed at the end of `npm run bench`. */
+export function formatReport(r: BenchReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `docket bench ${r.date}: ${r.machine.cores} cores (${r.machine.cpuModel}), S = ${mb(r.image.bytes)} MB in ${r.image.layers} layers`,
+  );
+  lines.push('');
+  lines.push(
+    pad([
+      'system',
+      'N',
+      'Mbit/s',
+      'wall s',
+      'p50 s',
+      'max s',
+      'S/B s',
+      'x bound',
+      'egress/S',
+      'reg CPU s',
+      'pull CPU s',
+      'eng CPU s',
+      'machine CPU',
+    ]),
+  );
+  for (const p of r.swarm) {
+    const pullCpu = p.perHost.reduce((a, h) => a + h.pullerCpu, 0);
+    const engCpu = p.perHost.reduce((a, h) => a + h.engineCpu, 0);
+    lines.push(
+      pad([
+        p.system,
+        String(p.hosts),
+        String(p.mbit || 'none'),
+        f(p.wallSeconds),
+        f(p.p50Seconds),
+        f(p.maxSeconds),
+        f(p.boundSeconds),
+        f(p.ratioToBound, 2),
+        f(p.egressRatio, 2),
+        f(p.registryCpu),
+        f(pullCpu),
+        f(engCpu),
+        `${Math.round(p.machineCpuShare * 100)}%`,
+      ]),
+    );
+  }
+  const withBytes = r.swarm.filter((p) => p.perHost.some((h) => h.bytes));
+  if (withBytes.length > 0) {
+    lines.push('', 'docket bytes per host (MB): peers / registry seed / web seed');
+    for (const p of withBytes) {
+      const cells = p.perHost.map((h) =>
+        h.bytes
+          ? `h${h.host} ${mb(h.bytes.peers)}/${mb(h.bytes.registrySeed)}/${mb(h.bytes.webSeed)}`
+          : `h${h.host} -`,
+      );
+      lines.push(`  N=${p.hosts}: ${cells.join('  ')}`);
+    }
+  }
+  for (const x of r.failures) lines.push(`FAILED ${x.system} N=${x.hosts}: ${x.error}`);
+  if (r.loopback.length > 0) {
+    lines.push('', 'single host, origin loopback (unshaped)');
+    lines.push(pad(['system', 'push s', 'push CPU s', 'pull s', 'pull CPU s']));
+    for (const l of r.loopback) {
+      lines.push(
+        pad([l.system, f(l.pushSeconds), f(l.pushCpu), f(l.pullSeconds), f(l.pullCpu)]) +
+          (l.error ? `  (${l.error})` : ''),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+function pad(cells: string[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(13) : c.padStart(i > 9 ? 12 : 9))).join('');
+}

@@ -1,0 +1,152 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { type BenchConfig, readConfig, USAGE } from './config.js';
+import { type DistributionRegistry, startDistribution } from './distribution.js';
+import { type DocketRegistry, startDocketRegistry } from './docket.js';
+import { buildBenchImage } from './image.js';
+import { Loopback } from './loopback.js';
+import type { BenchReport, LoopbackResult } from './report.js';
+import { formatReport } from './report.js';
+import { distributionSwarm } from './swarm-distribution.js';
+import { docketSwarm } from './swarm-docket.js';
+import { SUBNET_PREFIX } from './testbed/network.js';
+import { destroyOnSignal, Testbed } from './testbed/testbed.js';
+
+const DISTRIBUTION_PORT = 5001;
+const DOCKET_PORT = 5000;
+
+/** Composition root of `npm run bench`: builds the test bed, runs every phase, reports. */
+async function main(argv: string[]): Promise<number> {
+  let config: BenchConfig | 'help';
+  try {
+    config = readConfig(argv, process.env);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  if (config === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const cfg = config;
+  const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+  let tb: Testbed | undefined;
+  const removeHandlers = destroyOnSignal(() => tb);
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: {
+      cores: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memGiB: Math.round(totalmem() / 1024 ** 3),
+      kernel: release(),
+    },
+    config: { ...cfg },
+    image: { bytes: cfg.imageBytes, layers: cfg.layers },
+    swarm: [],
+    failures: [],
+    loopback: [],
+  };
+  try {
+    const peers = Math.max(...cfg.hostCounts);
+    log(`test bed: origin + ${peers} hosts, ${cfg.mbit || 'unshaped'} Mbit/s links`);
+    tb = await Testbed.create({
+      peers,
+      mbit: cfg.mbit,
+      originEngine: true,
+      insecureRegistries: [`${SUBNET_PREFIX}.1:${DISTRIBUTION_PORT}`],
+    });
+    log(`run ${tb.runId} in ${tb.dir}; building ${cfg.imageBytes / 1e6} MB image`);
+    const engine = tb.originEngine!;
+    const image = await buildBenchImage(engine.docker, {
+      name: 'bench/swarm',
+      tag: tb.runId,
+      bytes: cfg.imageBytes,
+      layerCount: cfg.layers,
+      seed: 'docket-bench',
+    });
+    const loop = new Loopback(tb, engine, image, cfg.pullTimeoutMs);
+    const dist = await startDistribution(tb, tb.origin, DISTRIBUTION_PORT);
+    let docket: DocketRegistry | undefined;
+    if (cfg.systems.includes('docket')) {
+      try {
+        docket = await startDocketRegistry(tb, tb.origin, DOCKET_PORT);
+      } catch (err) {
+        report.failures.push({ system: 'docket', hosts: 0, error: `registry: ${msg(err)}` });
+      }
+    }
+    log('pushing (origin loopback)');
+    const dl: LoopbackResult = emptyLoopback('distribution');
+    const kl: LoopbackResult = emptyLoopback('docket');
+    await step(dl, 'push', () => loop.distributionPush(dist));
+    if (docket) await step(kl, 'push', () => loop.docketPush(docket));
+    const docketPushed = docket !== undefined && kl.pushSeconds !== null;
+    if (cfg.loopback) {
+      log('single-host pulls (origin loopback)');
+      await step(dl, 'pull', () => loop.distributionPull(dist));
+      if (docketPushed) await step(kl, 'pull', () => loop.docketPull(docket!));
+      report.loopback.push(dl, ...(docket ? [kl] : []));
+    }
+    for (const n of cfg.hostCounts) {
+      for (const system of cfg.systems) {
+        if (system === 'docket' && !docketPushed) continue;
+        log(`swarm: ${system}, N = ${n}`);
+        try {
+          const hosts = tb.peers.slice(0, n);
+          const common = { hosts, image, mbit: cfg.mbit, timeoutMs: cfg.pullTimeoutMs };
+          const result =
+            system === 'docket'
+              ? await docketSwarm(tb, { ...common, registry: docket!, label: `n${n}` })
+              : await distributionSwarm(tb, { ...common, registry: dist as DistributionRegistry });
+          report.swarm.push(result);
+          log(
+            `  wall ${result.wallSeconds.toFixed(1)} s, egress ${result.egressRatio.toFixed(2)} x S`,
+          );
+        } catch (err) {
+          report.failures.push({ system, hosts: n, error: msg(err) });
+          log(`  FAILED: ${msg(err)}`);
+        }
+      }
+    }
+  } catch (err) {
+    report.failures.push({ system: 'testbed', hosts: 0, error: msg(err) });
+  } finally {
+    await tb?.destroy({ keepDir: cfg.keepDir });
+    removeHandlers();
+  }
+  mkdirSync(cfg.outDir, { recursive: true });
+  const file = join(cfg.outDir, `bench-${report.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${formatReport(report)}\n\nJSON: ${file}\n`);
+  return report.failures.length > 0 ? 1 : 0;
+}
+
+function emptyLoopback(system: LoopbackResult['system']): LoopbackResult {
+  return { system, pushSeconds: null, pullSeconds: null, pushCpu: null, pullCpu: null };
+}
+
+/** Runs one loopback step into `out`; a failure is recorded there, not thrown. */
+async function step(
+  out: LoopbackResult,
+  what: 'push' | 'pull',
+  fn: () => Promise<{ seconds: number; cpu: number }>,
+): Promise<void> {
+  try {
+    const r = await fn();
+    if (what === 'push') {
+      out.pushSeconds = r.seconds;
+      out.pushCpu = r.cpu;
+    } else {
+      out.pullSeconds = r.seconds;
+      out.pullCpu = r.cpu;
+    }
+  } catch (err) {
+    out.error = `${out.error ? `${out.error}; ` : ''}${what}: ${msg(err)}`;
+  }
+}
+
+function msg(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+process.exitCode = await main(process.argv.slice(2));
