@@ -102,8 +102,9 @@ export async function storeStream<T>(
     ...(info.claimed ? { digest: info.claimed } : {}),
   });
   ctx.track(storing);
+  const piping = gunzip ? pipeline(source, raw, gunzip, body) : pipeline(source, raw, body);
+  piping.catch(() => {});
   try {
-    const piping = gunzip ? pipeline(source, raw, gunzip, body) : pipeline(source, raw, body);
     const [, handle] = await Promise.all([piping, storing]);
     const { digest, size } = raw.result();
     const uncompressedDigest = gunzip ? gunzip.digest : digest;
@@ -115,11 +116,14 @@ export async function storeStream<T>(
       compressed: gunzip !== undefined,
       ...(uncompressedDigest ? { uncompressedDigest } : {}),
     };
-  } catch (err) {
+  } catch (first) {
+    // The archive's own failure (bad digest, early end) explains a sink failure it caused.
     source.destroy();
     body.destroy();
+    const [piped] = await Promise.allSettled([piping]);
+    const err = piped.status === 'rejected' ? piped.reason : first;
     if (err instanceof DigestMismatchError) throw mismatch(info.path, err);
-    throw err;
+    throw err instanceof ArchiveError ? err : first;
   }
 }
 

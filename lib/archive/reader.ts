@@ -114,7 +114,7 @@ async function scan<T>(source: Readable, ctx: EntryContext<T>) {
       }
       if (next.done) break;
       entriesSeen++;
-      await scanEntry(next.value, entries, ctx);
+      await scanEntry(guarded(next.value), entries, ctx);
     }
     if (entriesSeen === 0 && bytesIn === 0) {
       throw new ArchiveError('not-a-tar', 'image archive is empty');
@@ -129,6 +129,18 @@ async function scan<T>(source: Readable, ctx: EntryContext<T>) {
     source.off('data', count);
     source.off('error', onSourceError);
   }
+}
+
+/** An entry whose read errors (the tar ended inside it) fail as ArchiveError('truncated'). */
+function guarded(entry: TarEntry): TarEntry {
+  async function* body(): AsyncGenerator<Buffer> {
+    try {
+      yield* entry;
+    } catch (err) {
+      throw tarError(err, 1);
+    }
+  }
+  return Object.assign(body(), { header: entry.header });
 }
 
 /** tar-stream fails on a bad header or an early end; which one is told by where it failed. */
