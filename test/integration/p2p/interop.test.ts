@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import { renderTorrentFile } from '../../../lib/torrent.js';
-import { freePort, runProcess, tempDir, within } from '../../helpers/p2p.js';
+import { announceOnce, freePort, runProcess, tempDir, within } from '../../helpers/p2p.js';
 import { type RegistryFixture, startRegistryFixture } from './fixture.js';
 
 const MiB = 1024 * 1024;
@@ -125,37 +125,6 @@ describe('opentracker as an external tracker, in whitelist mode', () => {
     expect(await announceOnce(announceUrl, allowed.infoHash)).not.toContain('failure reason');
   });
 });
-
-/**
- * One HTTP announce (BEP 3) of a peer on port 5000 (nothing listens there), then its
- * 'stopped' announce so it leaves the swarm; the first raw reply as latin1 text.
- */
-async function announceOnce(announceUrl: string, infoHash: string): Promise<string> {
-  const reply = await announceEvent(announceUrl, infoHash, '');
-  await announceEvent(announceUrl, infoHash, 'stopped');
-  return reply;
-}
-
-async function announceEvent(
-  announceUrl: string,
-  infoHash: string,
-  event: string,
-): Promise<string> {
-  const escaped = Array.from(
-    Buffer.from(infoHash, 'hex'),
-    (b) => `%${b.toString(16).padStart(2, '0')}`,
-  );
-  const params = new URLSearchParams({
-    peer_id: '-XX0001-abcdefghijkl',
-    port: '5000',
-    left: '0',
-    event,
-  });
-  const res = await fetch(`${announceUrl}?info_hash=${escaped.join('')}&${params}`).catch(
-    () => undefined,
-  );
-  return res ? Buffer.from(await res.arrayBuffer()).toString('latin1') : '';
-}
 
 async function waitForAllowed(announceUrl: string, infoHash: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
