@@ -14,8 +14,10 @@ export interface BenchImage {
   /** Image id (config digest): the same in every engine that has the image. */
   id: string;
   layers: TestLayer[];
-  /** Sum of the layer files: the image size S used in every ratio (the busybox base is ~1 MB). */
+  /** The engine's size of the whole image (layer files + busybox base): S in every ratio. */
   bytes: number;
+  /** Sum of the random layer files alone. */
+  layerBytes: number;
   verifyCmd: string[];
   /** Output of verifyCmd in the origin's engine. */
   expected: string;
@@ -41,8 +43,17 @@ export async function buildBenchImage(
   const ref = `${opts.name}:${opts.tag}`;
   await buildTestImage(docker, ref, layers, { cmd: verifyCmd });
   const expected = await runInImage(docker, ref, verifyCmd);
-  const { Id: id } = await docker.getImage(ref).inspect();
-  return { name: opts.name, tag: opts.tag, id, layers, bytes: opts.bytes, verifyCmd, expected };
+  const { Id: id, Size: size } = await docker.getImage(ref).inspect();
+  return {
+    name: opts.name,
+    tag: opts.tag,
+    id,
+    layers,
+    bytes: size,
+    layerBytes: opts.bytes,
+    verifyCmd,
+    expected,
+  };
 }
 
 /** Runs the image's verify command in `docker` (network none) and compares with the origin's. */

@@ -14,6 +14,7 @@ export interface BenchReport {
   date: string;
   machine: { cores: number; cpuModel: string; memGiB: number; kernel: string };
   config: Record<string, unknown>;
+  /** bytes: S, the engine's size of the whole image. */
   image: { bytes: number; layers: number };
   swarm: PhaseResult[];
   failures: Array<{ system: string; hosts: number; error: string }>;
@@ -28,11 +29,11 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 export function formatReport(r: BenchReport): string {
   const lines: string[] = [];
   lines.push(
-    `docket bench ${r.date}: ${r.machine.cores} cores (${r.machine.cpuModel}), S = ${mb(r.image.bytes)} MB in ${r.image.layers} layers`,
+    `docket bench ${r.date}: ${r.machine.cores} cores (${r.machine.cpuModel}), S = ${mb(r.image.bytes)} MB (${r.image.layers} random layers + busybox base)`,
   );
   lines.push('');
-  lines.push(
-    pad([
+  const swarmRows = [
+    [
       'system',
       'N',
       'Mbit/s',
@@ -46,29 +47,28 @@ export function formatReport(r: BenchReport): string {
       'pull CPU s',
       'eng CPU s',
       'machine CPU',
-    ]),
-  );
+    ],
+  ];
   for (const p of r.swarm) {
     const pullCpu = p.perHost.reduce((a, h) => a + h.pullerCpu, 0);
     const engCpu = p.perHost.reduce((a, h) => a + h.engineCpu, 0);
-    lines.push(
-      pad([
-        p.system,
-        String(p.hosts),
-        String(p.mbit || 'none'),
-        f(p.wallSeconds),
-        f(p.p50Seconds),
-        f(p.maxSeconds),
-        f(p.boundSeconds),
-        f(p.ratioToBound, 2),
-        f(p.egressRatio, 2),
-        f(p.registryCpu),
-        f(pullCpu),
-        f(engCpu),
-        `${Math.round(p.machineCpuShare * 100)}%`,
-      ]),
-    );
+    swarmRows.push([
+      p.system,
+      String(p.hosts),
+      String(p.mbit || 'none'),
+      f(p.wallSeconds),
+      f(p.p50Seconds),
+      f(p.maxSeconds),
+      f(p.boundSeconds),
+      f(p.ratioToBound, 2),
+      f(p.egressRatio, 2),
+      f(p.registryCpu),
+      f(pullCpu),
+      f(engCpu),
+      `${Math.round(p.machineCpuShare * 100)}%`,
+    ]);
   }
+  lines.push(...table(swarmRows));
   const withBytes = r.swarm.filter((p) => p.perHost.some((h) => h.bytes));
   if (withBytes.length > 0) {
     lines.push('', 'docket bytes per host (MB): peers / registry seed / web seed');
@@ -84,17 +84,26 @@ export function formatReport(r: BenchReport): string {
   for (const x of r.failures) lines.push(`FAILED ${x.system} N=${x.hosts}: ${x.error}`);
   if (r.loopback.length > 0) {
     lines.push('', 'single host, origin loopback (unshaped)');
-    lines.push(pad(['system', 'push s', 'push CPU s', 'pull s', 'pull CPU s']));
+    const rows = [['system', 'push s', 'push CPU s', 'pull s', 'pull CPU s', 'error']];
     for (const l of r.loopback) {
-      lines.push(
-        pad([l.system, f(l.pushSeconds), f(l.pushCpu), f(l.pullSeconds), f(l.pullCpu)]) +
-          (l.error ? `  (${l.error})` : ''),
-      );
+      rows.push([
+        l.system,
+        f(l.pushSeconds),
+        f(l.pushCpu),
+        f(l.pullSeconds),
+        f(l.pullCpu),
+        l.error ? `  ${l.error}` : '',
+      ]);
     }
+    lines.push(...table(rows));
   }
   return lines.join('\n');
 }
 
-function pad(cells: string[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(13) : c.padStart(i > 9 ? 12 : 9))).join('');
+/** Left-aligned first column, right-aligned others, each as wide as its widest cell. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]! + 2))).join(''),
+  );
 }

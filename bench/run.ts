@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
       layerCount: cfg.layers,
       seed: 'docket-bench',
     });
+    report.image.bytes = image.bytes;
     const loop = new Loopback(tb, engine, image, cfg.pullTimeoutMs);
     const dist = await startDistribution(tb, tb.origin, DISTRIBUTION_PORT);
     let docket: DocketRegistry | undefined;
