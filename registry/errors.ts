@@ -1,0 +1,94 @@
+import { DocketError, ReferenceInvalidError } from '../lib/errors.js';
+
+/**
+ * Registry domain errors. Services and stores throw these; only the HTTP error
+ * middleware (http/errors.ts) turns them into OCI wire codes.
+ */
+
+export class BlobUnknownError extends DocketError {
+  constructor(readonly digest: string) {
+    super(`blob ${digest} unknown`, { digest });
+  }
+}
+
+export class UploadUnknownError extends DocketError {
+  constructor(readonly id: string) {
+    super(`upload ${id} unknown`, { id });
+  }
+}
+
+/** An upload request that is malformed (bad Content-Range, missing digest...). */
+export class UploadInvalidError extends DocketError {}
+
+/** A chunk that does not start where the upload ends (distribution-spec: 416). */
+export class UploadOutOfOrderError extends DocketError {
+  constructor(
+    readonly offset: number,
+    readonly start: number,
+  ) {
+    super(`chunk starts at ${start} but the upload holds ${offset} bytes`, { offset, start });
+  }
+}
+
+export class RangeNotSatisfiableError extends DocketError {
+  constructor(
+    readonly header: string,
+    readonly size: number,
+  ) {
+    super(`range "${header}" not satisfiable for ${size} bytes`, { size });
+  }
+}
+
+export class ManifestUnknownError extends DocketError {
+  constructor(
+    readonly repository: string,
+    readonly reference: string,
+  ) {
+    super(`manifest ${repository}:${reference} unknown`, { name: repository, reference });
+  }
+}
+
+export class ManifestInvalidError extends DocketError {}
+
+/** A manifest naming a blob or (for an index) a manifest the registry does not hold. */
+export class ManifestBlobUnknownError extends DocketError {
+  constructor(readonly digest: string) {
+    super(`manifest references unknown ${digest}`, { digest });
+  }
+}
+
+export class NameUnknownError extends DocketError {
+  constructor(readonly repository: string) {
+    super(`repository ${repository} unknown`, { name: repository });
+  }
+}
+
+/** A tag the grammar rejects (TAG_INVALID rather than NAME_INVALID on the wire). */
+export class TagInvalidError extends ReferenceInvalidError {}
+
+export class UnauthorizedError extends DocketError {}
+
+export class PayloadTooLargeError extends DocketError {
+  constructor(readonly limit: number) {
+    super(`request body larger than ${limit} bytes`, { limit });
+  }
+}
+
+export class UnsupportedError extends DocketError {}
+
+export class TorrentUnknownError extends DocketError {
+  constructor(readonly digest: string) {
+    super(`no torrent for ${digest}`, { digest });
+  }
+}
+
+/** No route for the request path or method. */
+export class RouteUnknownError extends DocketError {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly methodNotAllowed: boolean,
+  ) {
+    super(`${methodNotAllowed ? 'method not allowed' : 'no route'}: ${method} ${path}`);
+  }
+}

@@ -1,0 +1,64 @@
+import Koa from 'koa';
+import { RouteUnknownError } from '../errors.js';
+import { authenticate } from './auth.js';
+import { errorMiddleware } from './errors.js';
+import { observeMiddleware } from './observe.js';
+import { matchRoute, type RouteName } from './paths.js';
+import type { HttpDeps, RouteTable } from './route.js';
+import { blobRoutes } from './routes/blobs.js';
+import { docketRoutes } from './routes/docket.js';
+import { listingRoutes } from './routes/listing.js';
+import { manifestRoutes } from './routes/manifests.js';
+import { opsRoutes } from './routes/ops.js';
+import { uploadRoutes } from './routes/uploads.js';
+import type { RegistryMetrics } from '../metrics.js';
+
+/** Routes any peer may use without a token, whatever --auth-reads says. */
+const OPEN_ROUTES: ReadonlySet<RouteName> = new Set(['tracker.announce', 'tracker.scrape']);
+
+/**
+ * The registry's Koa app: observe (log + metrics) → error envelope → auth → route.
+ * Writes (anything but GET/HEAD) need a token; reads too with `authReads`.
+ */
+export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
+  const table = mergeTables([
+    listingRoutes(deps),
+    blobRoutes(deps),
+    uploadRoutes(deps),
+    manifestRoutes(deps),
+    docketRoutes(deps),
+    opsRoutes(deps),
+  ]);
+  const app = new Koa();
+  app.silent = true;
+  app.use(observeMiddleware(deps.logger, metrics));
+  app.use(errorMiddleware(deps.logger));
+  app.use(async (ctx) => {
+    ctx.set('Docker-Distribution-API-Version', 'registry/2.0');
+    const match = matchRoute(ctx.path);
+    const methods = match && table[match.route];
+    if (!match || !methods) throw new RouteUnknownError(ctx.method, ctx.path, false);
+    ctx.state.route = match.route;
+    const handler = methods[ctx.method];
+    if (!handler) {
+      ctx.set('Allow', Object.keys(methods).join(', '));
+      throw new RouteUnknownError(ctx.method, ctx.path, true);
+    }
+    if (!OPEN_ROUTES.has(match.route)) {
+      const write = ctx.method !== 'GET' && ctx.method !== 'HEAD';
+      ctx.state.tokenName = authenticate(ctx, deps.tokens, write || deps.authReads);
+    }
+    await handler(ctx, match);
+  });
+  return app;
+}
+
+function mergeTables(tables: RouteTable[]): RouteTable {
+  const out: RouteTable = {};
+  for (const t of tables) {
+    for (const [route, methods] of Object.entries(t) as [RouteName, RouteTable[RouteName]][]) {
+      out[route] = { ...out[route], ...methods };
+    }
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import { type ErrorCode, type ErrorEnvelope, ErrorCodes } from '../../lib/errcode.js';
+import {
+  ArchiveError,
+  DigestInvalidError,
+  DigestMismatchError,
+  ReferenceInvalidError,
+  SizeMismatchError,
+} from '../../lib/errors.js';
+import {
+  BlobUnknownError,
+  ManifestBlobUnknownError,
+  ManifestInvalidError,
+  ManifestUnknownError,
+  NameUnknownError,
+  PayloadTooLargeError,
+  RangeNotSatisfiableError,
+  RouteUnknownError,
+  TagInvalidError,
+  TorrentUnknownError,
+  UnauthorizedError,
+  UnsupportedError,
+  UploadInvalidError,
+  UploadOutOfOrderError,
+  UploadUnknownError,
+} from '../errors.js';
+
+export const AUTH_CHALLENGE = 'Basic realm="docket"';
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Domain error class → wire code; the first class the error is an instance of wins. */
+const MAPPING: ReadonlyArray<[ErrorClass, ErrorCode]> = [
+  [BlobUnknownError, 'BLOB_UNKNOWN'],
+  [UploadUnknownError, 'BLOB_UPLOAD_UNKNOWN'],
+  [UploadInvalidError, 'BLOB_UPLOAD_INVALID'],
+  [UploadOutOfOrderError, 'RANGE_INVALID'],
+  [RangeNotSatisfiableError, 'RANGE_INVALID'],
+  [DigestInvalidError, 'DIGEST_INVALID'],
+  [DigestMismatchError, 'DIGEST_INVALID'],
+  [SizeMismatchError, 'SIZE_INVALID'],
+  [ManifestBlobUnknownError, 'MANIFEST_BLOB_UNKNOWN'],
+  [ManifestInvalidError, 'MANIFEST_INVALID'],
+  [ManifestUnknownError, 'MANIFEST_UNKNOWN'],
+  [TagInvalidError, 'TAG_INVALID'],
+  [ReferenceInvalidError, 'NAME_INVALID'],
+  [NameUnknownError, 'NAME_UNKNOWN'],
+  [UnauthorizedError, 'UNAUTHORIZED'],
+  [PayloadTooLargeError, 'PAYLOAD_TOO_LARGE'],
+  [ArchiveError, 'ARCHIVE_INVALID'],
+  [TorrentUnknownError, 'TORRENT_UNKNOWN'],
+  [UnsupportedError, 'UNSUPPORTED'],
+  [RouteUnknownError, 'UNSUPPORTED'],
+];
+
+export function codeFor(err: unknown): ErrorCode | undefined {
+  return MAPPING.find(([cls]) => err instanceof cls)?.[1];
+}
+
+/**
+ * The outermost middleware: every error becomes the `{errors:[{code,message,detail}]}`
+ * envelope (distribution-spec "Error Codes"). Unknown errors are 500 UNKNOWN, logged
+ * with their stack; their message is not sent.
+ */
+export function errorMiddleware(logger: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (err) {
+      const code = codeFor(err);
+      let status: number = code ? ErrorCodes[code].status : 500;
+      let body: ErrorEnvelope;
+      if (code) {
+        const e = err as Error & { detail?: unknown };
+        body = { errors: [{ code, message: e.message, detail: e.detail ?? {} }] };
+      } else {
+        logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+        body = { errors: [{ code: 'UNKNOWN', message: ErrorCodes.UNKNOWN.message, detail: {} }] };
+      }
+      if (err instanceof RouteUnknownError) status = err.methodNotAllowed ? 405 : 404;
+      if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', AUTH_CHALLENGE);
+      if (err instanceof RangeNotSatisfiableError) ctx.set('Content-Range', `bytes */${err.size}`);
+      if (ctx.headerSent || !ctx.writable) {
+        ctx.req.socket.destroy();
+        return;
+      }
+      ctx.remove('Content-Length');
+      ctx.remove('Docker-Content-Digest');
+      ctx.status = status;
+      ctx.type = 'application/json';
+      ctx.body = body;
+    }
+  };
+}

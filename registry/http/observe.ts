@@ -1,0 +1,20 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import type { RegistryMetrics } from '../metrics.js';
+
+/** One log line and metric samples per request, written when the response finishes. */
+export function observeMiddleware(logger: Logger, metrics: RegistryMetrics) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const started = performance.now();
+    ctx.res.once('close', () => {
+      const route = (ctx.state.route as string | undefined) ?? 'none';
+      const status = ctx.res.statusCode;
+      const bytes = ctx.method === 'HEAD' ? 0 : Number(ctx.res.getHeader('Content-Length') ?? 0);
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      metrics.requests.inc({ route, method: ctx.method, status: String(status) });
+      if (bytes > 0) metrics.bytesServed.inc({ route }, bytes);
+      logger.info({ method: ctx.method, path: ctx.path, status, ms, bytes }, 'request');
+    });
+    await next();
+  };
+}

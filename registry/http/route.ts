@@ -1,0 +1,41 @@
+import type { Context } from 'koa';
+import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlobRecord } from '../metadata/blobs.js';
+import type { BlobService } from '../services/blobs.js';
+import type { ImageService } from '../services/images.js';
+import type { ImportService } from '../services/import.js';
+import type { ManifestService } from '../services/manifests.js';
+import type { TagService } from '../services/tags.js';
+import type { TokenService } from '../services/tokens.js';
+import type { TorrentService } from '../services/torrents.js';
+import type { UploadService } from '../services/uploads.js';
+import type { RouteMatch, RouteName } from './paths.js';
+
+/** What the HTTP layer is handed by the composition root. */
+export interface HttpDeps {
+  logger: Logger;
+  metricsRegistry: Registry;
+  blobs: BlobService;
+  uploads: UploadService;
+  manifests: ManifestService;
+  tags: TagService;
+  images: ImageService;
+  imports: ImportService;
+  torrents: TorrentService;
+  tokens: TokenService;
+  /** Called when a .torrent is served, so the seeder holds the blob's torrent. */
+  seed(blob: BlobRecord): void;
+  /** The embedded tracker's HTTP handler for /announce and /scrape; none when disabled. */
+  tracker?: (req: IncomingMessage, res: ServerResponse) => void;
+  authReads: boolean;
+  maxUploadBytes: number;
+}
+
+export type Handler = (ctx: Context, match: RouteMatch) => Promise<void> | void;
+
+/** Handlers by route and method. */
+export type RouteTable = Partial<Record<RouteName, Partial<Record<string, Handler>>>>;
+
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

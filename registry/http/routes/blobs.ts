@@ -1,0 +1,36 @@
+import type { Context } from 'koa';
+import type { Digest } from '../../../lib/digest.js';
+import type { BlobService } from '../../services/blobs.js';
+import { digestParam, nameParam } from '../paths.js';
+import { parseRequestRange } from '../range.js';
+import type { Handler, HttpDeps, RouteTable } from '../route.js';
+
+/**
+ * Blob bytes with Range support (RFC 9110 §14): GET/HEAD /v2/<name>/blobs/<digest>
+ * (distribution-spec "Pulling blobs") and GET /docket/v1/blobs/<digest>, the BEP 19
+ * web seed URL, which must answer Range requests with 206.
+ */
+export function blobRoutes(deps: HttpDeps): RouteTable {
+  const v2: Handler = (ctx, m) => {
+    nameParam(m);
+    return sendBlob(ctx, deps.blobs, digestParam(m.params[1]));
+  };
+  const docket: Handler = (ctx, m) => sendBlob(ctx, deps.blobs, digestParam(m.params[0]));
+  return {
+    'v2.blob': { GET: v2, HEAD: v2 },
+    'docket.blob': { GET: docket, HEAD: docket },
+  };
+}
+
+async function sendBlob(ctx: Context, blobs: BlobService, digest: Digest): Promise<void> {
+  const blob = blobs.get(digest);
+  const range = parseRequestRange(ctx.get('Range') || undefined, blob.size);
+  ctx.set('Docker-Content-Digest', digest);
+  ctx.set('Accept-Ranges', 'bytes');
+  ctx.set('ETag', `"${digest}"`);
+  ctx.type = 'application/octet-stream';
+  ctx.status = range ? 206 : 200;
+  if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
+  if (ctx.method !== 'HEAD') ctx.body = await blobs.open(digest, range);
+  ctx.length = range ? range.end - range.start + 1 : blob.size;
+}

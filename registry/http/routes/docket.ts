@@ -1,0 +1,60 @@
+import { parseDigest } from '../../../lib/digest.js';
+import { parseName } from '../../../lib/reference.js';
+import { BlobUnknownError } from '../../errors.js';
+import { checkDeclaredLength } from '../body.js';
+import { digestParam } from '../paths.js';
+import type { Handler, HttpDeps, RouteTable } from '../route.js';
+
+/** The docket API: tarball import, image listing, tag history, torrents, layers by diff_id. */
+export function docketRoutes(deps: HttpDeps): RouteTable {
+  const importImages: Handler = async (ctx) => {
+    checkDeclaredLength(ctx, deps.maxUploadBytes);
+    const tag = ctx.query.tag;
+    const tags = tag === undefined ? [] : Array.isArray(tag) ? tag : [tag];
+    const pushedBy = (ctx.state.tokenName as string | null | undefined) ?? null;
+    const images = await deps.imports.import(ctx.req, { tags, pushedBy });
+    ctx.status = 201;
+    ctx.body = { images };
+  };
+
+  const listImages: Handler = async (ctx) => {
+    ctx.body = { images: await deps.images.list() };
+  };
+
+  const history: Handler = (ctx, m) => {
+    const repository = parseName(m.params[0] ?? '');
+    const tag = m.params[1]!;
+    const entries = deps.tags.history(repository, tag);
+    ctx.body = {
+      repository,
+      tag,
+      history: entries.map((e) => ({
+        digest: e.manifestDigest,
+        pushedAt: e.pushedAt,
+        pushedBy: e.pushedBy,
+      })),
+    };
+  };
+
+  const torrent: Handler = (ctx, m) => {
+    const { blob, torrent } = deps.torrents.torrentFile(digestParam(m.params[0]));
+    deps.seed(blob);
+    ctx.status = 200;
+    ctx.type = 'application/x-bittorrent';
+    ctx.body = torrent;
+  };
+
+  const layer: Handler = (ctx, m) => {
+    const diffId = parseDigest(m.params[0] ?? '');
+    const blob = deps.blobs.findByDiffId(diffId);
+    if (!blob) throw new BlobUnknownError(diffId);
+    ctx.body = { digest: blob.digest, size: blob.size, mediaType: blob.mediaType };
+  };
+
+  return {
+    'docket.images': { GET: listImages, POST: importImages },
+    'docket.history': { GET: history },
+    'docket.torrent': { GET: torrent },
+    'docket.layer': { GET: layer },
+  };
+}

@@ -1,0 +1,34 @@
+import { nameParam } from '../paths.js';
+import { nextLink, pagination } from '../body.js';
+import type { Handler, HttpDeps, RouteTable } from '../route.js';
+
+/** API version check, catalog and tag listing (distribution-spec "Listing tags"). */
+export function listingRoutes(deps: HttpDeps): RouteTable {
+  const base: Handler = (ctx) => {
+    ctx.status = 200;
+    ctx.body = {};
+  };
+
+  const catalog: Handler = (ctx) => {
+    const { n, last } = pagination(ctx);
+    const page = deps.tags.catalog(n, last);
+    const link = nextLink('/v2/_catalog', n, page.next);
+    if (link) ctx.set('Link', link);
+    ctx.body = { repositories: page.items };
+  };
+
+  const tags: Handler = (ctx, m) => {
+    const name = nameParam(m);
+    const { n, last } = pagination(ctx);
+    const page = deps.tags.list(name, n, last);
+    const link = nextLink(`/v2/${name}/tags/list`, n, page.next);
+    if (link) ctx.set('Link', link);
+    ctx.body = { name, tags: page.items };
+  };
+
+  return {
+    'v2.base': { GET: base, HEAD: base },
+    'v2.catalog': { GET: catalog },
+    'v2.tags': { GET: tags },
+  };
+}

@@ -1,0 +1,42 @@
+import { nameParam } from '../paths.js';
+import { parseAccept } from '../../services/manifest-parse.js';
+import { emptyResponse, readSmallBody } from '../body.js';
+import { type Handler, type HttpDeps, MAX_MANIFEST_BYTES, type RouteTable } from '../route.js';
+
+/** distribution-spec "Pulling manifests", "Pushing manifests", "Deleting manifests". */
+export function manifestRoutes(deps: HttpDeps): RouteTable {
+  const { manifests } = deps;
+
+  const get: Handler = (ctx, m) => {
+    const name = nameParam(m);
+    const record = manifests.get(name, m.params[1]!, parseAccept(ctx.req.headers.accept));
+    ctx.status = 200;
+    ctx.set('Docker-Content-Digest', record.digest);
+    ctx.set('ETag', `"${record.digest}"`);
+    ctx.body = record.content;
+    ctx.type = record.mediaType;
+  };
+
+  const put: Handler = async (ctx, m) => {
+    const name = nameParam(m);
+    const body = await readSmallBody(ctx, MAX_MANIFEST_BYTES);
+    const pushedBy = (ctx.state.tokenName as string | null | undefined) ?? null;
+    const { digest } = await manifests.put(
+      name,
+      m.params[1]!,
+      body,
+      ctx.get('Content-Type') || undefined,
+      pushedBy,
+    );
+    emptyResponse(ctx, 201);
+    ctx.set('Location', `/v2/${name}/manifests/${digest}`);
+    ctx.set('Docker-Content-Digest', digest);
+  };
+
+  const del: Handler = (ctx, m) => {
+    manifests.delete(nameParam(m), m.params[1]!);
+    emptyResponse(ctx, 202);
+  };
+
+  return { 'v2.manifest': { GET: get, HEAD: get, PUT: put, DELETE: del } };
+}

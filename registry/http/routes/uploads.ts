@@ -1,0 +1,75 @@
+import type { Context } from 'koa';
+import { parseDigest } from '../../../lib/digest.js';
+import type { BlobRecord } from '../../metadata/blobs.js';
+import { checkDeclaredLength, emptyResponse, hasBody } from '../body.js';
+import { nameParam } from '../paths.js';
+import { parseUploadContentRange, uploadRangeHeader } from '../range.js';
+import type { Handler, HttpDeps, RouteTable } from '../route.js';
+
+/** distribution-spec "Pushing blobs": monolithic, chunked, and cross-repository mount. */
+export function uploadRoutes(deps: HttpDeps): RouteTable {
+  const { uploads, maxUploadBytes } = deps;
+
+  const created = (ctx: Context, name: string, blob: BlobRecord) => {
+    emptyResponse(ctx, 201);
+    ctx.set('Location', `/v2/${name}/blobs/${blob.digest}`);
+    ctx.set('Docker-Content-Digest', blob.digest);
+  };
+
+  const accepted = (ctx: Context, name: string, id: string, size: number, status = 202) => {
+    emptyResponse(ctx, status);
+    ctx.set('Location', `/v2/${name}/blobs/uploads/${id}`);
+    ctx.set('Docker-Upload-UUID', id);
+    ctx.set('Range', uploadRangeHeader(size));
+  };
+
+  const start: Handler = async (ctx, m) => {
+    const name = nameParam(m);
+    const mount = ctx.query.mount;
+    if (typeof mount === 'string') {
+      const blob = uploads.mount(parseDigest(mount));
+      if (blob) return created(ctx, name, blob);
+    }
+    const digest = ctx.query.digest;
+    if (typeof digest === 'string' && mount === undefined) {
+      checkDeclaredLength(ctx, maxUploadBytes);
+      const size = ctx.request.length;
+      return created(ctx, name, await uploads.monolithic(ctx.req, parseDigest(digest), size));
+    }
+    accepted(ctx, name, await uploads.start(), 0);
+  };
+
+  const status: Handler = async (ctx, m) => {
+    const name = nameParam(m);
+    const id = m.params[1]!;
+    accepted(ctx, name, id, await uploads.size(id), 204);
+  };
+
+  const patch: Handler = async (ctx, m) => {
+    const name = nameParam(m);
+    const id = m.params[1]!;
+    checkDeclaredLength(ctx, maxUploadBytes);
+    const header = ctx.get('Content-Range');
+    const range = header ? parseUploadContentRange(header) : undefined;
+    accepted(ctx, name, id, await uploads.append(id, ctx.req, range?.start));
+  };
+
+  const finish: Handler = async (ctx, m) => {
+    const name = nameParam(m);
+    const id = m.params[1]!;
+    const digest = parseDigest(typeof ctx.query.digest === 'string' ? ctx.query.digest : '');
+    checkDeclaredLength(ctx, maxUploadBytes);
+    created(ctx, name, await uploads.finish(id, digest, hasBody(ctx) ? ctx.req : undefined));
+  };
+
+  const cancel: Handler = async (ctx, m) => {
+    nameParam(m);
+    await uploads.cancel(m.params[1]!);
+    emptyResponse(ctx, 204);
+  };
+
+  return {
+    'v2.uploads': { POST: start },
+    'v2.upload': { GET: status, PATCH: patch, PUT: finish, DELETE: cancel },
+  };
+}

@@ -1,0 +1,184 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { readImageArchive } from '../lib/archive/reader.js';
+import { createBlobTorrentInfo, magnetLink, renderTorrentFile } from '../lib/torrent.js';
+import { createEmbeddedTracker, type EmbeddedTracker } from '../tracker/embedded.js';
+import { announceUrls, publicUrlFor, type RegistryConfig } from './config.js';
+import { createApp } from './http/app.js';
+import type { BlobRecord } from './metadata/blobs.js';
+import { Metadata } from './metadata/metadata.js';
+import { createMetrics } from './metrics.js';
+import { type SeedableBlob, Seeder } from './p2p/seeder.js';
+import { BlobService, type CreateTorrentInfo } from './services/blobs.js';
+import { ImageService } from './services/images.js';
+import { ImportService, type ReadImageArchive } from './services/import.js';
+import { ManifestService } from './services/manifests.js';
+import { TagService } from './services/tags.js';
+import { TokenService } from './services/tokens.js';
+import { TorrentService } from './services/torrents.js';
+import { UploadService } from './services/uploads.js';
+import { FsBlobStore } from './storage/fs-blob-store.js';
+
+/** What a caller may inject instead of the defaults (tests pass a quiet logger, say). */
+export interface RegistryDeps {
+  logger?: Logger;
+  /** Metrics are registered here; a fresh Registry when absent (never the global one). */
+  metricsRegistry?: Registry;
+  createTorrentInfo?: CreateTorrentInfo;
+  readImageArchive?: ReadImageArchive;
+}
+
+export interface RunningRegistry {
+  /** Where this process listens, e.g. http://127.0.0.1:5000 (loopback for a wildcard host). */
+  url: string;
+  port: number;
+  /** The URL written into torrents (web seed, embedded tracker). */
+  publicUrl: string;
+  dataDir: string;
+  /** The admin token's value and the file that holds it. */
+  adminToken: string;
+  adminTokenPath: string;
+  logger: Logger;
+  metricsRegistry: Registry;
+  /** Stops accepting requests, then closes tracker, seeder and database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The registry's composition root:
+ *
+ *   <dataDir>/
+ *     blobs/        FsBlobStore (see storage/fs-blob-store.ts)
+ *     docket.db     SQLite metadata (WAL)
+ *     admin-token   the admin token, mode 0600, created at first start
+ */
+export async function startRegistry(
+  config: RegistryConfig,
+  deps: RegistryDeps = {},
+): Promise<RunningRegistry> {
+  const logger = deps.logger ?? pino({ level: config.logLevel });
+  const metricsRegistry = deps.metricsRegistry ?? new Registry();
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const store = new FsBlobStore(join(dataDir, 'blobs'));
+  await store.init();
+  const metadata = Metadata.open(join(dataDir, 'docket.db'));
+
+  let publicUrl = '';
+  let seeder: Seeder | undefined;
+  const seedable = (blob: BlobRecord): SeedableBlob => ({
+    digest: blob.digest,
+    path: store.localPath(blob.digest),
+    size: blob.size,
+    info: blob.torrentInfo,
+  });
+  const webSeedUrl = (digest: string) => `${publicUrl}/docket/v1/blobs/${digest}`;
+
+  const blobs = new BlobService(store, metadata, deps.createTorrentInfo ?? createBlobTorrentInfo);
+  const manifests = new ManifestService(metadata, blobs);
+  const torrents = new TorrentService(
+    blobs,
+    { renderTorrentFile, magnetLink },
+    { announce: () => announceUrls(config, publicUrl), webSeedUrl },
+  );
+  const tokens = new TokenService(metadata);
+  const adminTokenPath = join(dataDir, 'admin-token');
+  const admin = await tokens.ensureAdminToken(adminTokenPath);
+  logger.info({ path: adminTokenPath, created: admin.created }, 'admin token');
+
+  const tracker: EmbeddedTracker | undefined = config.embeddedTracker
+    ? createEmbeddedTracker({
+        filter: (infoHash) => metadata.blobs.findByInfoHash(infoHash) !== undefined,
+        onAnnounce: (infoHash) => seeder?.onAnnounce(infoHash),
+        logger: logger.child({ component: 'tracker' }),
+      })
+    : undefined;
+
+  const metrics = createMetrics(metricsRegistry, {
+    blobsStored: () => metadata.blobs.count(),
+    seeder: () => seeder?.stats() ?? { activeTorrents: 0, peers: 0, uploadedBytes: 0 },
+    tracker: tracker ? () => tracker.stats() : undefined,
+  });
+  const app = createApp(
+    {
+      logger,
+      metricsRegistry,
+      blobs,
+      uploads: new UploadService(store, blobs, config.maxUploadBytes),
+      manifests,
+      tags: new TagService(metadata),
+      images: new ImageService(metadata, blobs, torrents),
+      imports: new ImportService(
+        store,
+        blobs,
+        manifests,
+        deps.readImageArchive ?? readImageArchive,
+        config.maxUploadBytes,
+      ),
+      torrents,
+      tokens,
+      seed: (blob) =>
+        void seeder
+          ?.seed(seedable(blob))
+          .catch((err: unknown) => logger.error({ err, digest: blob.digest }, 'seeding failed')),
+      tracker: tracker && ((req, res) => tracker.handle(req, res)),
+      authReads: config.authReads,
+      maxUploadBytes: config.maxUploadBytes,
+    },
+    metrics,
+  );
+
+  const server = createServer(app.callback());
+  const port = await listen(server, config.port, config.host);
+  publicUrl = publicUrlFor(config, port);
+  seeder = new Seeder({
+    findByInfoHash: (infoHash) => {
+      const blob = metadata.blobs.findByInfoHash(infoHash);
+      return blob && seedable(blob);
+    },
+    announce: announceUrls(config, publicUrl),
+    webSeedUrl,
+    idleMs: config.seedIdleMs,
+    maxActive: config.seedMaxActive,
+    logger: logger.child({ component: 'seeder' }),
+  });
+  const url = publicUrlFor({ ...config, publicUrl: undefined }, port);
+  logger.info({ url, publicUrl, dataDir }, 'registry listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((done) => server.close(() => done()));
+      server.closeAllConnections();
+      await stopped;
+      await Promise.allSettled([tracker?.close(), seeder?.close()]);
+      metadata.close();
+    })();
+    return closing;
+  };
+  return {
+    url,
+    port,
+    publicUrl,
+    dataDir,
+    adminToken: admin.token,
+    adminTokenPath,
+    logger,
+    metricsRegistry,
+    close,
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      done((server.address() as AddressInfo).port);
+    });
+  });
+}

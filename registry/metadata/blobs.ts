@@ -1,0 +1,104 @@
+import type { Digest } from '../../lib/digest.js';
+import type { Db } from './database.js';
+
+export interface BlobRecord {
+  digest: Digest;
+  size: number;
+  mediaType: string | null;
+  /** sha256 of the uncompressed layer, when the blob is a layer and it is known. */
+  diffId: Digest | null;
+  infoHash: string;
+  /** The bencoded torrent info dictionary. */
+  torrentInfo: Buffer;
+  pieceLength: number;
+  createdAt: string;
+}
+
+interface Row {
+  digest: string;
+  size: number;
+  media_type: string | null;
+  diff_id: string | null;
+  infohash: string;
+  torrent_info: Buffer;
+  piece_length: number;
+  created_at: string;
+}
+
+const toRecord = (r: Row): BlobRecord => ({
+  digest: r.digest as Digest,
+  size: r.size,
+  mediaType: r.media_type,
+  diffId: r.diff_id as Digest | null,
+  infoHash: r.infohash,
+  torrentInfo: r.torrent_info,
+  pieceLength: r.piece_length,
+  createdAt: r.created_at,
+});
+
+/** The `blobs` table. */
+export class BlobRecords {
+  constructor(private readonly db: Db) {}
+
+  get(digest: string): BlobRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM blobs WHERE digest = ?').get(digest) as
+      | Row
+      | undefined;
+    return row && toRecord(row);
+  }
+
+  has(digest: string): boolean {
+    return this.db.prepare('SELECT 1 FROM blobs WHERE digest = ?').get(digest) !== undefined;
+  }
+
+  /** Records a blob; keeps an existing record (same digest, same bytes) untouched. */
+  insert(r: Omit<BlobRecord, 'createdAt'>): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO blobs
+           (digest, size, media_type, diff_id, infohash, torrent_info, piece_length, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        r.digest,
+        r.size,
+        r.mediaType,
+        r.diffId,
+        r.infoHash,
+        r.torrentInfo,
+        r.pieceLength,
+        new Date().toISOString(),
+      );
+  }
+
+  /** Fills in what a manifest or an import tells about a blob, without overwriting. */
+  describe(digest: string, info: { mediaType?: string; diffId?: string }): void {
+    this.db
+      .prepare(
+        `UPDATE blobs SET media_type = COALESCE(media_type, ?), diff_id = COALESCE(diff_id, ?)
+         WHERE digest = ?`,
+      )
+      .run(info.mediaType ?? null, info.diffId ?? null, digest);
+  }
+
+  /** A compressed layer whose uncompressed digest is `diffId` (prefers one that is not diffId itself). */
+  findByDiffId(diffId: string): BlobRecord | undefined {
+    const row = this.db
+      .prepare(
+        'SELECT * FROM blobs WHERE diff_id = ? ORDER BY digest = diff_id, created_at LIMIT 1',
+      )
+      .get(diffId) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  findByInfoHash(infoHash: string): BlobRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM blobs WHERE infohash = ? LIMIT 1').get(infoHash) as
+      | Row
+      | undefined;
+    return row && toRecord(row);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM blobs').get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,118 @@
+import type { Digest } from '../../lib/digest.js';
+import type { Db } from './database.js';
+
+export interface ManifestRecord {
+  digest: Digest;
+  mediaType: string;
+  content: Buffer;
+  configDigest: Digest | null;
+  createdAt: string;
+}
+
+export interface ManifestRef {
+  kind: 'config' | 'layer' | 'manifest';
+  digest: string;
+}
+
+interface Row {
+  digest: string;
+  media_type: string;
+  content: Buffer;
+  config_digest: string | null;
+  created_at: string;
+}
+
+const toRecord = (r: Row): ManifestRecord => ({
+  digest: r.digest as Digest,
+  mediaType: r.media_type,
+  content: r.content,
+  configDigest: r.config_digest as Digest | null,
+  createdAt: r.created_at,
+});
+
+/** The `manifests`, `manifest_refs` and `repository_manifests` tables. */
+export class ManifestRecords {
+  constructor(private readonly db: Db) {}
+
+  get(digest: string): ManifestRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM manifests WHERE digest = ?').get(digest) as
+      | Row
+      | undefined;
+    return row && toRecord(row);
+  }
+
+  /** A manifest only when `repository` holds it. */
+  getInRepository(repository: string, digest: string): ManifestRecord | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT m.* FROM manifests m
+         JOIN repository_manifests r ON r.manifest_digest = m.digest
+         WHERE r.repository = ? AND m.digest = ?`,
+      )
+      .get(repository, digest) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  has(digest: string): boolean {
+    return this.db.prepare('SELECT 1 FROM manifests WHERE digest = ?').get(digest) !== undefined;
+  }
+
+  /** Stores a manifest and what it names (idempotent), and links it to `repository`. */
+  insert(
+    repository: string,
+    m: Omit<ManifestRecord, 'createdAt'>,
+    refs: readonly ManifestRef[],
+  ): void {
+    const inserted = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO manifests (digest, media_type, content, config_digest, created_at)
+         VALUES (?, ?, ?, ?, ?)`,
+      )
+      .run(m.digest, m.mediaType, m.content, m.configDigest, new Date().toISOString());
+    if (inserted.changes > 0) {
+      const ref = this.db.prepare(
+        'INSERT INTO manifest_refs (manifest_digest, position, kind, digest) VALUES (?, ?, ?, ?)',
+      );
+      for (const [i, r] of refs.entries()) ref.run(m.digest, i, r.kind, r.digest);
+    }
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO repository_manifests (repository, manifest_digest) VALUES (?, ?)',
+      )
+      .run(repository, m.digest);
+  }
+
+  refs(digest: string): ManifestRef[] {
+    return this.db
+      .prepare('SELECT kind, digest FROM manifest_refs WHERE manifest_digest = ? ORDER BY position')
+      .all(digest) as ManifestRef[];
+  }
+
+  /** Unlinks a manifest from a repository; returns false when the repository did not hold it. */
+  unlink(repository: string, digest: string): boolean {
+    return (
+      this.db
+        .prepare('DELETE FROM repository_manifests WHERE repository = ? AND manifest_digest = ?')
+        .run(repository, digest).changes > 0
+    );
+  }
+
+  hasRepository(repository: string): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM repository_manifests WHERE repository = ? LIMIT 1')
+        .get(repository) !== undefined
+    );
+  }
+
+  /** Repository names in lexical order after `last`, at most `limit`. */
+  repositories(limit: number, last?: string): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT repository FROM repository_manifests
+         WHERE repository > ? ORDER BY repository LIMIT ?`,
+      )
+      .all(last ?? '', limit) as { repository: string }[];
+    return rows.map((r) => r.repository);
+  }
+}

@@ -1,0 +1,102 @@
+import type { Digest } from '../../lib/digest.js';
+import type { Db } from './database.js';
+
+export interface TagRecord {
+  repository: string;
+  tag: string;
+  manifestDigest: Digest;
+  updatedAt: string;
+}
+
+export interface TagHistoryEntry {
+  manifestDigest: Digest;
+  pushedAt: string;
+  pushedBy: string | null;
+}
+
+interface Row {
+  repository: string;
+  tag: string;
+  manifest_digest: string;
+  updated_at: string;
+}
+
+const toRecord = (r: Row): TagRecord => ({
+  repository: r.repository,
+  tag: r.tag,
+  manifestDigest: r.manifest_digest as Digest,
+  updatedAt: r.updated_at,
+});
+
+/** The `tags` and `tag_history` tables. */
+export class TagRecords {
+  constructor(private readonly db: Db) {}
+
+  get(repository: string, tag: string): TagRecord | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM tags WHERE repository = ? AND tag = ?')
+      .get(repository, tag) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Points a tag at a manifest and appends the push to the tag's history. */
+  set(repository: string, tag: string, digest: string, pushedBy: string | null): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO tags (repository, tag, manifest_digest, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (repository, tag)
+         DO UPDATE SET manifest_digest = excluded.manifest_digest, updated_at = excluded.updated_at`,
+      )
+      .run(repository, tag, digest, now);
+    this.db
+      .prepare(
+        `INSERT INTO tag_history (repository, tag, manifest_digest, pushed_at, pushed_by)
+         VALUES (?, ?, ?, ?, ?)`,
+      )
+      .run(repository, tag, digest, now, pushedBy);
+  }
+
+  delete(repository: string, tag: string): boolean {
+    return (
+      this.db.prepare('DELETE FROM tags WHERE repository = ? AND tag = ?').run(repository, tag)
+        .changes > 0
+    );
+  }
+
+  /** Deletes every tag of `repository` pointing at `digest`. */
+  deleteByDigest(repository: string, digest: string): void {
+    this.db
+      .prepare('DELETE FROM tags WHERE repository = ? AND manifest_digest = ?')
+      .run(repository, digest);
+  }
+
+  /** Tag names of a repository in lexical order after `last`, at most `limit`. */
+  list(repository: string, limit: number, last?: string): string[] {
+    const rows = this.db
+      .prepare('SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?')
+      .all(repository, last ?? '', limit) as { tag: string }[];
+    return rows.map((r) => r.tag);
+  }
+
+  all(): TagRecord[] {
+    return (this.db.prepare('SELECT * FROM tags ORDER BY repository, tag').all() as Row[]).map(
+      toRecord,
+    );
+  }
+
+  /** Every push of a tag, newest first. */
+  history(repository: string, tag: string): TagHistoryEntry[] {
+    const rows = this.db
+      .prepare(
+        `SELECT manifest_digest, pushed_at, pushed_by FROM tag_history
+         WHERE repository = ? AND tag = ? ORDER BY id DESC`,
+      )
+      .all(repository, tag) as { manifest_digest: string; pushed_at: string; pushed_by: string }[];
+    return rows.map((r) => ({
+      manifestDigest: r.manifest_digest as Digest,
+      pushedAt: r.pushed_at,
+      pushedBy: r.pushed_by,
+    }));
+  }
+}

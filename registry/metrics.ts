@@ -1,0 +1,56 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export interface MetricSources {
+  blobsStored(): number;
+  seeder?(): { activeTorrents: number; peers: number; uploadedBytes: number };
+  tracker?(): { torrents: number; peers: number };
+}
+
+export interface RegistryMetrics {
+  requests: Counter<'route' | 'method' | 'status'>;
+  bytesServed: Counter<'route'>;
+}
+
+/** Registers the registry's metrics in `register` (never prom-client's global registry). */
+export function createMetrics(register: Registry, sources: MetricSources): RegistryMetrics {
+  const requests = new Counter({
+    name: 'docket_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [register],
+  });
+  const bytesServed = new Counter({
+    name: 'docket_http_response_bytes_total',
+    help: 'Response body bytes sent over HTTP, by route',
+    labelNames: ['route'] as const,
+    registers: [register],
+  });
+  gauge(register, 'docket_blobs_stored', 'Blobs in the registry', () => sources.blobsStored());
+  gauge(register, 'docket_seeder_active_torrents', 'Torrents the seeder is seeding', () =>
+    sources.seeder ? sources.seeder().activeTorrents : 0,
+  );
+  gauge(register, 'docket_seeder_peers', 'Peers connected to the seeder', () =>
+    sources.seeder ? sources.seeder().peers : 0,
+  );
+  gauge(register, 'docket_bittorrent_uploaded_bytes', 'Bytes the seeder uploaded to peers', () =>
+    sources.seeder ? sources.seeder().uploadedBytes : 0,
+  );
+  gauge(register, 'docket_tracker_torrents', 'Torrents the embedded tracker knows', () =>
+    sources.tracker ? sources.tracker().torrents : 0,
+  );
+  gauge(register, 'docket_tracker_peers', 'Peers in the embedded tracker swarms', () =>
+    sources.tracker ? sources.tracker().peers : 0,
+  );
+  return { requests, bytesServed };
+}
+
+function gauge(register: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [register],
+    collect() {
+      this.set(read());
+    },
+  });
+}

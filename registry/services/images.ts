@@ -1,0 +1,92 @@
+import type { Digest } from '../../lib/digest.js';
+import type { Descriptor } from '../../lib/media-types.js';
+import type { Metadata } from '../metadata/metadata.js';
+import type { BlobService } from './blobs.js';
+import { readConfig } from './image-config.js';
+import type { TorrentService } from './torrents.js';
+
+export interface ImageLayerSummary {
+  digest: string;
+  size: number;
+  mediaType: string;
+  diffId: string | null;
+  magnet: string | null;
+}
+
+export interface ImageSummary {
+  repository: string;
+  tag: string;
+  digest: Digest;
+  mediaType: string;
+  /** Config plus layers (compressed, as stored); for an index, its images' sum. */
+  size: number;
+  layerCount: number;
+  created: string | null;
+  lastPushed: string;
+  layers: ImageLayerSummary[];
+}
+
+/** The docket image listing: every repository:tag with what `docket images` shows. */
+export class ImageService {
+  constructor(
+    private readonly metadata: Metadata,
+    private readonly blobs: BlobService,
+    private readonly torrents: TorrentService,
+  ) {}
+
+  async list(): Promise<ImageSummary[]> {
+    const out: ImageSummary[] = [];
+    for (const tag of this.metadata.tags.all()) {
+      const manifest = this.metadata.manifests.get(tag.manifestDigest);
+      if (!manifest) continue;
+      const summary = await this.summarize(manifest.digest);
+      out.push({
+        repository: tag.repository,
+        tag: tag.tag,
+        digest: manifest.digest,
+        mediaType: manifest.mediaType,
+        lastPushed: tag.updatedAt,
+        ...summary,
+      });
+    }
+    return out;
+  }
+
+  private async summarize(
+    digest: string,
+  ): Promise<Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers'>> {
+    const manifest = this.metadata.manifests.get(digest);
+    if (!manifest) return { size: 0, layerCount: 0, created: null, layers: [] };
+    const doc = JSON.parse(manifest.content.toString('utf8')) as {
+      config?: Descriptor;
+      layers?: Descriptor[];
+      manifests?: Descriptor[];
+    };
+    if (doc.manifests) {
+      const children = await Promise.all(doc.manifests.map((m) => this.summarize(m.digest)));
+      return {
+        size: children.reduce((n, c) => n + c.size, 0),
+        layerCount: children.reduce((n, c) => n + c.layerCount, 0),
+        created: children.find((c) => c.created)?.created ?? null,
+        layers: children.flatMap((c) => c.layers),
+      };
+    }
+    const config = doc.config && (await readConfig(this.blobs, doc.config.digest as Digest));
+    const layers = (doc.layers ?? []).map((l): ImageLayerSummary => {
+      const blob = this.blobs.find(l.digest as Digest);
+      return {
+        digest: l.digest,
+        size: l.size,
+        mediaType: l.mediaType,
+        diffId: blob?.diffId ?? null,
+        magnet: blob ? this.torrents.magnet(blob) : null,
+      };
+    });
+    return {
+      size: (doc.config?.size ?? 0) + layers.reduce((n, l) => n + l.size, 0),
+      layerCount: layers.length,
+      created: config?.created ?? null,
+      layers,
+    };
+  }
+}

@@ -1,0 +1,155 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import type { Digest } from '../../lib/digest.js';
+import { gzipLayer } from '../../lib/archive/gzip.js';
+import type { ArchiveImage, ArchiveLayer, BlobSink } from '../../lib/archive/types.js';
+import { type Descriptor, type ImageManifest, MediaType } from '../../lib/media-types.js';
+import { DEFAULT_TAG, parseName, parseReference, parseTag } from '../../lib/reference.js';
+import { UnsupportedError } from '../errors.js';
+import type { BlobRecord } from '../metadata/blobs.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { BlobService } from './blobs.js';
+import { limitBytes } from './limit.js';
+import type { ManifestService } from './manifests.js';
+
+/** lib/archive/reader.ts readImageArchive: reads a docker save / OCI layout tarball. */
+export type ReadImageArchive = <T>(body: Readable, sink: BlobSink<T>) => Promise<ArchiveImage<T>[]>;
+
+export interface ImportedImage {
+  manifestDigest: Digest;
+  configDigest: Digest;
+  /** `name:tag` for every tag the import set. */
+  tags: string[];
+  layers: { digest: Digest; size: number; diffId: Digest }[];
+}
+
+/**
+ * Tarball import (POST /docket/v1/images): a whole image archive streamed through the
+ * archive reader, each entry landing in an upload session; then layers are stored gzip
+ * compressed (LAYER_GZIP_OPTIONS, unless the registry already holds a compressed blob
+ * of that diff_id), the config as is, and a Docker schema2 manifest is pushed under each
+ * tag exactly as a client push would.
+ */
+export class ImportService {
+  constructor(
+    private readonly store: BlobStore,
+    private readonly blobs: BlobService,
+    private readonly manifests: ManifestService,
+    private readonly readImageArchive: ReadImageArchive,
+    private readonly maxBytes: number,
+  ) {}
+
+  /**
+   * `tags` (`name:tag`), when given, replace the archive's own tags; the archive must
+   * then hold one image. Throws ArchiveError, PayloadTooLargeError, UnsupportedError,
+   * ReferenceInvalidError.
+   */
+  async import(
+    body: Readable,
+    opts: { tags: string[]; pushedBy: string | null },
+  ): Promise<ImportedImage[]> {
+    const overrides = opts.tags.map(parseRepoTag);
+    const sessions = new Set<string>();
+    const sink: BlobSink<string> = {
+      store: async (entry) => {
+        const id = await this.store.startUpload();
+        sessions.add(id);
+        await this.store.appendUpload(id, entry);
+        return id;
+      },
+      discard: async (id) => {
+        sessions.delete(id);
+        await this.store.cancelUpload(id).catch(() => {});
+      },
+    };
+    try {
+      const limited = pipeline(body, limitBytes(this.maxBytes), () => {});
+      const images = await this.readImageArchive(limited, sink);
+      if (overrides.length > 0 && images.length !== 1)
+        throw new UnsupportedError(
+          `?tag= needs an archive holding one image, not ${images.length}`,
+        );
+      const tagged = images.map((image) => {
+        const tags = overrides.length > 0 ? overrides : image.tags.map(parseRepoTag);
+        if (tags.length === 0)
+          throw new UnsupportedError(`image ${image.configDigest} has no tag: pass ?tag=name:tag`);
+        return { image, tags };
+      });
+      const committed = new Map<string, BlobRecord>();
+      const out: ImportedImage[] = [];
+      for (const { image, tags } of tagged)
+        out.push(await this.storeImage(image, tags, committed, opts.pushedBy));
+      return out;
+    } finally {
+      await Promise.all([...sessions].map((id) => this.store.cancelUpload(id).catch(() => {})));
+    }
+  }
+
+  private async storeImage(
+    image: ArchiveImage<string>,
+    tags: { name: string; tag: string }[],
+    committed: Map<string, BlobRecord>,
+    pushedBy: string | null,
+  ): Promise<ImportedImage> {
+    const layers: Descriptor[] = [];
+    for (const layer of image.layers) {
+      let blob = committed.get(layer.stored);
+      if (!blob) {
+        blob = await this.storeLayer(layer);
+        committed.set(layer.stored, blob);
+      }
+      layers.push({ mediaType: MediaType.dockerLayerGzip, digest: blob.digest, size: blob.size });
+    }
+    const config = await this.blobs.put(
+      Readable.from([image.config]),
+      { digest: image.configDigest, size: image.config.length },
+      { mediaType: MediaType.dockerConfig },
+    );
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.dockerManifest,
+      config: { mediaType: MediaType.dockerConfig, digest: config.digest, size: config.size },
+      layers,
+    };
+    const body = Buffer.from(JSON.stringify(manifest, null, 3));
+    let digest: Digest | undefined;
+    for (const { name, tag } of tags) {
+      ({ digest } = await this.manifests.put(name, tag, body, MediaType.dockerManifest, pushedBy));
+    }
+    return {
+      manifestDigest: digest!,
+      configDigest: config.digest,
+      tags: tags.map((t) => `${t.name}:${t.tag}`),
+      layers: image.layers.map((l, i) => ({
+        digest: layers[i]!.digest as Digest,
+        size: layers[i]!.size,
+        diffId: l.diffId,
+      })),
+    };
+  }
+
+  /** A gzip blob for the layer: the archive's own bytes when compressed, else gzipped now. */
+  private async storeLayer(layer: ArchiveLayer<string>): Promise<BlobRecord> {
+    const describe = { mediaType: MediaType.dockerLayerGzip, diffId: layer.diffId };
+    if (layer.compressed)
+      return this.blobs.commitUpload(
+        layer.stored,
+        { digest: layer.digest, size: layer.size },
+        describe,
+      );
+    const known = this.blobs.findByDiffId(layer.diffId);
+    if (known && known.digest !== layer.diffId) return known;
+    const raw = await this.store.openUpload(layer.stored);
+    return this.blobs.put(
+      pipeline(raw, gzipLayer(), () => {}),
+      {},
+      describe,
+    );
+  }
+}
+
+/** `[domain/]name[:tag]` → repository name (domain dropped) and tag (default latest). */
+function parseRepoTag(ref: string): { name: string; tag: string } {
+  const parsed = parseReference(ref);
+  return { name: parseName(parsed.name), tag: parseTag(parsed.tag ?? DEFAULT_TAG) };
+}

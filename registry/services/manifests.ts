@@ -1,0 +1,149 @@
+import { type Digest, isDigest, sha256Digest } from '../../lib/digest.js';
+import { DigestMismatchError } from '../../lib/errors.js';
+import type { Descriptor } from '../../lib/media-types.js';
+import { parseTag } from '../../lib/reference.js';
+import {
+  ManifestBlobUnknownError,
+  ManifestUnknownError,
+  NameUnknownError,
+  TagInvalidError,
+} from '../errors.js';
+import type { ManifestRecord } from '../metadata/manifests.js';
+import type { Metadata } from '../metadata/metadata.js';
+import type { BlobService } from './blobs.js';
+import { accepts, isForeignLayer, type ParsedManifest, parseManifest } from './manifest-parse.js';
+import { readConfig } from './image-config.js';
+
+/** Manifests by repository and reference (tag or digest), with tags and tag history. */
+export class ManifestService {
+  constructor(
+    private readonly metadata: Metadata,
+    private readonly blobs: BlobService,
+  ) {}
+
+  /**
+   * Stores a manifest byte for byte under `reference` (a tag, or the manifest's own
+   * digest). Throws ManifestInvalidError, ManifestBlobUnknownError, TagInvalidError,
+   * DigestMismatchError.
+   */
+  async put(
+    repository: string,
+    reference: string,
+    body: Buffer,
+    contentType: string | undefined,
+    pushedBy: string | null,
+  ): Promise<{ digest: Digest; mediaType: string }> {
+    const digest = sha256Digest(body);
+    const tag = isDigest(reference) ? undefined : checkTag(reference);
+    if (!tag && reference !== digest) throw new DigestMismatchError(reference, digest);
+    const parsed = parseManifest(body, contentType);
+    this.checkRefs(parsed);
+    const diffIds = parsed.config ? await this.diffIds(parsed.config) : undefined;
+    this.metadata.transaction(() => {
+      this.metadata.manifests.insert(
+        repository,
+        {
+          digest,
+          mediaType: parsed.mediaType,
+          content: body,
+          configDigest: (parsed.config?.digest as Digest | undefined) ?? null,
+        },
+        parsed.refs,
+      );
+      this.describeBlobs(parsed, diffIds);
+      if (tag) this.metadata.tags.set(repository, tag, digest, pushedBy);
+    });
+    return { digest, mediaType: parsed.mediaType };
+  }
+
+  /**
+   * The manifest `reference` names in `repository`. When its media type is not in
+   * `accept` and it is an index, the linux/amd64 (else first) image in it is returned
+   * if acceptable; otherwise ManifestUnknownError.
+   */
+  get(repository: string, reference: string, accept: readonly string[] = []): ManifestRecord {
+    const record = this.resolve(repository, reference);
+    if (accepts(accept, record.mediaType)) return record;
+    const child = this.platformChild(record);
+    if (child && accepts(accept, child.mediaType)) return child;
+    throw new ManifestUnknownError(repository, reference);
+  }
+
+  /** Deletes a tag, or (by digest) unlinks the manifest from the repository and its tags. */
+  delete(repository: string, reference: string): void {
+    if (!isDigest(reference)) {
+      if (!this.metadata.tags.delete(repository, checkTag(reference)))
+        throw new ManifestUnknownError(repository, reference);
+      return;
+    }
+    this.metadata.transaction(() => {
+      if (!this.metadata.manifests.unlink(repository, reference))
+        throw new ManifestUnknownError(repository, reference);
+      this.metadata.tags.deleteByDigest(repository, reference);
+    });
+  }
+
+  private resolve(repository: string, reference: string): ManifestRecord {
+    let digest = reference;
+    if (!isDigest(reference)) {
+      const tag = this.metadata.tags.get(repository, checkTag(reference));
+      if (!tag) {
+        if (!this.metadata.manifests.hasRepository(repository))
+          throw new NameUnknownError(repository);
+        throw new ManifestUnknownError(repository, reference);
+      }
+      digest = tag.manifestDigest;
+    }
+    const record = this.metadata.manifests.getInRepository(repository, digest);
+    if (!record) throw new ManifestUnknownError(repository, reference);
+    return record;
+  }
+
+  private platformChild(index: ManifestRecord): ManifestRecord | undefined {
+    const refs = this.metadata.manifests.refs(index.digest);
+    if (refs.length === 0 || refs[0]!.kind !== 'manifest') return undefined;
+    const doc = JSON.parse(index.content.toString('utf8')) as { manifests: Descriptor[] };
+    const pick =
+      doc.manifests.find(
+        (d) => d.platform?.os === 'linux' && d.platform.architecture === 'amd64',
+      ) ?? doc.manifests[0];
+    return pick && this.metadata.manifests.get(pick.digest);
+  }
+
+  private checkRefs(parsed: ParsedManifest): void {
+    for (const m of parsed.manifests) {
+      if (!this.metadata.manifests.has(m.digest)) throw new ManifestBlobUnknownError(m.digest);
+    }
+    for (const d of [...(parsed.config ? [parsed.config] : []), ...parsed.layers]) {
+      if (isForeignLayer(d)) continue;
+      if (!this.blobs.find(d.digest as Digest)) throw new ManifestBlobUnknownError(d.digest);
+    }
+  }
+
+  /** The config's rootfs.diff_ids, when the config is a readable image config. */
+  private async diffIds(config: Descriptor): Promise<Digest[] | undefined> {
+    const parsed = await readConfig(this.blobs, config.digest as Digest);
+    return parsed?.diffIds;
+  }
+
+  private describeBlobs(parsed: ParsedManifest, diffIds: Digest[] | undefined): void {
+    if (parsed.config)
+      this.blobs.describe(parsed.config.digest as Digest, { mediaType: parsed.config.mediaType });
+    const matched = diffIds && diffIds.length === parsed.layers.length ? diffIds : undefined;
+    parsed.layers.forEach((layer, i) => {
+      if (isForeignLayer(layer)) return;
+      this.blobs.describe(layer.digest as Digest, {
+        mediaType: layer.mediaType,
+        diffId: matched?.[i],
+      });
+    });
+  }
+}
+
+function checkTag(tag: string): string {
+  try {
+    return parseTag(tag);
+  } catch {
+    throw new TagInvalidError(tag, 'tag must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}');
+  }
+}

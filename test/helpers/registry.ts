@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { DEFAULT_CONFIG, type RegistryConfig } from '../../registry/config.js';
+import { type RunningRegistry, startRegistry } from '../../registry/main.js';
+
+export interface TestRegistry {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** `127.0.0.1:<port>`, for image references. */
+  host: string;
+  port: number;
+  /** The admin token (for Bearer or Basic auth). */
+  token: string;
+  dataDir: string;
+  registry: RunningRegistry;
+  /** Stops the registry; removes the data dir unless the caller passed its own. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real registry on 127.0.0.1, port 0, in a fresh temp data dir (or `dataDir`,
+ * to restart on the same data). Logs go nowhere unless DOCKET_TEST_LOG is set.
+ */
+export async function startTestRegistry(
+  overrides: Partial<RegistryConfig> = {},
+): Promise<TestRegistry> {
+  const ownDir = overrides.dataDir === undefined;
+  const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'docket-registry-test-')));
+  const config: RegistryConfig = {
+    ...DEFAULT_CONFIG,
+    host: '127.0.0.1',
+    port: 0,
+    ...overrides,
+    dataDir,
+  };
+  const logger = pino({ level: process.env.DOCKET_TEST_LOG ?? 'silent' });
+  const registry = await startRegistry(config, { logger });
+  return {
+    url: registry.url,
+    host: new URL(registry.url).host,
+    port: registry.port,
+    token: registry.adminToken,
+    dataDir,
+    registry,
+    async close() {
+      await registry.close();
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
