@@ -4,6 +4,8 @@ import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
 import { PullCommand } from './pull.js';
 import { PushCommand } from './push.js';
+import { SeedCommand } from './seed.js';
+import { TrackerCommand } from './tracker.js';
 
 /** Every `docket` command; one clipanion class per file in this folder. */
 export const commands: CommandClass[] = [
@@ -12,4 +14,6 @@ export const commands: CommandClass[] = [
   PullCommand,
   LoginCommand,
   LogoutCommand,
+  TrackerCommand,
+  SeedCommand,
 ];

@@ -42,6 +42,8 @@ export class SwarmClient {
   private readonly cache: BlobCache;
   private readonly logger: Logger | undefined;
   private readonly stallMs: number;
+  /** infohash → digest of the blobs being seeded. */
+  private readonly seeding = new Map<string, string>();
 
   constructor(opts: SwarmClientOptions) {
     this.cache = opts.cache;
@@ -61,6 +63,14 @@ export class SwarmClient {
   }
 
   get torrentPort(): number {
+    return this.client.torrentPort;
+  }
+
+  /** Resolves with the TCP port once the client accepts peers. */
+  async listening(): Promise<number> {
+    if (!this.client.listening) {
+      await new Promise<void>((resolve) => this.client.once('listening', () => resolve()));
+    }
     return this.client.torrentPort;
   }
 
@@ -191,6 +201,8 @@ export class SwarmClient {
         torrent.on('error', (err: Error) =>
           this.logger?.error({ err, digest: blob.digest }, 'seeding failed'),
         );
+        this.seeding.set(parsed.infoHash, blob.digest);
+        torrent.once('close', () => this.seeding.delete(parsed.infoHash));
         resolve();
       });
     });
@@ -203,9 +215,20 @@ export class SwarmClient {
     if (t) await new Promise<void>((resolve) => t.destroy(() => resolve()));
   }
 
-  /** Infohashes being seeded or downloaded. */
-  activeInfoHashes(): string[] {
-    return this.client.torrents.map((t) => t.infoHash);
+  /** Torrents open, peers connected and bytes uploaded over the torrents open now. */
+  stats(): { torrents: number; peers: number; uploadedBytes: number } {
+    let peers = 0;
+    let uploadedBytes = 0;
+    for (const t of this.client.torrents) {
+      peers += t.numPeers;
+      uploadedBytes += t.uploaded;
+    }
+    return { torrents: this.client.torrents.length, peers, uploadedBytes };
+  }
+
+  /** Digests of the blobs being seeded. */
+  activeDigests(): string[] {
+    return [...this.seeding.values()];
   }
 
   async destroy(): Promise<void> {
