@@ -4,6 +4,7 @@ import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
 import { PullCommand } from './pull.js';
 import { PushCommand } from './push.js';
+import { RegistryCommand } from './registry.js';
 import { SeedCommand } from './seed.js';
 import { TrackerCommand } from './tracker.js';
 
@@ -16,4 +17,5 @@ export const commands: CommandClass[] = [
   LogoutCommand,
   TrackerCommand,
   SeedCommand,
+  RegistryCommand,
 ];

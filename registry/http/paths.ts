@@ -19,6 +19,7 @@ export type RouteName =
   | 'docket.blob'
   | 'docket.torrent'
   | 'docket.layer'
+  | 'docket.infohashes'
   | 'tracker.announce'
   | 'tracker.scrape'
   | 'metrics';
@@ -36,6 +37,7 @@ const PATTERNS: ReadonlyArray<[RouteName, RegExp]> = [
   ['docket.blob', /^\/docket\/v1\/blobs\/([^/]+)$/],
   ['docket.torrent', /^\/docket\/v1\/blobs\/([^/]+)\/torrent$/],
   ['docket.layer', /^\/docket\/v1\/layers\/([^/]+)$/],
+  ['docket.infohashes', /^\/docket\/v1\/infohashes$/],
   ['tracker.announce', /^\/announce$/],
   ['tracker.scrape', /^\/scrape$/],
   ['metrics', /^\/metrics$/],

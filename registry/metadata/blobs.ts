@@ -98,6 +98,12 @@ export class BlobRecords {
     return row && toRecord(row);
   }
 
+  /** Every stored blob's infohash (what the standalone tracker's whitelist asks for). */
+  infoHashes(): string[] {
+    const rows = this.db.prepare('SELECT DISTINCT infohash FROM blobs ORDER BY infohash').all();
+    return (rows as { infohash: string }[]).map((r) => r.infohash);
+  }
+
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM blobs').get() as { n: number }).n;
   }

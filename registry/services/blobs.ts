@@ -80,6 +80,10 @@ export class BlobService {
     this.metadata.blobs.describe(digest, describe);
   }
 
+  infoHashes(): string[] {
+    return this.metadata.blobs.infoHashes();
+  }
+
   count(): number {
     return this.metadata.blobs.count();
   }

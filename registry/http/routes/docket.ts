@@ -51,7 +51,12 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
     ctx.body = { digest: blob.digest, size: blob.size, mediaType: blob.mediaType };
   };
 
+  const infoHashes: Handler = (ctx) => {
+    ctx.body = { infoHashes: deps.blobs.infoHashes() };
+  };
+
   return {
+    'docket.infohashes': { GET: infoHashes },
     'docket.images': { GET: listImages, POST: importImages },
     'docket.history': { GET: history },
     'docket.torrent': { GET: torrent },
