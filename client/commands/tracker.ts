@@ -11,8 +11,8 @@ export class TrackerCommand extends DocketCommand {
     details: `
       Serves /announce and /scrape over HTTP (BEP 3, BEP 23, BEP 48) and the UDP tracker
       protocol (BEP 15), with a stats page at /stats (JSON at /stats.json). With
-      --whitelist-from it accepts only the infohashes that registry knows
-      (GET /docket/v1/infohashes, refreshed every 30 s). Runs until Ctrl-C.
+      --whitelist-from it accepts only the infohashes that registry lists at
+      GET /docket/v1/infohashes, refreshed every 30 s. Runs until Ctrl-C.
     `,
     examples: [
       ['Tracker on 6969 (HTTP and UDP)', '$0 tracker'],
