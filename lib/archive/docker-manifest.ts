@@ -8,6 +8,7 @@ import {
   isObject,
   parseJson,
 } from './resolve.js';
+import { familiarTag } from './tags.js';
 import type { ArchiveImage, ArchiveLayer, ArchiveLayout } from './types.js';
 
 export const DOCKER_MANIFEST = 'manifest.json';
@@ -75,7 +76,7 @@ export async function dockerImages<T>(
       config,
       configDigest: sha256Digest(config),
       layers,
-      tags: item.RepoTags,
+      tags: item.RepoTags.map((t) => familiarTag(t) ?? t),
     });
   }
   return images;

@@ -1,8 +1,8 @@
 import { type Digest, digestHex, isDigest } from '../digest.js';
 import { ArchiveError } from '../errors.js';
 import { isIndexMediaType, MediaType } from '../media-types.js';
-import { formatReference, parseReference } from '../reference.js';
 import { checkDiffId, configDiffIds, type EntryTable, invalid, isObject } from './resolve.js';
+import { familiarTag } from './tags.js';
 import type { ArchiveImage, ArchiveLayer } from './types.js';
 
 export const OCI_INDEX = 'index.json';
@@ -125,15 +125,6 @@ async function image<T>(
 function tagsOf(annotations: Record<string, string>): string[] {
   const candidate = annotations[CONTAINERD_NAME] ?? annotations[REF_NAME];
   if (candidate === undefined || !candidate.includes(':')) return [];
-  try {
-    const ref = parseReference(candidate);
-    if (ref.tag === undefined || ref.digest !== undefined) return [];
-    if (ref.domain === 'docker.io') {
-      delete ref.domain;
-      if (ref.name.startsWith('library/')) ref.name = ref.name.slice('library/'.length);
-    }
-    return [formatReference(ref)];
-  } catch {
-    return [];
-  }
+  const tag = familiarTag(candidate);
+  return tag === undefined ? [] : [tag];
 }

@@ -42,8 +42,8 @@ export async function writeLoadArchive(opts: LoadArchiveOptions, out: Writable):
   const pack = tar.pack();
   const finished = new Promise<void>((resolve, reject) => {
     out.once('finish', resolve);
-    out.once('error', reject);
-    pack.once('error', reject);
+    out.on('error', reject);
+    pack.on('error', reject);
   });
   finished.catch(() => {});
   pack.pipe(out);
@@ -134,6 +134,7 @@ function addStream(pack: tar.Pack, name: string, size: number, body: Readable): 
     const entry = pack.entry({ name, size, mtime: EPOCH, mode: 0o644 }, (err) =>
       err ? reject(err) : resolve(),
     );
+    entry.on('error', reject);
     body.once('error', (err) => {
       entry.destroy(err);
       reject(err);
