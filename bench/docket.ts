@@ -1,12 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { NetHost } from './testbed/network.js';
 import type { Managed } from './testbed/processes.js';
 import { reapedChildrenCpu } from './testbed/procfs.js';
 import type { Testbed } from './testbed/testbed.js';
 
-/** The docket CLI as built by `npm run build`. */
-export const DOCKET_BIN = new URL('../../bin/docket.js', import.meta.url).pathname;
+/** The docket CLI as built by `npm run build` (from bench/ and from dist/bench/ alike). */
+export const DOCKET_BIN = join(packageRoot(), 'bin', 'docket.js');
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5 && !existsSync(join(dir, 'package.json')); i++) dir = dirname(dir);
+  return dir;
+}
 
 export interface DocketRegistry {
   /** URL every host of the test bed reaches it at (also its --public-url). */

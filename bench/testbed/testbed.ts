@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Engine, startEngine } from './engine.js';
@@ -46,6 +46,8 @@ export class Testbed {
   static async create(opts: TestbedOptions): Promise<Testbed> {
     const runId = randomBytes(3).toString('hex');
     const dir = mkdtempSync(join(opts.baseDir ?? tmpdir(), `docket-testbed-${runId}-`));
+    // scripts/netns-clean.sh removes the run's namespaces once this pid is gone.
+    writeFileSync(join(dir, 'owner.pid'), `${process.pid}\n`);
     const tb = new Testbed(runId, dir);
     try {
       tb.network = await Network.create({ runId, hosts: opts.peers + 1, mbit: opts.mbit });
