@@ -122,8 +122,10 @@ export async function storeStream<T>(
     body.destroy();
     const [piped] = await Promise.allSettled([piping]);
     const err = piped.status === 'rejected' ? piped.reason : first;
+    if (err instanceof ArchiveError) throw err;
     if (err instanceof DigestMismatchError) throw mismatch(info.path, err);
-    throw err instanceof ArchiveError ? err : first;
+    if (first instanceof DigestMismatchError) throw mismatch(info.path, first);
+    throw first;
   }
 }
 

@@ -123,7 +123,10 @@ async function scan<T>(source: Readable, ctx: EntryContext<T>) {
   } catch (err) {
     source.unpipe(extract as unknown as NodeJS.WritableStream);
     extract.destroy();
-    if (!source.destroyed) source.resume();
+    if (!source.destroyed) {
+      source.on('error', () => {});
+      source.resume();
+    }
     throw err;
   } finally {
     source.off('data', count);

@@ -201,3 +201,29 @@ describe('readImageArchive on malformed archives', () => {
     expect(sha256Digest(ls[0]!.tar)).toBe(ls[0]!.diffId);
   });
 });
+
+describe('readImageArchive when the sink fails', () => {
+  it('passes the sink error through and discards what was stored before', async () => {
+    const ls = [
+      await fixtureLayer({ a: '1' }),
+      await fixtureLayer({ b: '2' }),
+      await fixtureLayer({ c: '3' }),
+    ];
+    sink = new TempDirSink();
+    const failing = new Error('disk full');
+    let calls = 0;
+    const store = sink.store.bind(sink);
+    sink.store = async (body, info) => {
+      if (++calls === 2) {
+        body.destroy();
+        throw failing;
+      }
+      return store(body, info);
+    };
+    const bytes = await buildTar(legacyEntries(ls, []));
+    await expect(readImageArchive(Readable.from([bytes]), sink)).rejects.toBe(failing);
+    expect(sink.stored).toHaveLength(1);
+    expect(sink.discarded).toEqual(sink.stored);
+    expect(sink.remaining()).toEqual([]);
+  });
+});
