@@ -10,11 +10,23 @@ import { docketRoutes } from './routes/docket.js';
 import { listingRoutes } from './routes/listing.js';
 import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes } from './routes/ops.js';
+import { tokenRoutes } from './routes/token.js';
 import { uploadRoutes } from './routes/uploads.js';
 import type { RegistryMetrics } from '../metrics.js';
 
 /** Routes any peer may use without a token, whatever --auth-reads says. */
-const OPEN_ROUTES: ReadonlySet<RouteName> = new Set(['tracker.announce', 'tracker.scrape']);
+const OPEN_ROUTES: ReadonlySet<RouteName> = new Set([
+  'tracker.announce',
+  'tracker.scrape',
+  'v2.token',
+]);
+
+/**
+ * Routes that always need a token. GET /v2/ is how Docker clients learn the auth scheme
+ * and check a `docker login`: answering it 200 anonymously would make the engine push
+ * without credentials and accept any password.
+ */
+const CHALLENGE_ROUTES: ReadonlySet<RouteName> = new Set(['v2.base']);
 
 /**
  * The registry's Koa app: observe (log + metrics) → error envelope → auth → route.
@@ -28,6 +40,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     manifestRoutes(deps),
     docketRoutes(deps),
     opsRoutes(deps),
+    tokenRoutes(deps),
   ]);
   const app = new Koa();
   app.silent = true;
@@ -46,7 +59,8 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     }
     if (!OPEN_ROUTES.has(match.route)) {
       const write = ctx.method !== 'GET' && ctx.method !== 'HEAD';
-      ctx.state.tokenName = authenticate(ctx, deps.tokens, write || deps.authReads);
+      const required = write || deps.authReads || CHALLENGE_ROUTES.has(match.route);
+      ctx.state.tokenName = authenticate(ctx, deps.tokens, required);
     }
     await handler(ctx, match);
   });

@@ -21,13 +21,19 @@ export function readToken(header: string | undefined): string | undefined {
 }
 
 /**
+ * The bearer token handed to clients that asked the token endpoint without credentials
+ * (Docker's anonymous pull): it stands for "no credentials".
+ */
+export const ANONYMOUS_TOKEN = 'anonymous';
+
+/**
  * Checks the request's credentials. Presented credentials must be valid; none at all
  * is fine unless `required`. Returns the token's name (null when anonymous); throws
  * UnauthorizedError.
  */
 export function authenticate(ctx: Context, tokens: TokenService, required: boolean): string | null {
   const header = ctx.get('Authorization') || undefined;
-  if (header === undefined) {
+  if (header === undefined || readToken(header) === ANONYMOUS_TOKEN) {
     if (required) throw new UnauthorizedError('authentication required');
     return null;
   }

@@ -26,7 +26,19 @@ import {
   UploadUnknownError,
 } from '../errors.js';
 
-export const AUTH_CHALLENGE = 'Basic realm="docket"';
+export const BASIC_CHALLENGE = 'Basic realm="docket"';
+
+/**
+ * The WWW-Authenticate challenge. GET /v2/ is where Docker clients learn the scheme
+ * (distribution-spec "Determining support"): it gets a Bearer challenge naming our token
+ * endpoint, since the engine applies every challenge it has a handler for and fails a
+ * Basic one without credentials, so a Basic challenge there would break anonymous pulls.
+ * Everything else gets Basic (curl -u, any user name, the token as password).
+ */
+export function authChallenge(ctx: Context): string {
+  if (ctx.state.route !== 'v2.base') return BASIC_CHALLENGE;
+  return `Bearer realm="${ctx.protocol}://${ctx.host}/v2/token",service="docket"`;
+}
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -79,7 +91,7 @@ export function errorMiddleware(logger: Logger) {
         body = { errors: [{ code: 'UNKNOWN', message: ErrorCodes.UNKNOWN.message, detail: {} }] };
       }
       if (err instanceof RouteUnknownError) status = err.methodNotAllowed ? 405 : 404;
-      if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', AUTH_CHALLENGE);
+      if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', authChallenge(ctx));
       if (err instanceof RangeNotSatisfiableError) ctx.set('Content-Range', `bytes */${err.size}`);
       if (ctx.headerSent || !ctx.writable) {
         ctx.req.socket.destroy();

@@ -8,6 +8,7 @@ import { parseName } from '../../lib/reference.js';
  */
 export type RouteName =
   | 'v2.base'
+  | 'v2.token'
   | 'v2.catalog'
   | 'v2.tags'
   | 'v2.manifest'
@@ -27,6 +28,7 @@ export type RouteName =
 const PATTERNS: ReadonlyArray<[RouteName, RegExp]> = [
   ['v2.base', /^\/v2\/?$/],
   ['v2.catalog', /^\/v2\/_catalog$/],
+  ['v2.token', /^\/v2\/token$/],
   ['v2.tags', /^\/v2\/(.+)\/tags\/list$/],
   ['v2.manifest', /^\/v2\/(.+)\/manifests\/([^/]+)$/],
   ['v2.uploads', /^\/v2\/(.+)\/blobs\/uploads\/?$/],
