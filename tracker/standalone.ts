@@ -16,6 +16,8 @@ export interface StandaloneTrackerOptions {
   host?: string;
   /** A registry URL: allow only the infohashes it lists at GET /docket/v1/infohashes. */
   whitelistFrom?: string;
+  /** Bearer token for the registry's infohash list, when it requires auth for reads. */
+  whitelistToken?: string;
   announceIntervalMs?: number;
   /** Serve /stats (HTML) and /stats.json; default true. */
   statsPage?: boolean;
@@ -36,7 +38,7 @@ export async function startStandaloneTracker(
 ): Promise<StandaloneTracker> {
   const { logger } = opts;
   const whitelist = opts.whitelistFrom
-    ? new RegistryWhitelist(opts.whitelistFrom, logger)
+    ? new RegistryWhitelist(opts.whitelistFrom, logger, { token: opts.whitelistToken })
     : undefined;
   await whitelist?.start();
   const server = createTrackerServer({

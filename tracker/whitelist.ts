@@ -15,9 +15,16 @@ export class RegistryWhitelist {
   constructor(
     private readonly registryUrl: string,
     private readonly logger: Logger,
-    private readonly refreshMs = 30_000,
-    private readonly minRefreshMs = 2_000,
+    private readonly opts: { token?: string; refreshMs?: number; minRefreshMs?: number } = {},
   ) {}
+
+  private get refreshMs(): number {
+    return this.opts.refreshMs ?? 30_000;
+  }
+
+  private get minRefreshMs(): number {
+    return this.opts.minRefreshMs ?? 2_000;
+  }
 
   /** Loads the list once (rejects if the registry cannot be read) and starts refreshing. */
   async start(): Promise<void> {
@@ -55,7 +62,10 @@ export class RegistryWhitelist {
   private async load(): Promise<void> {
     this.lastRefresh = Date.now();
     const url = new URL('/docket/v1/infohashes', this.registryUrl);
-    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const headers: Record<string, string> = { accept: 'application/json' };
+    // A registry that requires auth for reads (DOCKET_AUTH_READS) needs a token here.
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
     if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
     const body = (await res.json()) as { infoHashes?: unknown };
     if (!Array.isArray(body.infoHashes)) throw new Error(`GET ${url}: no infoHashes array`);

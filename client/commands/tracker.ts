@@ -31,6 +31,9 @@ export class TrackerCommand extends DocketCommand {
   whitelistFrom = Option.String('--whitelist-from', {
     description: 'registry URL whose infohashes are the only ones allowed',
   });
+  whitelistToken = Option.String('--whitelist-token', {
+    description: 'token for --whitelist-from when it requires auth for reads ($DOCKET_TOKEN)',
+  });
   interval = Option.String('--interval', '10', {
     description: 'announce interval told to clients, in seconds',
   });
@@ -48,6 +51,7 @@ export class TrackerCommand extends DocketCommand {
       udpPort,
       host: this.host,
       whitelistFrom: this.whitelistFrom,
+      whitelistToken: this.whitelistToken ?? this.context.docket.env.token,
       announceIntervalMs: interval * 1000,
       logger,
     });

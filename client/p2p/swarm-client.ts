@@ -42,6 +42,8 @@ export class SwarmClient {
   private readonly cache: BlobCache;
   private readonly logger: Logger | undefined;
   private readonly stallMs: number;
+  /** digest → the download under way: a second call for the same blob joins it. */
+  private readonly inflight = new Map<string, Promise<{ path: string; stats: TransferStats }>>();
   /** infohash → digest of the blobs being seeded. */
   private readonly seeding = new Map<string, string>();
 
@@ -78,11 +80,23 @@ export class SwarmClient {
    * Downloads a blob (or finds it in the cache), checks its sha256 and commits it to the
    * cache with its .torrent. Throws DigestMismatchError when the torrent's content is not
    * the blob (the file is removed), the signal's reason when aborted (the partial file
-   * stays, so the next call resumes).
+   * stays, so the next call resumes). A call for a blob already being downloaded joins
+   * that download (and its result).
    */
-  async download(
+  download(
     blob: SwarmBlob,
     opts: { onProgress?(p: DownloadProgress): void; signal?: AbortSignal } = {},
+  ): Promise<{ path: string; stats: TransferStats }> {
+    const running = this.inflight.get(blob.digest);
+    if (running) return running;
+    const started = this.fetch(blob, opts).finally(() => this.inflight.delete(blob.digest));
+    this.inflight.set(blob.digest, started);
+    return started;
+  }
+
+  private async fetch(
+    blob: SwarmBlob,
+    opts: { onProgress?(p: DownloadProgress): void; signal?: AbortSignal },
   ): Promise<{ path: string; stats: TransferStats }> {
     const tally = new TransferTally();
     if (await this.cache.has(blob.digest)) {
@@ -174,6 +188,7 @@ export class SwarmClient {
         });
       });
       torrent.once('error', (err: Error) => finish(err));
+      torrent.once('close', () => finish(new Error(`download of ${blob.digest} was stopped`)));
       torrent.once('done', () => finish());
       if (torrent.done) finish();
     });
