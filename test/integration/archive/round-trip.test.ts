@@ -29,7 +29,10 @@ afterAll(async () => {
   for (const ref of created) await removeImage(docker, ref);
   rmSync(dir, { recursive: true, force: true });
 });
-afterEach(() => sink?.remove());
+const sinks: TempDirSink[] = [];
+afterEach(() => {
+  for (const s of sinks.splice(0)) s.remove();
+});
 
 /** Test layers unique to this run, so the engine has none of them before the build. */
 function layersFor(name: string, count: number): TestLayer[] {
@@ -65,6 +68,7 @@ describe('image archive round trips through the engine', () => {
     const layers = layersFor('save', 2);
     const id = await build(`codec-test/save:${run}`, layers);
     sink = new TempDirSink();
+    sinks.push(sink);
     const image = await saveAndRead(docker, `codec-test/save:${run}`, sink);
     expect(image.layout).toBe('docker-legacy');
     expect(image.configDigest).toBe(id);
@@ -79,6 +83,7 @@ describe('image archive round trips through the engine', () => {
     const layers = layersFor('gzip', 2);
     const id = await build(`codec-test/gzip:${run}`, layers);
     sink = new TempDirSink();
+    sinks.push(sink);
     const image = await saveAndRead(docker, `codec-test/gzip:${run}`, sink);
     await removeImage(docker, `codec-test/gzip:${run}`);
     const tag = `codec-test/gzip-copy:${run}`;
@@ -92,6 +97,7 @@ describe('image archive round trips through the engine', () => {
     const file = join(dir, 'oci.tar');
     await skopeoToArchive(ref, 'oci-archive', file);
     sink = new TempDirSink();
+    sinks.push(sink);
     const [image] = await readFileArchive(file, sink);
     expect(image!.layout).toBe('oci');
     expect(image!.tags).toEqual([ref]);
@@ -110,6 +116,7 @@ describe('image archive round trips through the engine', () => {
     const file = join(dir, 'docker.tar');
     await skopeoToArchive(ref, 'docker-archive', file);
     sink = new TempDirSink();
+    sinks.push(sink);
     const [image] = await readFileArchive(file, sink);
     expect(image!.layout).toBe('docker-legacy');
     expect(image!.tags).toEqual([ref]);
@@ -127,6 +134,7 @@ describe('omitLayers against the engine', () => {
     await build(`codec-test/lower:${run}`, shared);
     const id = await build(`codec-test/upper:${run}`, [...shared, ...top]);
     sink = new TempDirSink();
+    sinks.push(sink);
     const image = await saveAndRead(docker, `codec-test/upper:${run}`, sink);
     await removeImage(docker, `codec-test/upper:${run}`);
     // Base layer + the two shared ones are in the engine through codec-test/lower.
@@ -142,6 +150,7 @@ describe('omitLayers against the engine', () => {
     const ref = `codec-test/absent:${run}`;
     await build(ref, layers);
     sink = new TempDirSink();
+    sinks.push(sink);
     const image = await saveAndRead(docker, ref, sink);
     await removeImage(docker, ref);
     const tag = `codec-test/absent-copy:${run}`;

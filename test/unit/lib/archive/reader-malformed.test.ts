@@ -17,7 +17,10 @@ import {
 import { randomBytes } from '../../../helpers/images.js';
 
 let sink: TempDirSink;
-afterEach(() => sink?.remove());
+const sinks: TempDirSink[] = [];
+afterEach(() => {
+  for (const s of sinks.splice(0)) s.remove();
+});
 
 /** Reads `bytes`, expects ArchiveError(problem), and that the sink was left empty. */
 async function expectProblem(
@@ -26,6 +29,7 @@ async function expectProblem(
   opts?: { maxMetadataBytes?: number },
 ): Promise<void> {
   sink = new TempDirSink();
+  sinks.push(sink);
   const source = Readable.from(chunks(bytes, 64 * 1024));
   const err = await readImageArchive(source, sink, opts).then(
     () => undefined,
@@ -210,6 +214,7 @@ describe('readImageArchive when the sink fails', () => {
       await fixtureLayer({ c: '3' }),
     ];
     sink = new TempDirSink();
+    sinks.push(sink);
     const failing = new Error('disk full');
     let calls = 0;
     const store = sink.store.bind(sink);

@@ -15,10 +15,14 @@ import {
 } from '../../../helpers/archives.js';
 
 let sink: TempDirSink;
-afterEach(() => sink?.remove());
+const sinks: TempDirSink[] = [];
+afterEach(() => {
+  for (const s of sinks.splice(0)) s.remove();
+});
 
 async function read(entries: FixtureEntry[]) {
   sink = new TempDirSink();
+  sinks.push(sink);
   const images = await readImageArchive(Readable.from([await buildTar(entries)]), sink);
   return images;
 }

@@ -17,7 +17,10 @@ import {
 } from '../../../helpers/archives.js';
 
 let sink: TempDirSink | undefined;
-afterEach(() => sink?.remove());
+const sinks: TempDirSink[] = [];
+afterEach(() => {
+  for (const s of sinks.splice(0)) s.remove();
+});
 
 function loadLayers(layers: FixtureLayer[]): LoadLayer[] {
   return layers.map((l) => ({
@@ -55,6 +58,7 @@ describe('writeLoadArchive', () => {
       'repositories',
     ]);
     sink = new TempDirSink();
+    sinks.push(sink);
     const [image] = await readImageArchive(Readable.from([bytes]), sink);
     expect(image!.layout).toBe('docker-legacy');
     expect(image!.config.equals(config)).toBe(true);
