@@ -98,6 +98,7 @@ export function routeTrackerRequest(
 ): boolean {
   const path = (req.url ?? '').split('?')[0];
   if (path === '/announce') {
+    req.url = forceCompact(req.url ?? '');
     server.onHttpRequest(req, res, { action: 'announce' });
     return true;
   }
@@ -106,6 +107,18 @@ export function routeTrackerRequest(
     return true;
   }
   return false;
+}
+
+/**
+ * BEP 23: `compact` is advisory and a tracker may always answer in the compact format.
+ * We do: bittorrent-tracker's non-compact reply writes each binary peer id through the
+ * same latin1→UTF-8 mix-up as its scrape keys (see scrape.ts), corrupting them.
+ */
+export function forceCompact(url: string): string {
+  const [path, query = ''] = url.split('?');
+  const params = query.split('&').filter((p) => p !== '' && !p.startsWith('compact='));
+  params.push('compact=1');
+  return `${path}?${params.join('&')}`;
 }
 
 export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTracker {

@@ -105,6 +105,22 @@ describe('embedded tracker', () => {
     expect(keys).toEqual([HASH_B, HASH_A]);
   });
 
+  it('answers announces with compact peers (BEP 23), even when compact=0 is asked', async () => {
+    const { announce } = await mount([HASH_A]);
+    const first = trackerClient(announce, HASH_A, 40006);
+    cleanups.push(() => first.client.destroy());
+    expect((await first.outcome).kind).toBe('update');
+    const peerId = escapeBytes(Buffer.from('-XX0001-\xff\xfe\x80abcdefghi', 'latin1'));
+    const url = `${announce}?info_hash=${escapeBytes(Buffer.from(HASH_A, 'hex'))}&peer_id=${peerId}&port=40007&left=5&compact=0`;
+    const reply = decodeRaw(Buffer.from(await (await fetch(url)).arrayBuffer()));
+    const peers = rawGet(reply, 'peers');
+    expect(Buffer.isBuffer(peers)).toBe(true);
+    // 6 bytes per IPv4 peer: 127.0.0.1 and the port, network byte order.
+    const hex = (peers as Buffer).toString('hex');
+    expect(hex.length % 12).toBe(0);
+    expect(hex).toContain(`7f000001${(40006).toString(16).padStart(4, '0')}`);
+  });
+
   it('refuses unknown infohashes and reports accepted announces', async () => {
     const { tracker, announce, seen } = await mount([HASH_A]);
     const refused = trackerClient(announce, HASH_UNKNOWN, 40003);
