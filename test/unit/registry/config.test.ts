@@ -1,0 +1,58 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  announceUrls,
+  ConfigError,
+  configFromEnv,
+  configFromFile,
+  DEFAULT_CONFIG,
+  publicUrlFor,
+  resolveConfig,
+} from '../../../registry/config.js';
+
+describe('registry config', () => {
+  it('has the documented defaults', () => {
+    const c = resolveConfig();
+    expect(c).toMatchObject({ dataDir: './docket-data', port: 5000, host: '0.0.0.0' });
+    expect(c.embeddedTracker).toBe(true);
+    expect(publicUrlFor(c, 5000)).toBe('http://127.0.0.1:5000');
+    expect(announceUrls(c, 'http://r:5000')).toEqual(['http://r:5000/announce']);
+  });
+
+  it('lets flags beat env beat file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'registry-test-config-'));
+    try {
+      const file = join(dir, 'c.json');
+      await writeFile(file, JSON.stringify({ port: 1, host: 'file', authReads: true }));
+      const env = configFromEnv({
+        DOCKET_PORT: '2',
+        DOCKET_TRACKER_URLS: 'http://t1/announce, http://t2/announce',
+        DOCKET_EMBEDDED_TRACKER: 'false',
+      });
+      const c = resolveConfig(configFromFile(file), env, { port: 3 });
+      expect(c).toMatchObject({ port: 3, host: 'file', authReads: true, embeddedTracker: false });
+      expect(announceUrls(c, 'http://x')).toEqual(['http://t1/announce', 'http://t2/announce']);
+      await writeFile(file, JSON.stringify({ prot: 1 }));
+      expect(() => configFromFile(file)).toThrow(ConfigError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('derives or keeps the public URL', () => {
+    expect(publicUrlFor({ ...DEFAULT_CONFIG, host: '10.1.2.3' }, 80)).toBe('http://10.1.2.3:80');
+    expect(publicUrlFor({ ...DEFAULT_CONFIG, host: '::1' }, 80)).toBe('http://[::1]:80');
+    expect(resolveConfig({ publicUrl: 'https://reg.example/' }).publicUrl).toBe(
+      'https://reg.example',
+    );
+  });
+
+  it('refuses bad values', () => {
+    expect(() => resolveConfig({ port: 70000 })).toThrow(ConfigError);
+    expect(() => configFromEnv({ DOCKET_AUTH_READS: 'maybe' })).toThrow(ConfigError);
+    expect(() => configFromEnv({ DOCKET_PORT: 'x' })).toThrow(ConfigError);
+    expect(() => resolveConfig({ trackerUrls: ['not a url'] })).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { DigestInvalidError, ReferenceInvalidError } from '../../../../lib/errors.js';
+import { digestParam, matchRoute, nameParam } from '../../../../registry/http/paths.js';
+
+const D = `sha256:${'a'.repeat(64)}`;
+
+describe('matchRoute', () => {
+  it.each([
+    ['/v2/', 'v2.base', []],
+    ['/v2', 'v2.base', []],
+    ['/v2/_catalog', 'v2.catalog', []],
+    ['/v2/token', 'v2.token', []],
+    ['/v2/a/b/c/tags/list', 'v2.tags', ['a/b/c']],
+    ['/v2/a/b/manifests/latest', 'v2.manifest', ['a/b', 'latest']],
+    [`/v2/a/manifests/${D}`, 'v2.manifest', ['a', D]],
+    ['/v2/a/b/blobs/uploads/', 'v2.uploads', ['a/b']],
+    ['/v2/a/b/blobs/uploads', 'v2.uploads', ['a/b']],
+    ['/v2/a/b/blobs/uploads/1234', 'v2.upload', ['a/b', '1234']],
+    [`/v2/a/blobs/b/blobs/${D}`, 'v2.blob', ['a/blobs/b', D]],
+    [`/v2/x/blobs/${D.replace(':', '%3A')}`, 'v2.blob', ['x', D]],
+    ['/docket/v1/images', 'docket.images', []],
+    ['/docket/v1/images/team/app/v1/history', 'docket.history', ['team/app', 'v1']],
+    [`/docket/v1/blobs/${D}`, 'docket.blob', [D]],
+    [`/docket/v1/blobs/${D}/torrent`, 'docket.torrent', [D]],
+    [`/docket/v1/layers/${D}`, 'docket.layer', [D]],
+    ['/announce', 'tracker.announce', []],
+    ['/metrics', 'metrics', []],
+  ])('%s → %s %j', (path, route, params) => {
+    expect(matchRoute(path)).toEqual({ route, params });
+  });
+
+  it('matches nothing else', () => {
+    for (const path of ['/', '/v3/', '/v2/a/b', '/docket/v1/blobs', '/v2/a/%E0%A4%A/tags/list'])
+      expect(matchRoute(path)).toBeUndefined();
+  });
+
+  it('validates names and digests', () => {
+    expect(nameParam({ route: 'v2.tags', params: ['team/app'] })).toBe('team/app');
+    expect(() => nameParam({ route: 'v2.tags', params: ['Team/App'] })).toThrow(
+      ReferenceInvalidError,
+    );
+    expect(() => nameParam({ route: 'v2.tags', params: ['a//b'] })).toThrow(ReferenceInvalidError);
+    expect(digestParam(D)).toBe(D);
+    expect(() => digestParam('sha256:abc')).toThrow(DigestInvalidError);
+    expect(() => digestParam(undefined)).toThrow(DigestInvalidError);
+  });
+});

@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from '../../../../registry/metadata/database.js';
+import { Metadata } from '../../../../registry/metadata/metadata.js';
+import { MIGRATIONS } from '../../../../registry/metadata/migrations.js';
+
+describe('metadata migrations', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'registry-test-sqlite-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates every table in WAL mode and records the version', () => {
+    const db = openDatabase(join(dir, 'm.db'));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+        name: string;
+      }[]
+    ).map((t) => t.name);
+    for (const t of ['blobs', 'manifests', 'manifest_refs', 'tags', 'tag_history', 'tokens'])
+      expect(tables).toContain(t);
+    db.close();
+  });
+
+  it('applies only pending migrations, in order, and keeps data', () => {
+    const path = join(dir, 'm.db');
+    const db = new Database(path);
+    expect(migrate(db, [{ version: 1, sql: 'CREATE TABLE t (x INTEGER)' }])).toBe(1);
+    db.prepare('INSERT INTO t VALUES (7)').run();
+    const next = [
+      { version: 1, sql: 'CREATE TABLE t (x INTEGER)' },
+      { version: 2, sql: 'ALTER TABLE t ADD COLUMN y TEXT' },
+    ];
+    expect(migrate(db, next)).toBe(2);
+    expect(migrate(db, next)).toBe(2);
+    expect(db.prepare('SELECT x, y FROM t').all()).toEqual([{ x: 7, y: null }]);
+    expect(() => migrate(db, [{ version: 4, sql: 'SELECT 1' }])).toThrow(/numbered/);
+    db.close();
+  });
+
+  it('rolls back a failing migration as a whole', () => {
+    const db = new Database(join(dir, 'm.db'));
+    expect(() =>
+      migrate(db, [{ version: 1, sql: 'CREATE TABLE ok (x); CREATE TABLE broken (' }]),
+    ).toThrow();
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'ok'").get()).toBeUndefined();
+    db.close();
+  });
+
+  it('keeps tags with their full history across reopening', () => {
+    const path = join(dir, 'm.db');
+    let m = Metadata.open(path);
+    const content = Buffer.from('{}');
+    for (const d of ['sha256:1', 'sha256:2']) {
+      m.manifests.insert(
+        'r',
+        { digest: d as never, mediaType: 'x', content, configDigest: null },
+        [],
+      );
+      m.tags.set('r', 'v1', d, 'admin');
+    }
+    m.close();
+    m = Metadata.open(path);
+    expect(m.tags.get('r', 'v1')?.manifestDigest).toBe('sha256:2');
+    expect(m.tags.history('r', 'v1').map((h) => h.manifestDigest)).toEqual([
+      'sha256:2',
+      'sha256:1',
+    ]);
+    m.close();
+  });
+});
