@@ -24,7 +24,7 @@ export class RegistryCommand extends DocketCommand {
 
       Settings come from flags, else DOCKET_* environment variables (DOCKET_PORT, DOCKET_HOST,
       DOCKET_DATA_DIR, DOCKET_PUBLIC_URL, DOCKET_TRACKER_URLS (comma-separated),
-      DOCKET_EMBEDDED_TRACKER, DOCKET_AUTH_READS, DOCKET_MAX_UPLOAD_BYTES, DOCKET_CONFIG),
+      DOCKET_EMBEDDED_TRACKER, DOCKET_AUTH_READS, DOCKET_MAX_UPLOAD_BYTES, DOCKET_REGISTRY_CONFIG),
       else the JSON --config file, else defaults. Logs JSON lines to stdout; stops on Ctrl-C.
     `,
     examples: [
@@ -69,7 +69,7 @@ export class RegistryCommand extends DocketCommand {
 
   private config(): RegistryConfig {
     const env = process.env;
-    const file = this.configFile ?? env.DOCKET_CONFIG;
+    const file = this.configFile ?? env.DOCKET_REGISTRY_CONFIG;
     const flags: PartialConfig = {
       port: this.port === undefined ? undefined : int(this.port, '--port'),
       host: this.host,
