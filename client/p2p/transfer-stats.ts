@@ -1,7 +1,11 @@
 import type { Wire } from 'webtorrent';
 import { REGISTRY_PEER_ID_PREFIX, peerIdHasPrefix } from '../../lib/torrent.js';
 
-/** Bytes received for one download, by where they came from. */
+/**
+ * Bytes received for one download, by where they came from. Raw bytes off each wire: a
+ * block received twice (endgame, two connections to one peer) counts twice, so the sum
+ * can exceed the blob size slightly.
+ */
 export interface TransferStats {
   /** From other peers (hosts that pulled before: peer id not -DKR). */
   fromPeers: number;

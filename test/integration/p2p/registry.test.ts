@@ -10,6 +10,7 @@ import {
   announceOnce,
   decodeRaw,
   escapeBytes,
+  expectOnlyFrom,
   freePort,
   rawGet,
   tempDir,
@@ -67,7 +68,7 @@ describe('p2p against the registry', () => {
         'download via the registry',
         swarm.download({ digest: blob.digest, size: blob.size, torrent }),
       );
-      expect(result.stats).toEqual({ fromPeers: 0, fromRegistrySeed: blob.size, fromWebSeed: 0 });
+      expectOnlyFrom(result.stats, 'fromRegistrySeed', blob.size);
       expect((await readFile(result.path)).equals(blob.bytes)).toBe(true);
     } finally {
       await swarm.destroy();
@@ -95,7 +96,7 @@ describe('p2p against the registry', () => {
         'download via the web seed',
         swarm.download({ digest: blob.digest, size: blob.size, torrent: viaWebSeed }),
       );
-      expect(result.stats).toEqual({ fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: blob.size });
+      expectOnlyFrom(result.stats, 'fromWebSeed', blob.size);
     } finally {
       await swarm.destroy();
     }
