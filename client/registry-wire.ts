@@ -3,19 +3,30 @@
  * owns them; the registry imports them, so the two cannot drift apart.
  */
 
+/** A layer of an image in `GET /docket/v1/images`. */
+export interface ImageLayerSummary {
+  digest: string;
+  size: number;
+  mediaType: string;
+  diffId: string | null;
+  magnet: string | null;
+}
+
 /** One `repository:tag` in `GET /docket/v1/images`. */
 export interface ImageSummary {
   repository: string;
   tag: string;
   /** Manifest digest the tag points at. */
   digest: string;
-  /** Bytes of the config plus the layers as stored (compressed). */
+  mediaType: string;
+  /** Bytes of the config plus the layers as stored (compressed); for an index, its images' sum. */
   size: number;
-  layers: number;
+  layerCount: number;
   /** The image config's `created` (ISO 8601), when it has one. */
-  created?: string | null;
+  created: string | null;
   /** When the tag was last pushed (ISO 8601). */
-  pushed: string;
+  lastPushed: string;
+  layers: ImageLayerSummary[];
 }
 
 /** `GET /docket/v1/images` */

@@ -30,7 +30,7 @@ export class ImagesCommand extends DocketCommand {
       i.tag,
       shortDigest(i.digest),
       humanSize(i.size),
-      relativeTime(new Date(i.created ?? i.pushed), now),
+      relativeTime(new Date(i.created ?? i.lastPushed), now),
     ]);
     stdout.write(table(['REPOSITORY', 'TAG', 'DIGEST', 'SIZE', 'CREATED'], rows));
     return 0;

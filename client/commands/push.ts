@@ -24,6 +24,9 @@ export class PushCommand extends DocketCommand {
 
   registry = Option.String('--registry', { description: 'registry URL' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'print only the manifest digest' });
+  jsonSummary = Option.Boolean('--json-summary', false, {
+    description: 'print only the summary, as JSON (layers uploaded/skipped, bytes, digest)',
+  });
   image = Option.String({ name: 'IMAGE[:TAG]' });
 
   async run(): Promise<number> {
@@ -38,11 +41,15 @@ export class PushCommand extends DocketCommand {
         registry,
         tmpDir: docket.tmpDir,
         concurrency: docket.cpus,
-        onEvent: this.quiet ? undefined : (e) => stdout.write(describe(e)),
+        onEvent: this.quiet || this.jsonSummary ? undefined : (e) => stdout.write(describe(e)),
       },
       source,
       { repository: ref.name, tag },
     );
+    if (this.jsonSummary) {
+      stdout.write(`${JSON.stringify(result)}\n`);
+      return 0;
+    }
     if (this.quiet) {
       stdout.write(`${result.manifestDigest}\n`);
       return 0;

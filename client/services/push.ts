@@ -138,7 +138,11 @@ async function pushLayer(
     path = layer.stored.path;
   } else {
     const known = await deps.registry.findLayer(layer.diffId);
-    if (known) return { descriptor: { ...known }, outcome: 'known' };
+    if (known) {
+      // Same key order as below: the manifest bytes (and digest) must not depend on the path.
+      const { mediaType, digest, size } = known;
+      return { descriptor: { mediaType, digest, size }, outcome: 'known' };
+    }
     const gz = await compress(layer.stored.path, `${layer.stored.path}.gz`);
     descriptor = { mediaType: MediaType.dockerLayerGzip, digest: gz.digest, size: gz.size };
     path = gz.path;
