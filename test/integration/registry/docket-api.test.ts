@@ -1,5 +1,6 @@
 import bencode from 'bencode';
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Digest } from '../../../lib/digest.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
@@ -12,7 +13,11 @@ describe('docket API, persistence and auth', () => {
     reg = await startTestRegistry({ trackerUrls: ['http://127.0.0.1:1/announce'] });
     api = client(reg);
   });
-  afterAll(() => reg?.close());
+  const ownedDirs: string[] = [];
+  afterAll(async () => {
+    await reg?.close();
+    for (const d of ownedDirs) await rm(d, { recursive: true, force: true });
+  });
 
   it('keeps every push of a tag in its history', async () => {
     const first = await api.pushImage('reg/hist', 'v1', 'first');
@@ -90,6 +95,7 @@ describe('docket API, persistence and auth', () => {
     const before = await images(api);
     expect(before.length).toBeGreaterThan(1);
     const dataDir = reg.dataDir;
+    ownedDirs.push(dataDir);
     const token = reg.token;
     await reg.registry.close();
     const again = await startTestRegistry({ dataDir });
