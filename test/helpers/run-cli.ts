@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ export interface RunCliOptions {
   /** Kill the CLI after this long (default 120 s); the result then has exitCode -1. */
   timeoutMs?: number;
   /** Called with the child once spawned (e.g. to send it SIGINT). */
-  onSpawn?(child: import('node:child_process').ChildProcess): void;
+  onSpawn?(child: ChildProcess): void;
 }
 
 /**
@@ -27,6 +27,20 @@ export interface RunCliOptions {
  * an explicit DOCKET_CONFIG it gets a fresh temp one.
  */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
+  return startCli(args, opts).result;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  result: Promise<CliResult>;
+  /** Resolves with stdout so far once `pattern` matches it; rejects after `ms` or on exit. */
+  waitForStdout(pattern: RegExp, ms: number): Promise<string>;
+  /** The same for stderr. */
+  waitForStderr(pattern: RegExp, ms: number): Promise<string>;
+}
+
+/** Starts the CLI and returns at once, for commands that keep running (pull --seed-time). */
+export function startCli(args: string[], opts: RunCliOptions = {}): RunningCli {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? tmpdir(),
@@ -37,23 +51,56 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: 'pipe' });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out.stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    out.stderr += d;
+  });
+  const result = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ exitCode: code ?? -1, stdout, stderr });
+      resolve({ exitCode: code ?? -1, ...out });
     });
-    child.stdin.end(opts.stdin ?? '');
-    opts.onSpawn?.(child);
   });
+  child.stdin.end(opts.stdin ?? '');
+  opts.onSpawn?.(child);
+  const waitFor =
+    (stream: 'stdout' | 'stderr') =>
+    (pattern: RegExp, ms: number): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(out[stream])) return false;
+          done();
+          resolve(out[stream]);
+          return true;
+        };
+        const onExit = () => {
+          if (check()) return;
+          done();
+          reject(new Error(`CLI exited before ${stream} matched ${pattern}: ${out.stderr}`));
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`${stream} did not match ${pattern} within ${ms} ms: ${out.stderr}`));
+        }, ms);
+        const done = () => {
+          clearTimeout(timer);
+          child[stream].off('data', check);
+          child.off('close', onExit);
+        };
+        if (check()) return;
+        child[stream].on('data', check);
+        child.on('close', onExit);
+      });
+  return {
+    child,
+    result,
+    waitForStdout: waitFor('stdout'),
+    waitForStderr: waitFor('stderr'),
+  };
 }

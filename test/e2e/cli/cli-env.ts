@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { PullSummary } from '../../../client/services/pull.js';
+import type { PushResult } from '../../../client/services/push.js';
+import { randomBytes } from '../../helpers/images.js';
+import type { CliResult } from '../../helpers/run-cli.js';
+
+/** The last JSON object line of a CLI's stdout (`--json-summary`). */
+export function jsonSummary<T extends PullSummary | PushResult>(result: CliResult): T {
+  const line = result.stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
+  if (!line)
+    throw new Error(
+      `no JSON summary (exit ${result.exitCode}):\n${result.stdout}\n${result.stderr}`,
+    );
+  return JSON.parse(line) as T;
+}
+
+export async function hasImage(docker: Docker, ref: string): Promise<boolean> {
+  try {
+    await docker.getImage(ref).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes tags/images, ignoring the ones already gone. */
+export async function removeImages(docker: Docker, refs: string[]): Promise<void> {
+  for (const ref of refs) {
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+}
+
+export function sha256Hex(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** sha256 of the bytes buildTestImage writes for a layer. */
+export function layerFileSha(seed: string, size: number): string {
+  return sha256Hex(randomBytes(seed, size));
+}
+
+export function tempCacheDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'docket-cli-cache-'));
+}

@@ -1,0 +1,135 @@
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PullSummary } from '../../../client/services/pull.js';
+import type { PushResult } from '../../../client/services/push.js';
+import { buildTestImage, runInImage } from '../../helpers/images.js';
+import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { runCli } from '../../helpers/run-cli.js';
+import { hasImage, jsonSummary, layerFileSha, removeImages, tempCacheDir } from './cli-env.js';
+
+const docker = new Docker();
+const BASE = { file: 'base.bin', size: 2_000_000, seed: 'cli-pp-base' };
+const TOP_1 = { file: 'top.bin', size: 1_000_000, seed: 'cli-pp-top-1' };
+const TOP_2 = { file: 'top.bin', size: 1_000_000, seed: 'cli-pp-top-2' };
+
+describe('docket push / images / pull against a real registry and engine', () => {
+  let registry: TestRegistry;
+  let env: Record<string, string>;
+  let cacheDir: string;
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    registry = await startTestRegistry();
+    env = { DOCKET_REGISTRY: registry.url, DOCKET_TOKEN: registry.token };
+    cacheDir = await tempCacheDir();
+    await buildTestImage(docker, 'cli-test/app:v1', [BASE, TOP_1]);
+    // Built now, while v1 is in the engine, so the two share the base.bin layer.
+    await buildTestImage(docker, 'cli-test/app:v2', [BASE, TOP_2]);
+    created.push('cli-test/app:v1', 'cli-test/app:v2', `${registry.host}/cli-test/app:v1`);
+    created.push(`${registry.host}/cli-test/app:v2`);
+  });
+
+  afterAll(async () => {
+    await removeImages(docker, created);
+    await registry?.close();
+  });
+
+  const pull = (ref: string) =>
+    runCli(['pull', '--seed-time', '0', '--json-summary', '--cache-dir', cacheDir, ref], { env });
+
+  let v1Digest: string;
+
+  it('pushes every layer, the config and the manifest the first time', async () => {
+    const result = await runCli(['push', '--json-summary', 'cli-test/app:v1'], { env });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const summary = jsonSummary<PushResult>(result);
+    expect(summary).toMatchObject({
+      repository: 'cli-test/app',
+      tag: 'v1',
+      layers: 3,
+      layersUploaded: 3,
+      layersSkipped: 0,
+      configUploaded: true,
+    });
+    expect(summary.bytesUploaded).toBeGreaterThan(BASE.size + TOP_1.size);
+    v1Digest = summary.manifestDigest;
+  });
+
+  it('uploads only the manifest when the registry has the image', async () => {
+    const summary = jsonSummary<PushResult>(
+      await runCli(['push', '--json-summary', 'cli-test/app:v1'], { env }),
+    );
+    expect(summary).toMatchObject({
+      layersUploaded: 0,
+      layersSkipped: 3,
+      configUploaded: false,
+      bytesUploaded: 0,
+      manifestDigest: v1Digest,
+    });
+  });
+
+  it('after a change of the top layer, pushes only that layer', async () => {
+    const pushed = jsonSummary<PushResult>(
+      await runCli(['push', '--json-summary', 'cli-test/app:v2'], { env }),
+    );
+    expect(pushed).toMatchObject({ layersUploaded: 1, layersSkipped: 2, configUploaded: true });
+    expect(pushed.bytesUploaded).toBeLessThan(TOP_2.size + 100_000);
+  });
+
+  it('lists what was pushed with images --json, and as a table', async () => {
+    const result = await runCli(['images', '--json'], { env });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const images = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+    expect(images).toContainEqual(
+      expect.objectContaining({
+        repository: 'cli-test/app',
+        tag: 'v1',
+        digest: v1Digest,
+        layerCount: 3,
+      }),
+    );
+    const table = await runCli(['images'], { env });
+    expect(table.stdout).toMatch(/^REPOSITORY\s+TAG\s+DIGEST\s+SIZE\s+CREATED\n/);
+    expect(table.stdout).toMatch(
+      new RegExp(`cli-test/app\\s+v1\\s+${v1Digest.slice(7, 19)}\\s+\\d[\\d.]*MB\\s+`),
+    );
+  });
+
+  it('pulls after docker rmi: runs with the pushed content, tagged both ways', async () => {
+    await removeImages(docker, ['cli-test/app:v1', 'cli-test/app:v2']);
+    expect(await hasImage(docker, 'cli-test/app:v1')).toBe(false);
+    const result = await pull('cli-test/app:v1');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const summary = jsonSummary<PullSummary>(result);
+    // The busybox base layer is in the engine already (every test image builds on it).
+    expect(summary).toMatchObject({ layers: 3, layersPresent: 1, layersDownloaded: 2 });
+    expect(summary.manifestDigest).toBe(v1Digest);
+    expect(summary.bytes.total).toBeGreaterThan(BASE.size + TOP_1.size);
+    const out = await runInImage(docker, 'cli-test/app:v1', [
+      'sha256sum',
+      '/data/base.bin',
+      '/data/top.bin',
+    ]);
+    expect(out).toContain(layerFileSha(BASE.seed, BASE.size));
+    expect(out).toContain(layerFileSha(TOP_1.seed, TOP_1.size));
+    expect(await hasImage(docker, `${registry.host}/cli-test/app:v1`)).toBe(true);
+  });
+
+  it('after a change of the top layer, pulls only that layer', async () => {
+    const result = await pull('cli-test/app:v2');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const summary = jsonSummary<PullSummary>(result);
+    expect(summary).toMatchObject({ layers: 3, layersPresent: 2, layersDownloaded: 1 });
+    // Random bytes do not compress: the one layer fetched is about TOP_2.size.
+    expect(summary.bytes.total).toBeGreaterThan(TOP_2.size);
+    expect(summary.bytes.total).toBeLessThan(TOP_2.size + 100_000);
+    const out = await runInImage(docker, 'cli-test/app:v2', ['sha256sum', '/data/top.bin']);
+    expect(out).toContain(layerFileSha(TOP_2.seed, TOP_2.size));
+  });
+
+  it('pulling an image the engine has fetches nothing and only tags it', async () => {
+    const summary = jsonSummary<PullSummary>(await pull('cli-test/app:v2'));
+    expect(summary).toMatchObject({ layersPresent: 3, layersDownloaded: 0 });
+    expect(summary.bytes.total).toBe(0);
+  });
+});
