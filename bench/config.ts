@@ -16,6 +16,8 @@ export interface BenchConfig {
   pullTimeoutMs: number;
   outDir: string;
   keepDir: boolean;
+  /** Write V8 CPU profiles of every docket process to <outDir>/profiles/. */
+  profile: boolean;
 }
 
 const HELP = `usage: npm run bench -- [options]   (each option also as an env variable)
@@ -27,7 +29,8 @@ const HELP = `usage: npm run bench -- [options]   (each option also as an env va
   --no-loopback        BENCH_LOOPBACK=0 skip the single-host loopback push/pull figures
   --timeout-s 600      BENCH_TIMEOUT_S  bound on one host's pull
   --out bench-results  BENCH_OUT
-  --keep               BENCH_KEEP=1     keep the temp directory (logs) after the run`;
+  --keep               BENCH_KEEP=1     keep the temp directory (logs) after the run
+  --profile            BENCH_PROFILE=1  V8 CPU profiles of the docket processes in <out>/profiles`;
 
 /** Reads flags (over env variables, over defaults); throws with the usage text on a bad value. */
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig | 'help' {
@@ -43,6 +46,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
       'timeout-s': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean' },
+      profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -71,6 +75,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     pullTimeoutMs: num(values['timeout-s'], env.BENCH_TIMEOUT_S, 600) * 1000,
     outDir: values.out ?? env.BENCH_OUT ?? 'bench-results',
     keepDir: Boolean(values.keep || env.BENCH_KEEP === '1'),
+    profile: Boolean(values.profile || env.BENCH_PROFILE === '1'),
   };
 }
 

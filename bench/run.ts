@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type BenchConfig, readConfig, USAGE } from './config.js';
 import { type DistributionRegistry, startDistribution } from './distribution.js';
 import { type DocketRegistry, startDocketRegistry } from './docket.js';
@@ -47,6 +47,12 @@ async function main(argv: string[]): Promise<number> {
     failures: [],
     loopback: [],
   };
+  if (cfg.profile) {
+    // Inherited by every process the test bed spawns; only the node ones (docket) read it.
+    const dir = resolve(cfg.outDir, 'profiles');
+    mkdirSync(dir, { recursive: true });
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`;
+  }
   try {
     const peers = Math.max(...cfg.hostCounts);
     log(`test bed: origin + ${peers} hosts, ${cfg.mbit || 'unshaped'} Mbit/s links`);
