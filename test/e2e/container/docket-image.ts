@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import tar from 'tar-stream';
+
+const REPO_ROOT = new URL('../../..', import.meta.url).pathname;
+const BASE_SCRIPT = join(REPO_ROOT, 'scripts/make-node-base-image.sh');
+
+/** Local stand-in for node:22-bookworm-slim (nothing can be pulled here); kept across runs. */
+export const NODE_BASE = 'container-test/node-base:22-bookworm-slim';
+
+/** Runs a command to its end with its output in a temp file; rejects with the output's tail. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'container-test-'));
+  const logPath = join(dir, 'out.log');
+  const fd = openSync(logPath, 'w');
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', fd, fd],
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
+    const done = (err?: Error) => {
+      closeSync(fd);
+      const log = readFileSync(logPath, 'utf8');
+      rmSync(dir, { recursive: true, force: true });
+      if (err) reject(new Error(`${err.message}\n${log.slice(-4000)}`));
+      else resolve();
+    };
+    child.on('error', done);
+    child.on('exit', (code, signal) =>
+      done(
+        code === 0 ? undefined : new Error(`${cmd} ${args.join(' ')}: ${signal ?? `exit ${code}`}`),
+      ),
+    );
+  });
+}
+
+/** Reads a dockerode progress stream (build, push) to its end; rejects on an error in it. */
+export function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (
+        err: Error | null,
+        events: Array<{ errorDetail?: { message?: string }; error?: string }>,
+      ) => {
+        if (err) return reject(err);
+        const failed = events.find((e) => e.errorDetail || e.error);
+        if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
+        resolve();
+      },
+    );
+  });
+}
+
+/** Makes NODE_BASE with scripts/make-node-base-image.sh unless the engine has it. */
+export function ensureNodeBase(timeoutMs: number): Promise<void> {
+  return run(BASE_SCRIPT, [NODE_BASE], process.env, timeoutMs);
+}
+
+/**
+ * `docker build` of the repository's Dockerfile, as docs/docker.md tells, with the
+ * classic builder (what a 20.10 engine's API serves) and the host network for npm and apt.
+ */
+export function buildDocketImage(tag: string, timeoutMs: number): Promise<void> {
+  const args = ['build', '--network', 'host', '--build-arg', `BASE=${NODE_BASE}`, '-t', tag, '.'];
+  return run('docker', args, { ...process.env, DOCKER_BUILDKIT: '0' }, timeoutMs);
+}
+
+/** The engine's Unix socket on this host, and its group (for --group-add). */
+export function engineSocket(): { path: string; gid: number } {
+  const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  if (!host.startsWith('unix://')) throw new Error(`DOCKER_HOST ${host} is not a Unix socket`);
+  const path = host.slice('unix://'.length);
+  return { path, gid: statSync(path).gid };
+}
+
+/** A TCP port free on 127.0.0.1 just now (for a container on the host network). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Finished {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `container`, waits for it to exit within `timeoutMs`, returns code and output. */
+export async function runToEnd(container: Docker.Container, timeoutMs: number): Promise<Finished> {
+  await container.start();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`container did not exit in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const { StatusCode } = (await Promise.race([container.wait(), timeout])) as {
+      StatusCode: number;
+    };
+    return { code: StatusCode, ...(await logsOf(container)) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A container's stdout and stderr so far (no TTY: the stream is multiplexed). */
+export async function logsOf(
+  container: Docker.Container,
+): Promise<{ stdout: string; stderr: string }> {
+  const buf = (await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  for (let off = 0; off + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(off + 4);
+    (buf[off] === 2 ? err : out).push(buf.subarray(off + 8, off + 8 + len));
+    off += 8 + len;
+  }
+  return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/**
+ * Waits for the container's HEALTHCHECK to report healthy, polling inspect at most
+ * every 250 ms for `timeoutMs`. Rejects when it turns unhealthy or the container exits.
+ */
+export async function waitHealthy(container: Docker.Container, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let status = 'unknown';
+  for (let i = 0; i < Math.ceil(timeoutMs / 250) && Date.now() < deadline; i++) {
+    const { State } = await container.inspect();
+    status = State.Health?.Status ?? 'none';
+    if (status === 'healthy') return;
+    if (status === 'unhealthy' || !State.Running) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const { stderr, stdout } = await logsOf(container);
+  throw new Error(`container not healthy (${status}); output:\n${stdout}\n${stderr}`.slice(-4000));
+}
+
+/** Reads one regular file out of a container (running or not) with the archive API. */
+export async function readContainerFile(
+  container: Docker.Container,
+  path: string,
+): Promise<string> {
+  const archive = (await container.getArchive({ path })) as Readable;
+  const extract = tar.extract();
+  const chunks: Buffer[] = [];
+  extract.on('entry', (header, stream, next) => {
+    if (header.type === 'file') stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', next);
+    stream.resume();
+  });
+  await new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    archive.on('error', reject);
+    archive.pipe(extract);
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}
