@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -52,4 +53,13 @@ export function layerFileSha(seed: string, size: number): string {
 
 export function tempCacheDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'docket-cli-cache-'));
+}
+
+/** A loopback port nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -1,23 +1,13 @@
-import { createServer } from 'node:net';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullSummary } from '../../../client/services/pull.js';
 import { buildTestImage, runInImage } from '../../helpers/images.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { runCli, startCli } from '../../helpers/run-cli.js';
-import { jsonSummary, layerFileSha, removeImages, tempCacheDir } from './cli-env.js';
+import { closedPort, jsonSummary, layerFileSha, removeImages, tempCacheDir } from './cli-env.js';
 
 const docker = new Docker();
 const LAYER = { file: 'big.bin', size: 6_000_000, seed: 'cli-swarm-big' };
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('docket pull through the swarm', () => {
   const created: string[] = [];
