@@ -1,30 +1,10 @@
 import type { Digest } from '../../lib/digest.js';
 import type { Descriptor } from '../../lib/media-types.js';
+import type { ImageLayerSummary, ImageSummary } from '../../client/registry-wire.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
 import { readConfig } from './image-config.js';
 import type { TorrentService } from './torrents.js';
-
-export interface ImageLayerSummary {
-  digest: string;
-  size: number;
-  mediaType: string;
-  diffId: string | null;
-  magnet: string | null;
-}
-
-export interface ImageSummary {
-  repository: string;
-  tag: string;
-  digest: Digest;
-  mediaType: string;
-  /** Config plus layers (compressed, as stored); for an index, its images' sum. */
-  size: number;
-  layerCount: number;
-  created: string | null;
-  lastPushed: string;
-  layers: ImageLayerSummary[];
-}
 
 /** The docket image listing: every repository:tag with what `docket images` shows. */
 export class ImageService {

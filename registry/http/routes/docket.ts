@@ -1,4 +1,6 @@
+import type { ImageList, LayerLookup } from '../../../client/registry-wire.js';
 import { parseDigest } from '../../../lib/digest.js';
+import { MediaType } from '../../../lib/media-types.js';
 import { parseName } from '../../../lib/reference.js';
 import { BlobUnknownError } from '../../errors.js';
 import { checkDeclaredLength } from '../body.js';
@@ -18,7 +20,8 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   };
 
   const listImages: Handler = async (ctx) => {
-    ctx.body = { images: await deps.images.list() };
+    const body: ImageList = { images: await deps.images.list() };
+    ctx.body = body;
   };
 
   const history: Handler = (ctx, m) => {
@@ -48,7 +51,11 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
     const diffId = parseDigest(m.params[0] ?? '');
     const blob = deps.blobs.findByDiffId(diffId);
     if (!blob) throw new BlobUnknownError(diffId);
-    ctx.body = { digest: blob.digest, size: blob.size, mediaType: blob.mediaType };
+    const mediaType =
+      blob.mediaType ??
+      (blob.digest === diffId ? MediaType.dockerLayer : MediaType.dockerLayerGzip);
+    const body: LayerLookup = { digest: blob.digest, size: blob.size, mediaType };
+    ctx.body = body;
   };
 
   const infoHashes: Handler = (ctx) => {
