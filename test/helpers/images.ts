@@ -21,7 +21,8 @@ const APPLETS = [
   'dd',
 ];
 
-function followProgress(docker: Docker, stream: Readable): Promise<unknown[]> {
+/** Reads a dockerode progress stream to its end; rejects on an errorDetail inside it. */
+export function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     docker.modem.followProgress(
       stream,

@@ -2,26 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestImage, randomBytes, runInImage } from '../../helpers/images.js';
+import { buildTestImage, followProgress, randomBytes, runInImage } from '../../helpers/images.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
-
-/** Reads a dockerode progress stream to its end; rejects on an errorDetail inside it. */
-function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (
-        err: Error | null,
-        events: Array<{ errorDetail?: { message?: string }; error?: string }>,
-      ) => {
-        if (err) return reject(err);
-        const failed = events.find((e) => e.errorDetail || e.error);
-        if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
-        resolve();
-      },
-    );
-  });
-}
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const LAYERS = [
