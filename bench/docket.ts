@@ -10,6 +10,11 @@ import type { Testbed } from './testbed/testbed.js';
 /** The docket CLI as built by `npm run build` (from bench/ and from dist/bench/ alike). */
 export const DOCKET_BIN = join(packageRoot(), 'bin', 'docket.js');
 
+/** argv after the node binary: node flags (e.g. --cpu-prof, not allowed in NODE_OPTIONS), CLI, args. */
+export function docketArgv(args: string[], nodeArgs: string[] = []): string[] {
+  return [...nodeArgs, DOCKET_BIN, ...args];
+}
+
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5 && !existsSync(join(dir, 'package.json')); i++) dir = dirname(dir);
@@ -31,21 +36,29 @@ export async function startDocketRegistry(
   tb: Testbed,
   host: NetHost,
   port: number,
+  nodeArgs: string[] = [],
 ): Promise<DocketRegistry> {
   const dataDir = tb.path('docket-registry');
   const url = `http://${host.ip}:${port}`;
-  const proc = tb.spawn(host, 'docket-registry', process.execPath, [
-    DOCKET_BIN,
-    'registry',
-    '--data-dir',
-    dataDir,
-    '--host',
-    '0.0.0.0',
-    '--port',
-    String(port),
-    '--public-url',
-    url,
-  ]);
+  const proc = tb.spawn(
+    host,
+    'docket-registry',
+    process.execPath,
+    docketArgv(
+      [
+        'registry',
+        '--data-dir',
+        dataDir,
+        '--host',
+        '0.0.0.0',
+        '--port',
+        String(port),
+        '--public-url',
+        url,
+      ],
+      nodeArgs,
+    ),
+  );
   await tb.waitForHttp(host, `http://127.0.0.1:${port}/v2/`, 30_000, proc);
   const token = (await readFile(join(dataDir, ADMIN_TOKEN_FILE), 'utf8')).trim();
   return { url, loopbackUrl: `http://127.0.0.1:${port}`, token, dataDir, process: proc };
@@ -77,10 +90,11 @@ export async function runDocket(
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  nodeArgs: string[] = [],
 ): Promise<{ seconds: number; cpu: number; stdout: string }> {
   const started = Date.now();
   const cpu0 = reapedChildrenCpu();
-  const proc = tb.spawn(host, name, process.execPath, [DOCKET_BIN, ...args], env);
+  const proc = tb.spawn(host, name, process.execPath, docketArgv(args, nodeArgs), env);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), timeoutMs);

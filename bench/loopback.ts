@@ -15,6 +15,7 @@ export class Loopback {
     private readonly engine: Engine,
     private readonly image: BenchImage,
     private readonly timeoutMs: number,
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   private get ref(): string {
@@ -57,6 +58,7 @@ export class Loopback {
         ['push', '--registry', registry.loopbackUrl, this.ref],
         env,
         this.timeoutMs,
+        this.nodeArgs,
       );
       return run.cpu;
     });
@@ -86,8 +88,17 @@ export class Loopback {
     const env = docketEnv(dir, { dockerHost: this.engine.dockerHost });
     const r = await this.timed(registry.process, async () => {
       const args = ['pull', '--registry', registry.loopbackUrl, '--seed-time', '0', '-q', this.ref];
-      return (await runDocket(this.tb, this.tb.origin, 'docket-pull-h0', args, env, this.timeoutMs))
-        .cpu;
+      return (
+        await runDocket(
+          this.tb,
+          this.tb.origin,
+          'docket-pull-h0',
+          args,
+          env,
+          this.timeoutMs,
+          this.nodeArgs,
+        )
+      ).cpu;
     });
     await verifyImage(this.engine.docker, this.ref, this.image);
     return r;

@@ -47,11 +47,11 @@ async function main(argv: string[]): Promise<number> {
     failures: [],
     loopback: [],
   };
+  const nodeArgs: string[] = [];
   if (cfg.profile) {
-    // Inherited by every process the test bed spawns; only the node ones (docket) read it.
     const dir = resolve(cfg.outDir, 'profiles');
     mkdirSync(dir, { recursive: true });
-    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`;
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
   try {
     const peers = Math.max(...cfg.hostCounts);
@@ -72,12 +72,12 @@ async function main(argv: string[]): Promise<number> {
       seed: 'docket-bench',
     });
     report.image.bytes = image.bytes;
-    const loop = new Loopback(tb, engine, image, cfg.pullTimeoutMs);
+    const loop = new Loopback(tb, engine, image, cfg.pullTimeoutMs, nodeArgs);
     const dist = await startDistribution(tb, tb.origin, DISTRIBUTION_PORT);
     let docket: DocketRegistry | undefined;
     if (cfg.systems.includes('docket')) {
       try {
-        docket = await startDocketRegistry(tb, tb.origin, DOCKET_PORT);
+        docket = await startDocketRegistry(tb, tb.origin, DOCKET_PORT, nodeArgs);
       } catch (err) {
         report.failures.push({ system: 'docket', hosts: 0, error: `registry: ${msg(err)}` });
       }
@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
           const common = { hosts, image, mbit: cfg.mbit, timeoutMs: cfg.pullTimeoutMs };
           const result =
             system === 'docket'
-              ? await docketSwarm(tb, { ...common, registry: docket!, label: `n${n}` })
+              ? await docketSwarm(tb, { ...common, registry: docket!, label: `n${n}`, nodeArgs })
               : await distributionSwarm(tb, { ...common, registry: dist as DistributionRegistry });
           report.swarm.push(result);
           log(

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DOCKET_BIN, type DocketRegistry, docketEnv } from './docket.js';
+import { type DocketRegistry, docketArgv, docketEnv } from './docket.js';
 import { type BenchImage, removeImage, verifyImage } from './image.js';
 import { type BytesBySource, measurePhase, type PhaseResult, type PullOutcome } from './phase.js';
 import type { Managed } from './testbed/processes.js';
@@ -26,6 +26,8 @@ export async function docketSwarm(
     mbit: number;
     timeoutMs: number;
     label: string;
+    /** Node flags for the docket processes (e.g. --cpu-prof). */
+    nodeArgs?: string[];
   },
 ): Promise<PhaseResult> {
   const ref = `${opts.image.name}:${opts.image.tag}`;
@@ -42,18 +44,20 @@ export async function docketSwarm(
           host,
           `docket-pull-${opts.label}-h${host.index}`,
           process.execPath,
-          [
-            DOCKET_BIN,
-            'pull',
-            '--registry',
-            opts.registry.url,
-            '--seed-time',
-            String(Math.ceil(opts.timeoutMs / 1000)),
-            '--json-summary',
-            '--cache-dir',
-            host.cacheDir,
-            ref,
-          ],
+          docketArgv(
+            [
+              'pull',
+              '--registry',
+              opts.registry.url,
+              '--seed-time',
+              String(Math.ceil(opts.timeoutMs / 1000)),
+              '--json-summary',
+              '--cache-dir',
+              host.cacheDir,
+              ref,
+            ],
+            opts.nodeArgs,
+          ),
           docketEnv(tb.path(`h${host.index}`, 'docket'), {
             dockerHost: host.engine.dockerHost,
             cacheDir: host.cacheDir,
