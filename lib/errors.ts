@@ -28,6 +28,21 @@ export class DigestMismatchError extends DocketError {
   }
 }
 
+/**
+ * A blob's torrent kept failing its piece hash check (BEP 3 `pieces`) from every source
+ * it had: what the swarm serves is not the blob. A DigestMismatchError for callers.
+ */
+export class PieceVerificationError extends DigestMismatchError {
+  constructor(
+    readonly digest: string,
+    readonly piece: number,
+    readonly failures: number,
+  ) {
+    super(digest, 'unknown');
+    this.message = `digest mismatch: ${digest}: piece ${piece} failed verification ${failures} times, from every source`;
+  }
+}
+
 /** Content had another length than the one it was announced with. */
 export class SizeMismatchError extends DocketError {
   constructor(

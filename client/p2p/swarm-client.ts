@@ -1,9 +1,12 @@
+import { rm } from 'node:fs/promises';
 import parseTorrent from 'parse-torrent';
 import type { Logger } from 'pino';
 import WebTorrent, { type Torrent } from 'webtorrent';
+import { PieceVerificationError } from '../../lib/errors.js';
 import { fileStore } from '../../lib/torrent-file-store.js';
 import { CLIENT_PEER_ID_PREFIX, makePeerId } from '../../lib/torrent.js';
 import type { BlobCache } from './blob-cache.js';
+import { failedPieceIndex, PieceWatch } from './piece-watch.js';
 import { TransferTally, type TransferStats } from './transfer-stats.js';
 
 export type { TransferStats } from './transfer-stats.js';
@@ -29,6 +32,13 @@ export interface SwarmClientOptions {
   torrentPort?: number;
   /** Add the web seed when no peer has sent data for this long (default 10 s). */
   stallMs?: number;
+  /**
+   * Fail the download when one piece failed its hash check this often and every source
+   * (the web seed included) sent a bad piece (default 3).
+   */
+  maxPieceFailures?: number;
+  /** Fail the download when a piece failed and none was verified for this long (default 30 s). */
+  pieceFailureWindowMs?: number;
 }
 
 /**
@@ -42,6 +52,8 @@ export class SwarmClient {
   private readonly cache: BlobCache;
   private readonly logger: Logger | undefined;
   private readonly stallMs: number;
+  private readonly maxPieceFailures: number;
+  private readonly pieceFailureWindowMs: number;
   /** digest → the download under way: a second call for the same blob joins it. */
   private readonly inflight = new Map<string, Promise<{ path: string; stats: TransferStats }>>();
   /** infohash → digest of the blobs being seeded. */
@@ -51,6 +63,8 @@ export class SwarmClient {
     this.cache = opts.cache;
     this.logger = opts.logger;
     this.stallMs = opts.stallMs ?? 10_000;
+    this.maxPieceFailures = opts.maxPieceFailures ?? 3;
+    this.pieceFailureWindowMs = opts.pieceFailureWindowMs ?? 30_000;
     this.client = new WebTorrent({
       peerId: makePeerId(CLIENT_PEER_ID_PREFIX),
       torrentPort: opts.torrentPort ?? 0,
@@ -79,8 +93,10 @@ export class SwarmClient {
   /**
    * Downloads a blob (or finds it in the cache), checks its sha256 and commits it to the
    * cache with its .torrent. Throws DigestMismatchError when the torrent's content is not
-   * the blob (the file is removed), the signal's reason when aborted (the partial file
-   * stays, so the next call resumes). A call for a blob already being downloaded joins
+   * the blob (the file is removed), PieceVerificationError (a DigestMismatchError) when
+   * pieces keep failing their hash check from every source (the partial file is removed),
+   * the signal's reason when aborted (the partial file stays, so the next call resumes).
+   * A call for a blob already being downloaded joins
    * that download (and its result).
    */
   download(
@@ -115,11 +131,16 @@ export class SwarmClient {
       storeCacheSlots: 0,
       strategy: 'rarest',
     });
+    const close = () => new Promise<void>((resolve) => torrent.destroy(() => resolve()));
     try {
       await this.run(torrent, blob, webSeeds, tally, opts);
-    } finally {
-      await new Promise<void>((resolve) => torrent.destroy(() => resolve()));
+    } catch (err) {
+      await close();
+      // The pieces kept are verified, but the next pull must not trust this source.
+      if (err instanceof PieceVerificationError) await rm(partial, { force: true });
+      throw err;
     }
+    await close();
     const path = await this.cache.commit(blob.digest, partial, {
       size: blob.size,
       torrent: blob.torrent,
@@ -138,6 +159,11 @@ export class SwarmClient {
     let lastPeerData = started;
     let announced = false;
     let webSeeded = false;
+    const watch = new PieceWatch({
+      digest: blob.digest,
+      maxFailures: this.maxPieceFailures,
+      windowMs: this.pieceFailureWindowMs,
+    });
     const useWebSeed = (reason: string) => {
       if (webSeeded || torrent.destroyed || torrent.done) return;
       webSeeded = true;
@@ -146,16 +172,22 @@ export class SwarmClient {
         return;
       }
       this.logger?.warn({ digest: blob.digest, reason }, 'falling back to the web seed');
+      watch.webSeedAdded();
       for (const url of webSeeds) torrent.addWebSeed(url);
     };
     return new Promise<void>((resolve, reject) => {
       const watchdog = setInterval(
         () => {
           if (Date.now() - lastPeerData >= this.stallMs) useWebSeed('peers stalled');
+          const failure = watch.check();
+          if (failure) finish(failure);
         },
         Math.max(50, Math.min(1000, this.stallMs / 4)),
       );
+      let settled = false;
       const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
         clearInterval(watchdog);
         opts.signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
@@ -165,17 +197,28 @@ export class SwarmClient {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       torrent.on('wire', (wire) => {
         const source = tally.classify(wire);
+        watch.watchWire(wire);
         wire.on('download', (bytes: number) => {
           tally.add(source, bytes);
           if (source !== 'fromWebSeed') lastPeerData = Date.now();
         });
       });
+      torrent.on('verified', (index: number) => watch.verified(index));
       torrent.on('trackerAnnounce', () => {
         announced = true;
       });
       // Tracker failures arrive as warnings; one before any successful announce means
       // the swarm cannot be found.
       torrent.on('warning', (err: Error) => {
+        const piece = failedPieceIndex(err);
+        if (piece !== undefined) {
+          this.logger?.debug({ digest: blob.digest, piece }, 'piece failed verification');
+          // Bad data from peers also resets the stall clock: try the web seed now.
+          useWebSeed('a piece failed verification');
+          const failure = watch.failed(piece, torrent.wires);
+          if (failure) finish(failure);
+          return;
+        }
         this.logger?.debug({ err: err.message, digest: blob.digest }, 'torrent warning');
         if (!announced && tally.peerBytes() === 0) useWebSeed('tracker unreachable');
       });

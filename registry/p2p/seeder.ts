@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import WebTorrent, { type Torrent } from 'webtorrent';
+import { DigestMismatchError } from '../../lib/errors.js';
 import { fileStore } from '../../lib/torrent-file-store.js';
 import {
   REGISTRY_PEER_ID_PREFIX,
@@ -8,6 +9,7 @@ import {
   makePeerId,
   renderTorrentFile,
 } from '../../lib/torrent.js';
+import { StoredBlobVerifier } from './blob-verifier.js';
 
 /** A stored blob as the seeder needs it: `info` is its bencoded torrent info dict. */
 export interface SeedableBlob {
@@ -43,6 +45,9 @@ export interface SeederStats {
 
 interface Active {
   digest: string;
+  blob: SeedableBlob;
+  /** The file hashed to its digest; from then on a changed mtime/size means re-check. */
+  verified: boolean;
   lastActive: number;
   torrent: Promise<Torrent>;
 }
@@ -52,12 +57,15 @@ interface Active {
  * a peer announces its infohash (`onAnnounce`) or when `seed` is called, and stops after
  * `idleMs` without activity or when `maxActive` is exceeded, so the number of open
  * torrents follows demand, not the number of blobs. Pieces are not re-hashed on start
- * (`skipVerify`): a stored blob was verified against its digest when it was uploaded.
+ * (`skipVerify`); instead the file's sha256 is checked against its digest once per
+ * process (and again when its mtime or size changes), and a blob that fails is not
+ * seeded: bytes changed on disk after the upload would otherwise go to every peer.
  * TCP only (no uTP, DHT, LSD, PEX, UPnP); peer id prefix -DKR.
  */
 export class Seeder {
   private readonly client: WebTorrent;
   private readonly active = new Map<string, Active>();
+  private readonly verifier = new StoredBlobVerifier();
   private readonly idleMs: number;
   private readonly maxActive: number;
   private readonly sweep: NodeJS.Timeout;
@@ -91,20 +99,33 @@ export class Seeder {
     return this.client.torrentPort;
   }
 
-  /** Starts seeding a stored blob (a no-op if it is seeded already); resolves when ready. */
+  /**
+   * Starts seeding a stored blob (a no-op if it is seeded already and its file did not
+   * change); resolves when ready. Throws DigestMismatchError when the file does not hash
+   * to the blob's digest (logged here, with the path).
+   */
   async seed(blob: SeedableBlob): Promise<void> {
     if (this.closed) throw new Error('seeder is closed');
     const infoHash = infoHashOf(blob.info);
     const existing = this.active.get(infoHash);
     if (existing) {
       existing.lastActive = Date.now();
-      await existing.torrent;
-      return;
+      const unchanged = !existing.verified || (await this.verifier.unchanged(existing.blob));
+      if (unchanged || this.active.get(infoHash) !== existing) {
+        await (this.active.get(infoHash) ?? existing).torrent;
+        return;
+      }
+      this.opts.logger.info({ infoHash, digest: blob.digest }, 'blob file changed: re-checking');
+      this.drop(infoHash);
     }
     const entry: Active = {
       digest: blob.digest,
+      blob,
+      verified: false,
       lastActive: Date.now(),
-      torrent: this.start(infoHash, blob),
+      torrent: this.verifyThenStart(infoHash, blob, () => {
+        entry.verified = true;
+      }),
     };
     this.active.set(infoHash, entry);
     this.enforceMaxActive();
@@ -130,16 +151,12 @@ export class Seeder {
   /** A peer announced `infoHash` to our tracker: seed it if it is a stored blob. */
   onAnnounce(infoHash: string): void {
     if (this.closed) return;
-    const existing = this.active.get(infoHash);
-    if (existing) {
-      existing.lastActive = Date.now();
-      return;
-    }
-    const blob = this.opts.findByInfoHash(infoHash);
+    const blob = this.active.get(infoHash)?.blob ?? this.opts.findByInfoHash(infoHash);
     if (!blob) return;
-    this.seed(blob).catch((err: unknown) =>
-      this.opts.logger.error({ err, infoHash, digest: blob.digest }, 'seeding failed'),
-    );
+    this.seed(blob).catch((err: unknown) => {
+      if (err instanceof DigestMismatchError || this.closed) return;
+      this.opts.logger.error({ err, infoHash, digest: blob.digest }, 'seeding failed');
+    });
   }
 
   stats(): SeederStats {
@@ -158,6 +175,24 @@ export class Seeder {
     clearInterval(this.sweep);
     this.active.clear();
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+  }
+
+  private async verifyThenStart(
+    infoHash: string,
+    blob: SeedableBlob,
+    onVerified: () => void,
+  ): Promise<Torrent> {
+    const { match, actual, fresh } = await this.verifier.check(blob);
+    if (!match) {
+      const fields = { digest: blob.digest, path: blob.path, actual, infoHash };
+      if (fresh)
+        this.opts.logger.error(fields, 'stored blob does not match its digest: not seeded');
+      else this.opts.logger.debug(fields, 'not seeding a corrupted blob');
+      throw new DigestMismatchError(blob.digest, actual);
+    }
+    onVerified();
+    if (this.closed) throw new Error('seeder is closed');
+    return this.start(infoHash, blob);
   }
 
   private start(infoHash: string, blob: SeedableBlob): Promise<Torrent> {

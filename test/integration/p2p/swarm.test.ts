@@ -78,7 +78,7 @@ describe('SwarmClient with the registry seeder', () => {
 
   it('rejects content whose sha256 is not the digest, and keeps nothing', async () => {
     const blob = await registry.addBlob(512 * KiB, { corrupt: true });
-    const { cache, client } = await newClient('four', 60_000);
+    const { cache, client } = await newClient('four', 300);
     const err = await within(20_000, 'corrupt download', client.download(blob)).catch((e) => e);
     expect(err).toBeInstanceOf(DigestMismatchError);
     expect(await cache.has(blob.digest)).toBe(false);
