@@ -7,8 +7,8 @@
 # reached, scripts/make-node-base-image.sh makes one from Debian and the npm registry.
 ARG BASE=node:22-bookworm-slim
 
-# ---- build: dependencies (better-sqlite3 compiles from source), TypeScript, prune ----
-FROM ${BASE} AS build
+# ---- deps: toolchain and all dependencies (better-sqlite3 compiles from source) ----
+FROM ${BASE} AS deps
 # node-gyp needs python3, make and a C++ compiler. Installed with apt only when the base
 # lacks one of them; BUILD_PACKAGES="" skips apt altogether.
 ARG BUILD_PACKAGES="python3 make g++"
@@ -24,8 +24,11 @@ ENV npm_config_nodedir=/usr/local \
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-fund --no-audit --cache /tmp/npm-cache && rm -rf /tmp/npm-cache
+
+# ---- build: TypeScript, then production dependencies only ----
+FROM deps AS build
 COPY . .
-# Then drop dev dependencies, keep only better-sqlite3's compiled addon (no sources, no
+# Compile, drop dev dependencies, keep only better-sqlite3's compiled addon (no sources, no
 # object files), and gather what the runtime needs in /out (one COPY: fewer layers).
 RUN npm run build \
  && npm prune --omit=dev --no-fund --no-audit --cache /tmp/npm-cache && rm -rf /tmp/npm-cache \

@@ -66,12 +66,62 @@ export function ensureNodeBase(timeoutMs: number): Promise<void> {
 }
 
 /**
+ * The Dockerfile's `deps` stage (toolchain + npm ci, minutes on a cold engine), kept by
+ * tag like NODE_BASE so that a rerun with the same package-lock.json reuses it.
+ */
+export const DEPS_CACHE = 'container-test/docket-deps:cache';
+
+/**
  * `docker build` of the repository's Dockerfile, as docs/docker.md tells, with the
  * classic builder (what a 20.10 engine's API serves) and the host network for npm and apt.
+ * Builds and tags the deps stage first, and drops the deps image it replaces.
  */
-export function buildDocketImage(tag: string, timeoutMs: number): Promise<void> {
-  const args = ['build', '--network', 'host', '--build-arg', `BASE=${NODE_BASE}`, '-t', tag, '.'];
-  return run('docker', args, { ...process.env, DOCKER_BUILDKIT: '0' }, timeoutMs);
+export async function buildDocketImage(docker: Docker, tag: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  const env = { ...process.env, DOCKER_BUILDKIT: '0' };
+  const build = (...args: string[]) =>
+    run(
+      'docker',
+      ['build', '--network', 'host', '--build-arg', `BASE=${NODE_BASE}`, ...args, '.'],
+      env,
+      Math.max(1, deadline - Date.now()),
+    );
+  const before = await imageId(docker, DEPS_CACHE);
+  await build('--target', 'deps', '-t', DEPS_CACHE);
+  await build('-t', tag);
+  if (before && before !== (await imageId(docker, DEPS_CACHE)))
+    await docker
+      .getImage(before)
+      .remove()
+      .catch(() => {});
+}
+
+async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
+  return docker
+    .getImage(ref)
+    .inspect()
+    .then((i) => i.Id)
+    .catch(() => undefined);
+}
+
+/**
+ * Removes the untagged images the classic builder left on top of DEPS_CACHE (the build
+ * stage's layers), so that runs do not pile up copies of node_modules in the engine.
+ */
+export async function removeBuildLeftovers(docker: Docker): Promise<void> {
+  const deps = await imageId(docker, DEPS_CACHE);
+  if (!deps) return;
+  for (const { Id } of await docker.listImages({ filters: { dangling: ['true'] } })) {
+    let parent: string | undefined = Id;
+    for (let depth = 0; parent && parent !== deps && depth < 50; depth++) {
+      parent = (await docker.getImage(parent).inspect()).Parent || undefined;
+    }
+    if (parent === deps)
+      await docker
+        .getImage(Id)
+        .remove()
+        .catch(() => {});
+  }
 }
 
 /** The engine's Unix socket on this host, and its group (for --group-add). */
@@ -162,7 +212,7 @@ export async function readContainerFile(
   const extract = tar.extract();
   const chunks: Buffer[] = [];
   extract.on('entry', (header, stream, next) => {
-    if (header.type === 'file') stream.on('data', (c: Buffer) => chunks.push(c));
+    if (header.type === 'file') stream.on('data', (c: unknown) => void chunks.push(c as Buffer));
     stream.on('end', next);
     stream.resume();
   });
