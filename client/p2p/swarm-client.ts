@@ -1,10 +1,12 @@
 import { rm } from 'node:fs/promises';
 import parseTorrent from 'parse-torrent';
 import type { Logger } from 'pino';
-import WebTorrent, { type Torrent } from 'webtorrent';
+import type WebTorrent from 'webtorrent';
+import type { Torrent } from 'webtorrent';
 import { PieceVerificationError } from '../../lib/errors.js';
+import { createTorrentClient } from '../../lib/torrent-client.js';
 import { fileStore } from '../../lib/torrent-file-store.js';
-import { CLIENT_PEER_ID_PREFIX, makePeerId } from '../../lib/torrent.js';
+import { CLIENT_PEER_ID_PREFIX } from '../../lib/torrent.js';
 import type { BlobCache } from './blob-cache.js';
 import { failedPieceIndex, PieceWatch } from './piece-watch.js';
 import { TransferTally, type TransferStats } from './transfer-stats.js';
@@ -65,15 +67,9 @@ export class SwarmClient {
     this.stallMs = opts.stallMs ?? 10_000;
     this.maxPieceFailures = opts.maxPieceFailures ?? 3;
     this.pieceFailureWindowMs = opts.pieceFailureWindowMs ?? 30_000;
-    this.client = new WebTorrent({
-      peerId: makePeerId(CLIENT_PEER_ID_PREFIX),
+    this.client = createTorrentClient({
+      peerIdPrefix: CLIENT_PEER_ID_PREFIX,
       torrentPort: opts.torrentPort ?? 0,
-      utp: false,
-      dht: false,
-      lsd: false,
-      utPex: false,
-      natUpnp: false,
-      natPmp: false,
     });
     this.client.on('error', (err: Error) => this.logger?.error({ err }, 'torrent client error'));
   }

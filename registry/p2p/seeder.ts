@@ -1,14 +1,11 @@
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import WebTorrent, { type Torrent } from 'webtorrent';
+import type WebTorrent from 'webtorrent';
+import type { Torrent } from 'webtorrent';
 import { DigestMismatchError } from '../../lib/errors.js';
+import { createTorrentClient } from '../../lib/torrent-client.js';
 import { fileStore } from '../../lib/torrent-file-store.js';
-import {
-  REGISTRY_PEER_ID_PREFIX,
-  infoHashOf,
-  makePeerId,
-  renderTorrentFile,
-} from '../../lib/torrent.js';
+import { REGISTRY_PEER_ID_PREFIX, infoHashOf, renderTorrentFile } from '../../lib/torrent.js';
 import { StoredBlobVerifier } from './blob-verifier.js';
 
 /** A stored blob as the seeder needs it: `info` is its bencoded torrent info dict. */
@@ -75,15 +72,9 @@ export class Seeder {
   constructor(private readonly opts: SeederOptions) {
     this.idleMs = opts.idleMs ?? 5 * 60_000;
     this.maxActive = opts.maxActive ?? 200;
-    this.client = new WebTorrent({
-      peerId: makePeerId(REGISTRY_PEER_ID_PREFIX),
+    this.client = createTorrentClient({
+      peerIdPrefix: REGISTRY_PEER_ID_PREFIX,
       torrentPort: opts.torrentPort ?? 0,
-      utp: false,
-      dht: false,
-      lsd: false,
-      utPex: false,
-      natUpnp: false,
-      natPmp: false,
       webSeeds: false,
     });
     this.client.on('error', (err: Error) => opts.logger.error({ err }, 'seeder client error'));

@@ -1,0 +1,31 @@
+import WebTorrent from 'webtorrent';
+import { makePeerId } from './torrent.js';
+
+export interface TorrentClientOptions {
+  /** Azureus-style peer id prefix (`-DKR` registry seed, `-DKC` client), so peers can tell them apart. */
+  peerIdPrefix: string;
+  /** TCP port for incoming peers; 0 picks a free one. */
+  torrentPort?: number;
+  /** Whether torrents may use their BEP 19 url-list on their own (default true). */
+  webSeeds?: boolean;
+}
+
+/**
+ * The one place docket creates a webtorrent client: TCP peers only. uTP is off (a uTP
+ * leecher waits ~40 s before falling back to TCP), and so are DHT, LSD, PEX and NAT
+ * port mapping: docket's torrents are private and their swarms come from the trackers
+ * named in the .torrent, never from the public network.
+ */
+export function createTorrentClient(opts: TorrentClientOptions): WebTorrent {
+  return new WebTorrent({
+    peerId: makePeerId(opts.peerIdPrefix),
+    torrentPort: opts.torrentPort ?? 0,
+    utp: false,
+    dht: false,
+    lsd: false,
+    utPex: false,
+    natUpnp: false,
+    natPmp: false,
+    webSeeds: opts.webSeeds ?? true,
+  });
+}
