@@ -18,6 +18,8 @@ export interface HostResult {
   /** CPU seconds of the host's pull process (docket) and of its engine, during the phase. */
   pullerCpu: number;
   engineCpu: number;
+  /** Why this host did not get the image (its seconds are then NaN). */
+  error?: string;
 }
 
 export interface PhaseResult {
@@ -40,6 +42,8 @@ export interface PhaseResult {
   machineCpuShare: number;
   cores: number;
   perHost: HostResult[];
+  /** Hosts that failed; wall/p50/max then cover only the others. */
+  failedHosts: number;
 }
 
 /** What one host's pull reports when the image is loaded in its engine. */
@@ -71,20 +75,30 @@ export async function measurePhase(
   const engineCpu0 = hosts.map((h) => h.engine.process.cpuSeconds());
   const machine0 = machineCpu();
   const startAt = Date.now();
-  const outcomes = await Promise.all(hosts.map((h) => opts.pull(h, startAt)));
+  // allSettled: one failed host must not hide the others' figures.
+  const outcomes = await Promise.allSettled(hosts.map((h) => opts.pull(h, startAt)));
   const machine1 = machineCpu();
   const egress1 = (await tb.counters(tb.origin)).txBytes;
   const perHost = hosts.map((h, i): HostResult => {
-    const o = outcomes[i]!;
+    const settled = outcomes[i]!;
+    const engineCpu = h.engine.process.cpuSeconds() - engineCpu0[i]!;
+    if (settled.status === 'rejected') {
+      const error = String((settled.reason as Error)?.message ?? settled.reason);
+      return { host: h.index, seconds: Number.NaN, pullerCpu: 0, engineCpu, error };
+    }
+    const o = settled.value;
     return {
       host: h.index,
       seconds: (o.doneAt - startAt) / 1000,
       ...(o.bytes ? { bytes: o.bytes } : {}),
       pullerCpu: o.pullerCpu ?? 0,
-      engineCpu: h.engine.process.cpuSeconds() - engineCpu0[i]!,
+      engineCpu,
     };
   });
-  const times = perHost.map((h) => h.seconds).sort((a, b) => a - b);
+  const times = perHost
+    .filter((h) => !h.error)
+    .map((h) => h.seconds)
+    .sort((a, b) => a - b);
   const wallSeconds = times[times.length - 1] ?? 0;
   const boundSeconds = opts.mbit > 0 ? (opts.imageBytes * 8) / (opts.mbit * 1e6) : null;
   const registryEgressBytes = egress1 - egress0;
@@ -104,6 +118,7 @@ export async function measurePhase(
     machineCpuShare: (machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total),
     cores: cpus().length,
     perHost,
+    failedHosts: perHost.filter((h) => h.error).length,
   };
 }
 

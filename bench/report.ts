@@ -54,7 +54,7 @@ export function formatReport(r: BenchReport): string {
     const engCpu = p.perHost.reduce((a, h) => a + h.engineCpu, 0);
     swarmRows.push([
       p.system,
-      String(p.hosts),
+      p.failedHosts ? `${p.hosts} (${p.failedHosts} failed)` : String(p.hosts),
       String(p.mbit || 'none'),
       f(p.wallSeconds),
       f(p.p50Seconds),

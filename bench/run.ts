@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BenchConfig, readConfig, USAGE } from './config.js';
@@ -126,6 +126,11 @@ async function main(argv: string[]): Promise<number> {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`${formatReport(report)}\n\nJSON: ${file}\n`);
   return report.failures.length > 0 ? 1 : 0;
+}
+
+/** Copies the run's process logs out of the temp dir, which the tear-down removes. */
+function saveLogs(tb: Testbed, outDir: string): void {
+  cpSync(join(tb.dir, 'logs'), join(outDir, `logs-${tb.runId}`), { recursive: true });
 }
 
 function emptyLoopback(system: LoopbackResult['system']): LoopbackResult {

@@ -36,7 +36,8 @@ export async function distributionSwarm(
       return { doneAt: Date.now() };
     },
   });
-  await Promise.all(opts.hosts.map((h) => verifyImage(h.engine.docker, ref, opts.image)));
+  if (result.failedHosts === 0)
+    await Promise.all(opts.hosts.map((h) => verifyImage(h.engine.docker, ref, opts.image)));
   await Promise.all(opts.hosts.map((h) => removeImage(h.engine.docker, ref)));
   return result;
 }

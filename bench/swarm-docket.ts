@@ -68,6 +68,7 @@ export async function docketSwarm(
         return { doneAt: at, bytes: bytesOf(line), pullerCpu: proc.cpuSeconds() };
       },
     });
+    if (result.failedHosts > 0) return result;
     await Promise.all(opts.hosts.map((h) => verifyImage(h.engine.docker, ref, opts.image)));
     return result;
   } finally {

@@ -59,6 +59,7 @@ describe('swarm deploy on 3 hosts in network namespaces', () => {
       timeoutMs: 150_000,
       label: 'ci',
     });
+    expect(result.perHost.filter((h) => h.error)).toEqual([]);
     // docketSwarm ran the image on every host and compared its output with the origin's.
     expect(result.perHost.map((h) => h.host)).toEqual([1, 2, 3]);
     for (const h of result.perHost) {
