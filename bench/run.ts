@@ -106,6 +106,11 @@ async function main(argv: string[]): Promise<number> {
               ? await docketSwarm(tb, { ...common, registry: docket!, label: `n${n}`, nodeArgs })
               : await distributionSwarm(tb, { ...common, registry: dist as DistributionRegistry });
           report.swarm.push(result);
+          for (const h of result.perHost.filter((x) => x.error)) {
+            report.failures.push({ system, hosts: n, error: `h${h.host}: ${h.error}` });
+            log(`  FAILED h${h.host}: ${h.error}`);
+          }
+          if (result.failedHosts > 0) saveLogs(tb, cfg.outDir);
           log(
             `  wall ${result.wallSeconds.toFixed(1)} s, egress ${result.egressRatio.toFixed(2)} x S`,
           );
