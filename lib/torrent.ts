@@ -27,17 +27,19 @@ export const REGISTRY_PEER_ID_PREFIX = '-DKR';
 export const CLIENT_PEER_ID_PREFIX = '-DKC';
 
 const KIB = 1024;
-const MIN_PIECE_LENGTH = 64 * KIB;
+const MIN_PIECE_LENGTH = 256 * KIB;
 const MAX_PIECE_LENGTH = 4 * KIB * KIB;
-const TARGET_MAX_PIECES = 2048;
+const TARGET_MAX_PIECES = 1024;
 
 /**
  * The piece length for a blob of `size` bytes: the smallest power of two that keeps the
- * torrent at or under 2048 pieces, clamped to [64 KiB, 4 MiB]. So a blob between 128 MiB
- * and 8 GiB has 1025–2048 pieces (pieces field ≤ 40 KiB, the .torrent stays small);
- * smaller blobs get 64 KiB pieces (4 blocks of 16 KiB, BEP 3: enough to spread a small
- * layer over several peers without per-piece overhead dominating); larger blobs get 4 MiB
- * pieces, the common client maximum. Changing this table changes every infohash.
+ * torrent at or under 1024 pieces, clamped to [256 KiB, 4 MiB]. So a blob between 256 MiB
+ * and 4 GiB has 513–1024 pieces (pieces field ≤ 20 KiB, the .torrent stays small);
+ * smaller blobs get 256 KiB pieces and larger ones 4 MiB, the common client maximum.
+ * Why not smaller pieces: webtorrent's piece selection walks the pieces for every wire
+ * on every update, and profiles of `npm run bench` showed that per-piece work, not the
+ * network, bounding a pull on 2 cores (BENCHMARKS.md). Changing this table changes
+ * every infohash.
  */
 export function pieceLengthFor(size: number): number {
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid blob size ${size}`);

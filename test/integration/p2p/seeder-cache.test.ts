@@ -8,7 +8,7 @@ import { startRegistryFixture } from './fixture.js';
 
 describe('Seeder bounds', () => {
   it('keeps at most maxActive torrents and drops idle ones', async () => {
-    const registry = await startRegistryFixture({ maxActive: 2, idleMs: 400 });
+    const registry = await startRegistryFixture({ maxActive: 2, idleMs: 3_000 });
     try {
       const blobs = await Promise.all([1, 2, 3, 4].map(() => registry.addBlob(70 * 1024)));
       for (const b of blobs) {

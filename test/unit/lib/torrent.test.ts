@@ -21,22 +21,23 @@ const GiB = 1024 * MiB;
 
 describe('pieceLengthFor', () => {
   it.each([
-    [0, 64 * KiB],
-    [1, 64 * KiB],
-    [128 * MiB, 64 * KiB],
-    [128 * MiB + 1, 128 * KiB],
-    [1 * GiB, 512 * KiB],
+    [0, 256 * KiB],
+    [1, 256 * KiB],
+    [256 * MiB, 256 * KiB],
+    [256 * MiB + 1, 512 * KiB],
+    [1 * GiB, 1 * MiB],
+    [4 * GiB, 4 * MiB],
     [8 * GiB, 4 * MiB],
     [100 * GiB, 4 * MiB],
   ])('size %d → %d', (size, expected) => {
     expect(pieceLengthFor(size)).toBe(expected);
   });
 
-  it('keeps mid-size blobs between 1025 and 2048 pieces', () => {
-    for (const size of [200 * MiB, 700 * MiB, 3 * GiB, 5 * GiB + 17]) {
+  it('keeps mid-size blobs between 513 and 1024 pieces', () => {
+    for (const size of [300 * MiB, 700 * MiB, 3 * GiB, 3 * GiB + 17]) {
       const pieces = Math.ceil(size / pieceLengthFor(size));
-      expect(pieces).toBeGreaterThan(1024);
-      expect(pieces).toBeLessThanOrEqual(2048);
+      expect(pieces).toBeGreaterThan(512);
+      expect(pieces).toBeLessThanOrEqual(1024);
     }
   });
 
@@ -80,7 +81,7 @@ describe('createBlobTorrentInfo', () => {
   });
 
   it('writes a private single-file info dict named blob with sha1 piece hashes', async () => {
-    const blob = await writeBlob(tmp.dir, 3 * 64 * KiB + 5, 'three');
+    const blob = await writeBlob(tmp.dir, 3 * 256 * KiB + 5, 'three');
     const { info, pieceLength } = await createBlobTorrentInfo(blob.path, blob.size);
     const dict = bencode.decode(info) as Record<string, unknown>;
     expect(Object.keys(dict).sort()).toEqual([
@@ -93,11 +94,11 @@ describe('createBlobTorrentInfo', () => {
     expect(Buffer.from(dict.name as Uint8Array).toString()).toBe('blob');
     expect(dict.private).toBe(1);
     expect(dict.length).toBe(blob.size);
-    expect(pieceLength).toBe(64 * KiB);
+    expect(pieceLength).toBe(256 * KiB);
     const pieces = Buffer.from(dict.pieces as Uint8Array);
     expect(pieces.length).toBe(4 * 20);
     const last = createHash('sha1')
-      .update(blob.bytes.subarray(3 * 64 * KiB))
+      .update(blob.bytes.subarray(3 * 256 * KiB))
       .digest();
     expect(pieces.subarray(60).equals(last)).toBe(true);
   });
