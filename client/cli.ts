@@ -48,7 +48,11 @@ async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
   });
   return {
     cached: async (digest) => ((await cache.has(digest)) ? cache.path(digest) : undefined),
-    download: (blob, o) => client.download(blob, o),
+    download: async (blob, o) => {
+      const result = await client.download(blob, o);
+      if (opts.seedEarly) await client.seed(blob);
+      return result;
+    },
     seed: (blob) => client.seed(blob),
     destroy: () => client.destroy(),
   };

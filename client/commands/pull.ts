@@ -51,6 +51,7 @@ export class PullCommand extends DocketCommand {
       cacheDir: this.cacheDir ?? docket.cache.dir,
       cacheBytes: this.cacheSize ? parseSize(this.cacheSize) : docket.cache.maxBytes,
       onWarning: warn,
+      seedEarly: seedSeconds > 0,
     });
     try {
       const tag = ref.tag;

@@ -46,4 +46,10 @@ export interface SwarmOptions {
   cacheBytes: number;
   /** Non-fatal trouble, e.g. a tracker that does not answer. */
   onWarning?(message: string): void;
+  /**
+   * Seed each blob as soon as it is downloaded and verified, not only after the whole
+   * pull: hosts still fetching other layers can then get this one from us, so the
+   * registry's seed stops being the only complete source during a swarm deploy.
+   */
+  seedEarly?: boolean;
 }
