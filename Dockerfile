@@ -18,19 +18,19 @@ RUN set -eu; \
       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $BUILD_PACKAGES; \
       rm -rf /var/lib/apt/lists/*; \
     fi
-# Build native addons against the base's own headers instead of downloading them.
-ENV npm_config_nodedir=/usr/local \
-    npm_config_update_notifier=false
-WORKDIR /src
-COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-fund --no-audit --cache /tmp/npm-cache && rm -rf /tmp/npm-cache
+COPY package.json package-lock.json .npmrc /src/
+# nodedir: native addons build against the base's own headers instead of downloading them.
+RUN cd /src \
+ && npm_config_nodedir=/usr/local npm ci --no-fund --no-audit --cache /tmp/npm-cache \
+ && rm -rf /tmp/npm-cache
 
 # ---- build: TypeScript, then production dependencies only ----
 FROM deps AS build
-COPY . .
+COPY . /src/
 # Compile, drop dev dependencies, keep only better-sqlite3's compiled addon (no sources, no
 # object files), and gather what the runtime needs in /out (one COPY: fewer layers).
-RUN npm run build \
+RUN cd /src \
+ && npm run build \
  && npm prune --omit=dev --no-fund --no-audit --cache /tmp/npm-cache && rm -rf /tmp/npm-cache \
  && cd node_modules/better-sqlite3 \
  && mv build/Release/better_sqlite3.node /tmp/ \
@@ -41,6 +41,8 @@ RUN npm run build \
  && cd /src && mv package.json node_modules dist bin /out/
 
 # ---- runtime: node + production dependencies + compiled output, as a non-root user ----
+# Settings first, the application last: on engines without a layered storage driver
+# (vfs) every instruction copies the whole filesystem, so they run on the small base.
 FROM ${BASE}
 # The registry reads DOCKET_* variables (see `docket registry --help`); flags override them.
 ENV NODE_ENV=production \
@@ -52,7 +54,6 @@ RUN groupadd --system --gid 10001 docket \
  && mkdir -p /var/lib/docket/data \
  && chown -R docket:docket /var/lib/docket \
  && ln -s /opt/docket/bin/docket.js /usr/local/bin/docket
-COPY --from=build /out /opt/docket
 USER docket
 WORKDIR /var/lib/docket
 VOLUME /var/lib/docket/data
@@ -60,8 +61,10 @@ VOLUME /var/lib/docket/data
 # (HTTP and UDP). The seeder's BitTorrent port is picked at start: use --network host for
 # peers to reach it; the web seed on 5000 serves blobs whatever the network.
 EXPOSE 5000/tcp 6969/tcp 6969/udp
-# /v2/ answers 200 or 401 (a token needed) once the registry is up: either is healthy.
+# For the registry: /v2/ answers 200 or 401 (a token needed) once it is up; either is
+# healthy. Other commands (tracker, pull, ...) have nothing to check: always healthy.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.DOCKET_PORT||5000}/v2/`,{signal:AbortSignal.timeout(4000)}).then(r=>process.exit([200,401].includes(r.status)?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "if(!require('fs').readFileSync('/proc/1/cmdline','utf8').split('\\0').includes('registry'))process.exit(0);fetch(`http://127.0.0.1:${process.env.DOCKET_PORT||5000}/v2/`,{signal:AbortSignal.timeout(4000)}).then(r=>process.exit([200,401].includes(r.status)?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["docket"]
 CMD ["registry"]
+COPY --from=build /out /opt/docket

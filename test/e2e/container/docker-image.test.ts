@@ -44,9 +44,9 @@ describe('docket container image', () => {
   beforeAll(async () => {
     await ensureNodeBase(10 * MINUTE);
     // Cold: npm ci with better-sqlite3 compiled from source, on 2 shared cores.
-    await buildDocketImage(docker, IMAGE, 25 * MINUTE);
+    await buildDocketImage(docker, IMAGE, 35 * MINUTE);
     images.push(IMAGE);
-  }, 36 * MINUTE);
+  }, 46 * MINUTE);
 
   afterAll(async () => {
     for (const c of containers) await c.remove({ force: true, v: true }).catch(() => {});
@@ -56,7 +56,8 @@ describe('docket container image', () => {
         .remove({ force: true })
         .catch(() => {});
     await removeBuildLeftovers(docker);
-  });
+    // Removing containers and images is slow on a vfs engine: each holds a full copy.
+  }, 15 * MINUTE);
 
   it('is configured as a non-root registry with a volume, ports and a healthcheck', async () => {
     const { Config } = await docker.getImage(IMAGE).inspect();
@@ -161,9 +162,12 @@ describe('docket container image', () => {
     const port = await freePort();
     const tracker = await create({
       Cmd: ['tracker', '--host', '127.0.0.1', '--port', String(port)],
+      Healthcheck: { Interval: 1e9 },
       HostConfig: { NetworkMode: 'host' },
     });
     await tracker.start();
+    // The image's HEALTHCHECK checks only the registry: other commands are healthy.
+    await waitHealthy(tracker, MINUTE);
     let stats: Response | undefined;
     for (let i = 0; i < 120 && !stats?.ok; i++) {
       stats = await fetch(`http://127.0.0.1:${port}/stats.json`).catch(() => undefined);
