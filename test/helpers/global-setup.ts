@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -31,6 +31,16 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.env.DOCKER_HOST = host;
   await ensureBaseImage(new Docker());
   return async () => {
-    if (started && !keep) execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'inherit' });
+    if (started && !keep) {
+      execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'inherit' });
+      // The vfs storage driver keeps a full copy of every layer: gigabytes per run.
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (err) {
+        console.warn(
+          `could not remove the test engine's directory ${dir}: ${(err as Error).message}`,
+        );
+      }
+    }
   };
 }
