@@ -3,12 +3,11 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestImage, randomBytes, runInImage } from '../../helpers/images.js';
+import { buildTestImage, followProgress, randomBytes, runInImage } from '../../helpers/images.js';
 import {
   buildDocketImage,
   engineSocket,
   ensureNodeBase,
-  followProgress,
   freePort,
   logsOf,
   readContainerFile,

@@ -42,24 +42,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: num
   });
 }
 
-/** Reads a dockerode progress stream (build, push) to its end; rejects on an error in it. */
-export function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (
-        err: Error | null,
-        events: Array<{ errorDetail?: { message?: string }; error?: string }>,
-      ) => {
-        if (err) return reject(err);
-        const failed = events.find((e) => e.errorDetail || e.error);
-        if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
-        resolve();
-      },
-    );
-  });
-}
-
 /** Makes NODE_BASE with scripts/make-node-base-image.sh unless the engine has it. */
 export function ensureNodeBase(timeoutMs: number): Promise<void> {
   return run(BASE_SCRIPT, [NODE_BASE], process.env, timeoutMs);
