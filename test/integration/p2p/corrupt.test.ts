@@ -1,14 +1,13 @@
 import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BlobCache } from '../../../client/p2p/blob-cache.js';
-import { SwarmClient } from '../../../client/p2p/swarm-client.js';
+import { describe, expect, it } from 'vitest';
+import type { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { DigestMismatchError, PieceVerificationError } from '../../../lib/errors.js';
 import { createBlobTorrentInfo, renderTorrentFile } from '../../../lib/torrent.js';
 import { Seeder } from '../../../registry/p2p/seeder.js';
 import { tempDir, within, writeBlob } from '../../helpers/p2p.js';
-import { type FixtureBlob, type RegistryFixture, startRegistryFixture } from './fixture.js';
+import { type FixtureBlob, useSwarmFixture } from './fixture.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -75,28 +74,7 @@ describe('Seeder: a stored blob that no longer hashes to its digest', () => {
 });
 
 describe('SwarmClient: pieces that keep failing their hash check', () => {
-  let registry: RegistryFixture;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  const clients: SwarmClient[] = [];
-  const newClient = async (name: string, stallMs: number) => {
-    const cache = new BlobCache(join(tmp.dir, name), 1024 * MiB);
-    await cache.init();
-    const client = new SwarmClient({ cache, stallMs, logger: registry.logger });
-    clients.push(client);
-    return { cache, client };
-  };
-
-  beforeAll(async () => {
-    registry = await startRegistryFixture();
-    tmp = await tempDir();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.destroy()));
-  });
-  afterAll(async () => {
-    await registry.close();
-    await tmp.cleanup();
-  });
+  const fx = useSwarmFixture();
 
   const expectRejected = async (
     cache: BlobCache,
@@ -113,31 +91,31 @@ describe('SwarmClient: pieces that keep failing their hash check', () => {
   };
 
   it('rejects when the web seed serves bytes changed after the torrent was made', async () => {
-    const blob = await registry.addBlob(2 * MiB + 5);
+    const blob = await fx.registry.addBlob(2 * MiB + 5);
     await corruptOnDisk(blob.path);
-    const { cache, client } = await newClient('webseed', 200);
+    const { cache, client } = await fx.newClient('webseed', 200);
     const err = await expectRejected(cache, blob, client.download(blob));
     expect(err.digest).toBe(blob.digest);
     expect(err.failures).toBeGreaterThanOrEqual(3);
     // The registry's seeder refused the blob: only the web seed served it.
-    expect(registry.seeder.stats().activeTorrents).toBe(0);
-    expect(registry.blobServer.requests.some((r) => r.includes(blob.digest))).toBe(true);
+    expect(fx.registry.seeder.stats().activeTorrents).toBe(0);
+    expect(fx.registry.blobServer.requests.some((r) => r.includes(blob.digest))).toBe(true);
   });
 
   it('rejects when the only peer serves bad pieces (no web seed)', async () => {
-    const blob = await registry.addBlob(1 * MiB + 9);
+    const blob = await fx.registry.addBlob(1 * MiB + 9);
     // The registry's copy is bad too, so its seeder stays out of the swarm.
     await corruptOnDisk(blob.path);
     const torrent = renderTorrentFile(blob.info, {
-      announce: [registry.announceUrl],
+      announce: [fx.registry.announceUrl],
       urlList: [],
     });
-    const bad = await newClient('bad-peer', 60_000);
+    const bad = await fx.newClient('bad-peer', 60_000);
     const cachedPath = bad.cache.path(blob.digest);
     await mkdir(dirname(cachedPath), { recursive: true });
     await writeFile(cachedPath, await readFile(blob.path));
     await bad.client.seed({ digest: blob.digest, size: blob.size, torrent });
-    const { cache, client } = await newClient('victim', 60_000);
+    const { cache, client } = await fx.newClient('victim', 60_000);
     const err = await expectRejected(
       cache,
       blob,

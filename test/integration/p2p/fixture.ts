@@ -1,5 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { BlobCache } from '../../../client/p2p/blob-cache.js';
+import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import { createBlobTorrentInfo, renderTorrentFile } from '../../../lib/torrent.js';
 import { Seeder, type SeedableBlob } from '../../../registry/p2p/seeder.js';
 import { createEmbeddedTracker, type EmbeddedTracker } from '../../../tracker/embedded.js';
@@ -109,6 +113,44 @@ export async function startRegistryFixture(
       await trackerHost.close();
       await blobServer.close();
       await tmp.cleanup();
+    },
+  };
+}
+
+/**
+ * Hooks for a describe block of SwarmClient tests: one registry fixture and temp dir for
+ * the block, and every client made with `newClient` destroyed after each test.
+ */
+export function useSwarmFixture(): {
+  readonly registry: RegistryFixture;
+  newClient(name: string, stallMs: number): Promise<{ cache: BlobCache; client: SwarmClient }>;
+} {
+  let registry: RegistryFixture | undefined;
+  let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
+  const clients: SwarmClient[] = [];
+  beforeAll(async () => {
+    registry = await startRegistryFixture();
+    tmp = await tempDir();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.destroy()));
+  });
+  afterAll(async () => {
+    await registry?.close();
+    await tmp?.cleanup();
+  });
+  return {
+    get registry(): RegistryFixture {
+      if (!registry) throw new Error('useSwarmFixture: used outside a test');
+      return registry;
+    },
+    async newClient(name, stallMs) {
+      if (!registry || !tmp) throw new Error('useSwarmFixture: used outside a test');
+      const cache = new BlobCache(join(tmp.dir, name), 1024 * 1024 * 1024);
+      await cache.init();
+      const client = new SwarmClient({ cache, stallMs, logger: registry.logger });
+      clients.push(client);
+      return { cache, client };
     },
   };
 }

@@ -1,44 +1,23 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import { DigestMismatchError } from '../../../lib/errors.js';
 import { renderTorrentFile } from '../../../lib/torrent.js';
 import { expectOnlyFrom, freePort, tempDir, within } from '../../helpers/p2p.js';
-import { type RegistryFixture, startRegistryFixture } from './fixture.js';
+import { startRegistryFixture, useSwarmFixture } from './fixture.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
 describe('SwarmClient with the registry seeder', () => {
-  let registry: RegistryFixture;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  const clients: SwarmClient[] = [];
-  const newClient = async (name: string, stallMs: number) => {
-    const cache = new BlobCache(join(tmp.dir, name), 1024 * MiB);
-    await cache.init();
-    const client = new SwarmClient({ cache, stallMs, logger: registry.logger });
-    clients.push(client);
-    return { cache, client };
-  };
-
-  beforeAll(async () => {
-    registry = await startRegistryFixture();
-    tmp = await tempDir();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.destroy()));
-  });
-  afterAll(async () => {
-    await registry.close();
-    await tmp.cleanup();
-  });
+  const fx = useSwarmFixture();
 
   it('downloads a blob from the seeder found through the embedded tracker', async () => {
-    const blob = await registry.addBlob(3 * MiB + 77);
-    const { cache, client } = await newClient('one', 60_000);
-    expect(registry.seeder.stats().activeTorrents).toBe(0);
+    const blob = await fx.registry.addBlob(3 * MiB + 77);
+    const { cache, client } = await fx.newClient('one', 60_000);
+    expect(fx.registry.seeder.stats().activeTorrents).toBe(0);
     const progress: number[] = [];
     const result = await within(
       30_000,
@@ -51,34 +30,34 @@ describe('SwarmClient with the registry seeder', () => {
     expect((await cache.torrent(blob.digest))?.equals(blob.torrent)).toBe(true);
     expect(await cache.has(blob.digest)).toBe(true);
     expect(progress.length).toBeGreaterThan(0);
-    expect(registry.announces.get(blob.infoHash)).toBeGreaterThan(0);
-    const stats = registry.seeder.stats();
+    expect(fx.registry.announces.get(blob.infoHash)).toBeGreaterThan(0);
+    const stats = fx.registry.seeder.stats();
     expect(stats.activeTorrents).toBe(1);
     expect(stats.uploadedBytes).toBeGreaterThanOrEqual(blob.size);
-    expect(registry.blobServer.requests).toEqual([]);
+    expect(fx.registry.blobServer.requests).toEqual([]);
   });
 
   it('falls back to the web seed when the tracker is down', async () => {
     const dead = `http://127.0.0.1:${await freePort()}/announce`;
-    const blob = await registry.addBlob(1 * MiB + 3, { announce: [dead] });
-    const { client } = await newClient('two', 60_000);
+    const blob = await fx.registry.addBlob(1 * MiB + 3, { announce: [dead] });
+    const { client } = await fx.newClient('two', 60_000);
     const result = await within(20_000, 'web seed fallback', client.download(blob));
     expectOnlyFrom(result.stats, 'fromWebSeed', blob.size);
     expect((await readFile(result.path)).equals(blob.bytes)).toBe(true);
-    expect(registry.blobServer.requests.some((r) => r.includes(blob.digest))).toBe(true);
+    expect(fx.registry.blobServer.requests.some((r) => r.includes(blob.digest))).toBe(true);
   });
 
   it('uses the web seed alone when no tracker is listed and nothing comes for stallMs', async () => {
-    const blob = await registry.addBlob(700 * KiB, { announce: [] });
-    const { client } = await newClient('three', 300);
+    const blob = await fx.registry.addBlob(700 * KiB, { announce: [] });
+    const { client } = await fx.newClient('three', 300);
     const result = await within(20_000, 'web seed only', client.download(blob));
     expectOnlyFrom(result.stats, 'fromWebSeed', blob.size);
     expect((await readFile(result.path)).equals(blob.bytes)).toBe(true);
   });
 
   it('rejects content whose sha256 is not the digest, and keeps nothing', async () => {
-    const blob = await registry.addBlob(512 * KiB, { corrupt: true });
-    const { cache, client } = await newClient('four', 300);
+    const blob = await fx.registry.addBlob(512 * KiB, { corrupt: true });
+    const { cache, client } = await fx.newClient('four', 300);
     const err = await within(20_000, 'corrupt download', client.download(blob)).catch((e) => e);
     expect(err).toBeInstanceOf(DigestMismatchError);
     expect(await cache.has(blob.digest)).toBe(false);
@@ -86,8 +65,8 @@ describe('SwarmClient with the registry seeder', () => {
   });
 
   it('resumes an aborted download from the pieces already on disk', async () => {
-    const blob = await registry.addBlob(4 * MiB, { announce: [] });
-    const { cache, client } = await newClient('five', 100);
+    const blob = await fx.registry.addBlob(4 * MiB, { announce: [] });
+    const { cache, client } = await fx.newClient('five', 100);
     const abort = new AbortController();
     const first = await within(
       20_000,
