@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bencode from 'bencode';
@@ -44,6 +46,57 @@ describe('pieceLengthFor', () => {
   it('rejects negative or fractional sizes', () => {
     expect(() => pieceLengthFor(-1)).toThrow(RangeError);
     expect(() => pieceLengthFor(1.5)).toThrow(RangeError);
+  });
+});
+
+/** A deterministic byte pattern: a 1,000,003-byte block (not aligned to any piece) repeated. */
+const PERIOD = 1_000_003;
+function patternBlock(seed: string): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0, n = 0; n < PERIOD; i++) {
+    const h = createHash('sha256').update(`${seed}:${i}`).digest();
+    parts.push(h);
+    n += h.length;
+  }
+  return Buffer.concat(parts).subarray(0, PERIOD);
+}
+
+async function writePattern(path: string, size: number, seed: string): Promise<void> {
+  const block = patternBlock(seed);
+  const out = createWriteStream(path);
+  for (let offset = 0; offset < size; offset += PERIOD) {
+    if (!out.write(block.subarray(0, Math.min(PERIOD, size - offset)))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/**
+ * Infohashes recorded with the hand-written piece hasher docket shipped before it used
+ * create-torrent: every infohash already in a registry's database must stay the same.
+ */
+const GOLDEN: [size: number, infoHash: string, pieceLength: number][] = [
+  [0, 'a6e1adea4edde3faa53c9408a381fb4e3fa95945', 256 * KiB],
+  [1, '971b81a1717df2db7f615fe843e75ca99508fd70', 256 * KiB],
+  [256 * KiB, '6905af758fbdf7c7cfa39f9b785c085431e48adc', 256 * KiB],
+  [256 * KiB + 1, '2b3600388ac2c1cafd95e0a06a30ad3dddb42482', 256 * KiB],
+  [5 * MiB + 7, 'c1845746c79cc948007b62b195964e18b7fda969', 256 * KiB],
+  [256 * MiB + 1, 'af79e2f4f053676bdf0a17ca12b05370c669ffc2', 512 * KiB],
+];
+
+describe('blob infohashes stay those of earlier releases', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    tmp = await tempDir();
+  });
+  afterAll(() => tmp.cleanup());
+
+  it.each(GOLDEN)('size %d → %s', async (size, infoHash, pieceLength) => {
+    const path = join(tmp.dir, `pattern-${size}`);
+    await writePattern(path, size, `docket-${size}`);
+    const torrent = await createBlobTorrentInfo(path, size);
+    expect(torrent.infoHash).toBe(infoHash);
+    expect(torrent.pieceLength).toBe(pieceLength);
   });
 });
 
