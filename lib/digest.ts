@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { DigestInvalidError, DigestMismatchError, SizeMismatchError } from './errors.js';
 
@@ -80,4 +81,15 @@ export class DigestStream extends Transform {
     if (!this.done) throw new Error('DigestStream.result() called before the stream ended');
     return this.done;
   }
+}
+
+/** The sha256 digest and size of a file's bytes, read as a stream. Throws the file's errors (e.g. ENOENT). */
+export async function sha256File(path: string): Promise<HashResult> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash.digest('hex')}` as Digest, size };
 }

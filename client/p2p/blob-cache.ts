@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Digest, digestHex, parseDigest } from '../../lib/digest.js';
+import { type Digest, digestHex, parseDigest, sha256File } from '../../lib/digest.js';
 import { DigestMismatchError, SizeMismatchError } from '../../lib/errors.js';
 
 /**
@@ -154,14 +153,4 @@ export class BlobCache {
     }
     return evicted;
   }
-}
-
-export async function sha256File(path: string): Promise<{ digest: Digest; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { digest: `sha256:${hash.digest('hex')}` as Digest, size };
 }

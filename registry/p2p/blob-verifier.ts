@@ -1,8 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { type Digest, DigestStream, parseDigest } from '../../lib/digest.js';
+import { type Digest, parseDigest, sha256File } from '../../lib/digest.js';
 
 interface Checked {
   mtimeMs: number;
@@ -57,13 +54,8 @@ export class StoredBlobVerifier {
     const running = this.running.get(key);
     if (running) return running;
     const started = (async () => {
-      const hasher = new DigestStream();
-      await pipeline(
-        createReadStream(path),
-        hasher,
-        new Writable({ write: (_chunk, _enc, cb) => cb() }),
-      );
-      const checked = { mtimeMs: st.mtimeMs, size: st.size, actual: hasher.result().digest };
+      const { digest: actual } = await sha256File(path);
+      const checked = { mtimeMs: st.mtimeMs, size: st.size, actual };
       this.checked.set(digest, checked);
       return checked;
     })().finally(() => this.running.delete(key));
