@@ -1,31 +1,15 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-
-interface ProgressEvent {
-  error?: string;
-  errorDetail?: { message?: string };
-}
-
-/** Reads a push/pull/load progress stream to the end; rejects on an errorDetail in it. */
-export function followProgress(docker: Docker, stream: Readable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null, events: ProgressEvent[]) => {
-      if (err) return reject(err);
-      const failed = events.find((e) => e.errorDetail || e.error);
-      if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
-      resolve();
-    });
-  });
-}
+import { readProgress } from '../client/docker-progress.js';
 
 export async function dockerPull(docker: Docker, ref: string): Promise<void> {
-  await followProgress(docker, (await docker.pull(ref)) as Readable);
+  await readProgress((await docker.pull(ref)) as Readable, `docker pull ${ref}`);
 }
 
 /** Pushes `repo:tag`; `repo` includes the registry host. */
 export async function dockerPush(docker: Docker, repo: string, tag: string): Promise<void> {
   const stream = (await docker.getImage(repo).push({ tag })) as unknown as Readable;
-  await followProgress(docker, stream);
+  await readProgress(stream, `docker push ${repo}:${tag}`);
 }
 
 /**

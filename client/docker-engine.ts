@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { type Digest, isDigest } from '../lib/digest.js';
+import { type ProgressEvent, readProgress } from './docker-progress.js';
 import {
   EngineError,
   EngineUnreachableError,
@@ -102,42 +103,19 @@ export class DockerodeEngine implements DockerEngine {
   }
 }
 
-/** Reads the newline-delimited JSON of `POST /images/load` to its end. */
+/** Reads the JSON progress of `POST /images/load` to its end: the image IDs / references loaded. */
 export async function readLoadProgress(res: Readable): Promise<string[]> {
-  const loaded: string[] = [];
-  let failure: string | undefined;
-  let buffered = '';
-  const handle = (line: string): void => {
-    if (line.trim() === '') return;
-    let event: { stream?: string; errorDetail?: { message?: string }; error?: string };
-    try {
-      event = JSON.parse(line);
-    } catch {
-      failure ??= `unreadable load progress from the engine: ${line.slice(0, 200)}`;
-      return;
-    }
-    if (event.errorDetail || event.error) {
-      failure ??= event.errorDetail?.message ?? event.error ?? 'load failed';
-      return;
-    }
-    const m = /^Loaded image(?: ID)?: (\S+)/.exec(event.stream ?? '');
-    if (m?.[1]) loaded.push(m[1]);
-  };
+  let events: ProgressEvent[];
   try {
-    for await (const chunk of res) {
-      buffered += (chunk as Buffer).toString('utf8');
-      let nl = buffered.indexOf('\n');
-      while (nl !== -1) {
-        handle(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-        nl = buffered.indexOf('\n');
-      }
-    }
+    events = await readProgress(res, 'docker load');
   } catch (err) {
     throw engineError(err);
   }
-  handle(buffered);
-  if (failure !== undefined) throw new EngineError(`docker load failed: ${failure}`);
+  const loaded: string[] = [];
+  for (const event of events) {
+    const m = /^Loaded image(?: ID)?: (\S+)/.exec(event.stream ?? '');
+    if (m?.[1]) loaded.push(m[1]);
+  }
   return loaded;
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
+import { type ProgressEvent, readProgress } from '../../client/docker-progress.js';
 
 /** The image every test image builds FROM: Debian's busybox-static in an empty rootfs. */
 export const BASE_IMAGE = 'docket-test/busybox:base';
@@ -21,22 +22,15 @@ const APPLETS = [
   'dd',
 ];
 
-/** Reads a dockerode progress stream to its end; rejects on an errorDetail inside it. */
-export function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (
-        err: Error | null,
-        events: Array<{ errorDetail?: { message?: string }; error?: string }>,
-      ) => {
-        if (err) return reject(err);
-        const failed = events.find((e) => e.errorDetail || e.error);
-        if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
-        resolve(events);
-      },
-    );
-  });
+/**
+ * Reads a dockerode progress stream to its end; rejects on an errorDetail inside it.
+ * `docker` is unused: the signature the tests call with.
+ */
+export function followProgress(
+  _docker: Docker,
+  stream: NodeJS.ReadableStream,
+): Promise<ProgressEvent[]> {
+  return readProgress(stream as AsyncIterable<unknown>, 'docker');
 }
 
 async function hasImage(docker: Docker, ref: string): Promise<boolean> {
@@ -63,7 +57,7 @@ export async function ensureBaseImage(docker: Docker): Promise<void> {
     repo,
     tag,
   })) as Readable;
-  await followProgress(docker, stream);
+  await readProgress(stream, 'docker import');
 }
 
 /** Deterministic incompressible bytes: sha256 in counter mode over `seed`. */
@@ -106,7 +100,7 @@ export async function buildTestImage(
     t: tag,
     rm: true,
   })) as Readable;
-  await followProgress(docker, stream);
+  await readProgress(stream, `docker build ${tag}`);
 }
 
 /** Runs `cmd` in a fresh container of `image` with no network; resolves with its stdout. */
