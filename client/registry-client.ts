@@ -1,4 +1,11 @@
 import { Readable } from 'node:stream';
+import {
+  Header,
+  type ImageList,
+  type ImageSummary,
+  type LayerLookup,
+  paths,
+} from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
 import { parseErrorEnvelope } from '../lib/errcode.js';
 import { DigestMismatchError, DocketError } from '../lib/errors.js';
@@ -11,7 +18,6 @@ import {
   systemErrorCode,
   UnauthorizedError,
 } from './errors.js';
-import { Header, type ImageList, type ImageSummary, type LayerLookup } from './registry-wire.js';
 
 export interface RegistryClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:5000`. */
@@ -51,13 +57,13 @@ export class RegistryClient {
 
   /** `GET /v2/`: the registry answers the distribution API (and accepts the token, if any). */
   async ping(): Promise<void> {
-    await this.request('GET', 'v2/');
+    await this.request('GET', paths.base());
   }
 
   /** `HEAD /v2/<name>/blobs/<digest>` */
   async hasBlob(name: string, digest: Digest): Promise<boolean> {
     try {
-      await this.request('HEAD', `v2/${name}/blobs/${digest}`);
+      await this.request('HEAD', paths.blob(name, digest));
       return true;
     } catch (err) {
       if (err instanceof NotFoundError) return false;
@@ -67,7 +73,7 @@ export class RegistryClient {
 
   /** `GET /v2/<name>/blobs/<digest>`, whole in memory (configs): verified against `digest`. */
   async getBlob(name: string, digest: Digest): Promise<Buffer> {
-    const res = await this.request('GET', `v2/${name}/blobs/${digest}`);
+    const res = await this.request('GET', paths.blob(name, digest));
     const body = Buffer.from(await res.arrayBuffer());
     const actual = sha256Digest(body);
     if (actual !== digest) throw new DigestMismatchError(digest, actual);
@@ -76,7 +82,7 @@ export class RegistryClient {
 
   /** `POST /v2/<name>/blobs/uploads/`: opens an upload session; resolves with its URL. */
   async startUpload(name: string): Promise<URL> {
-    const res = await this.request('POST', `v2/${name}/blobs/uploads/`);
+    const res = await this.request('POST', paths.uploads(name));
     await res.body?.cancel();
     const location = res.headers.get(Header.location);
     if (!location) throw new RegistryError(res.status, undefined, 'upload opened without Location');
@@ -110,7 +116,7 @@ export class RegistryClient {
 
   /** `PUT /v2/<name>/manifests/<tag>`; resolves with the manifest digest. */
   async putManifest(name: string, tag: string, body: Buffer, mediaType: string): Promise<Digest> {
-    const res = await this.request('PUT', `v2/${name}/manifests/${tag}`, {
+    const res = await this.request('PUT', paths.manifest(name, tag), {
       body,
       headers: { 'content-type': mediaType },
     });
@@ -126,7 +132,7 @@ export class RegistryClient {
    * and indexes. When `reference` is a digest the body is verified against it.
    */
   async getManifest(name: string, reference: string): Promise<FetchedManifest> {
-    const res = await this.request('GET', `v2/${name}/manifests/${reference}`, {
+    const res = await this.request('GET', paths.manifest(name, reference), {
       headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
     });
     const body = Buffer.from(await res.arrayBuffer());
@@ -142,21 +148,21 @@ export class RegistryClient {
 
   /** `GET /docket/v1/images` */
   async listImages(): Promise<ImageSummary[]> {
-    const res = await this.request('GET', 'docket/v1/images');
+    const res = await this.request('GET', paths.images());
     const body = (await res.json()) as ImageList | ImageSummary[];
     return Array.isArray(body) ? body : body.images;
   }
 
   /** `GET /docket/v1/blobs/<digest>/torrent`: the blob's .torrent file (bencoded). */
   async getTorrent(digest: Digest): Promise<Buffer> {
-    const res = await this.request('GET', `docket/v1/blobs/${digest}/torrent`);
+    const res = await this.request('GET', paths.torrent(digest));
     return Buffer.from(await res.arrayBuffer());
   }
 
   /** `GET /docket/v1/layers/<diffId>`: a compressed blob already stored for that diffId. */
   async findLayer(diffId: Digest): Promise<LayerLookup | undefined> {
     try {
-      const res = await this.request('GET', `docket/v1/layers/${diffId}`);
+      const res = await this.request('GET', paths.layer(diffId));
       const found = (await res.json()) as LayerLookup;
       parseDigest(found.digest);
       return found;
@@ -166,12 +172,16 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * `path` is a path from lib/api `paths` (resolved under the base URL, which may carry a
+   * path prefix) or an absolute URL the registry handed out (an upload's Location).
+   */
   private async request(
     method: string,
     path: string | URL,
     init: { body?: Buffer | ReadableStream; headers?: Record<string, string> } = {},
   ): Promise<Response> {
-    const url = typeof path === 'string' ? new URL(path, this.url) : path;
+    const url = typeof path === 'string' ? new URL(`.${path}`, this.url) : path;
     const headers: Record<string, string> = { ...init.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let res: Response;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from 'bittorrent-tracker';
 import type { Logger } from 'pino';
+import { paths } from '../lib/api/index.js';
 import { REGISTRY_PEER_ID_PREFIX, peerIdHasPrefix } from '../lib/torrent.js';
 import { handleScrape } from './scrape.js';
 
@@ -97,12 +98,12 @@ export function routeTrackerRequest(
   res: ServerResponse,
 ): boolean {
   const path = (req.url ?? '').split('?')[0];
-  if (path === '/announce') {
+  if (path === paths.announce()) {
     req.url = forceCompact(req.url ?? '');
     server.onHttpRequest(req, res, { action: 'announce' });
     return true;
   }
-  if (path === '/scrape') {
+  if (path === paths.scrape()) {
     handleScrape(server, req, res);
     return true;
   }

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
+import { parseInfoHashList, paths } from '../lib/api/index.js';
 
 /**
  * The infohashes a registry knows, fetched from `GET <registry>/docket/v1/infohashes`
- * (200, JSON `{ "infoHashes": ["<40 hex>", ...] }`) and refreshed every `refreshMs`. An
+ * (200, JSON InfoHashList) and refreshed every `refreshMs`. An
  * unknown infohash triggers an early refresh (at most one per `minRefreshMs`), so a blob
  * pushed a moment ago is allowed without waiting for the next period.
  */
@@ -61,18 +62,15 @@ export class RegistryWhitelist {
 
   private async load(): Promise<void> {
     this.lastRefresh = Date.now();
-    const url = new URL('/docket/v1/infohashes', this.registryUrl);
+    const url = new URL(paths.infohashes(), this.registryUrl);
     const headers: Record<string, string> = { accept: 'application/json' };
     // A registry that requires auth for reads (DOCKET_AUTH_READS) needs a token here.
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
     if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
-    const body = (await res.json()) as { infoHashes?: unknown };
-    if (!Array.isArray(body.infoHashes)) throw new Error(`GET ${url}: no infoHashes array`);
-    const next = new Set<string>();
-    for (const h of body.infoHashes) {
-      if (typeof h === 'string' && /^[0-9a-f]{40}$/i.test(h)) next.add(h.toLowerCase());
-    }
+    const infoHashes = parseInfoHashList(await res.json());
+    if (!infoHashes) throw new Error(`GET ${url}: no infoHashes array`);
+    const next = new Set(infoHashes);
     this.known = next;
     this.logger.debug({ infoHashes: next.size }, 'whitelist refreshed');
   }

@@ -3,7 +3,7 @@ import { RouteUnknownError } from '../errors.js';
 import { authenticate } from './auth.js';
 import { errorMiddleware } from './errors.js';
 import { observeMiddleware } from './observe.js';
-import { matchRoute, type RouteName } from './paths.js';
+import { API_VERSION, Header, matchRoute, type RouteName } from '../../lib/api/index.js';
 import type { HttpDeps, RouteTable } from './route.js';
 import { blobRoutes } from './routes/blobs.js';
 import { docketRoutes } from './routes/docket.js';
@@ -47,7 +47,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
   app.use(observeMiddleware(deps.logger, metrics));
   app.use(errorMiddleware(deps.logger));
   app.use(async (ctx) => {
-    ctx.set('Docker-Distribution-API-Version', 'registry/2.0');
+    ctx.set(Header.apiVersion, API_VERSION);
     const match = matchRoute(ctx.path);
     const methods = match && table[match.route];
     if (!match || !methods) throw new RouteUnknownError(ctx.method, ctx.path, false);

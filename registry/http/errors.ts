@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
+import { Header } from '../../lib/api/index.js';
 import { type ErrorCode, type ErrorEnvelope, ErrorCodes } from '../../lib/errcode.js';
 import {
   ArchiveError,
@@ -98,7 +99,7 @@ export function errorMiddleware(logger: Logger) {
         return;
       }
       ctx.remove('Content-Length');
-      ctx.remove('Docker-Content-Digest');
+      ctx.remove(Header.contentDigest);
       ctx.status = status;
       ctx.type = 'application/json';
       ctx.body = body;

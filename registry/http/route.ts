@@ -11,7 +11,7 @@ import type { TagService } from '../services/tags.js';
 import type { TokenService } from '../services/tokens.js';
 import type { TorrentService } from '../services/torrents.js';
 import type { UploadService } from '../services/uploads.js';
-import type { RouteMatch, RouteName } from './paths.js';
+import type { RouteMatch, RouteName } from '../../lib/api/index.js';
 
 /** What the HTTP layer is handed by the composition root. */
 export interface HttpDeps {

@@ -1,6 +1,6 @@
+import type { ImageLayerSummary, ImageSummary } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
 import type { Descriptor } from '../../lib/media-types.js';
-import type { ImageLayerSummary, ImageSummary } from '../../client/registry-wire.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
 import { readConfig } from './image-config.js';

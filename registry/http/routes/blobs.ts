@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
+import { Header } from '../../../lib/api/index.js';
 import type { Digest } from '../../../lib/digest.js';
 import type { BlobService } from '../../services/blobs.js';
-import { digestParam, nameParam } from '../paths.js';
+import { digestParam, nameParam } from '../params.js';
 import { parseRequestRange } from '../range.js';
 import type { Handler, HttpDeps, RouteTable } from '../route.js';
 
@@ -25,7 +26,7 @@ export function blobRoutes(deps: HttpDeps): RouteTable {
 async function sendBlob(ctx: Context, blobs: BlobService, digest: Digest): Promise<void> {
   const blob = blobs.get(digest);
   const range = parseRequestRange(ctx.get('Range') || undefined, blob.size);
-  ctx.set('Docker-Content-Digest', digest);
+  ctx.set(Header.contentDigest, digest);
   ctx.set('Accept-Ranges', 'bytes');
   ctx.set('ETag', `"${digest}"`);
   ctx.type = 'application/octet-stream';

@@ -1,10 +1,16 @@
-import type { ImageList, LayerLookup } from '../../../client/registry-wire.js';
+import type {
+  ImageList,
+  ImportResult,
+  InfoHashList,
+  LayerLookup,
+  TagHistory,
+} from '../../../lib/api/index.js';
 import { parseDigest } from '../../../lib/digest.js';
 import { MediaType } from '../../../lib/media-types.js';
 import { parseName } from '../../../lib/reference.js';
 import { BlobUnknownError } from '../../errors.js';
 import { checkDeclaredLength } from '../body.js';
-import { digestParam } from '../paths.js';
+import { digestParam } from '../params.js';
 import type { Handler, HttpDeps, RouteTable } from '../route.js';
 
 /** The docket API: tarball import, image listing, tag history, torrents, layers by diff_id. */
@@ -14,9 +20,9 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
     const tag = ctx.query.tag;
     const tags = tag === undefined ? [] : Array.isArray(tag) ? tag : [tag];
     const pushedBy = (ctx.state.tokenName as string | null | undefined) ?? null;
-    const images = await deps.imports.import(ctx.req, { tags, pushedBy });
+    const body: ImportResult = { images: await deps.imports.import(ctx.req, { tags, pushedBy }) };
     ctx.status = 201;
-    ctx.body = { images };
+    ctx.body = body;
   };
 
   const listImages: Handler = async (ctx) => {
@@ -28,7 +34,7 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
     const repository = parseName(m.params[0] ?? '');
     const tag = m.params[1]!;
     const entries = deps.tags.history(repository, tag);
-    ctx.body = {
+    const body: TagHistory = {
       repository,
       tag,
       history: entries.map((e) => ({
@@ -37,6 +43,7 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
         pushedBy: e.pushedBy,
       })),
     };
+    ctx.body = body;
   };
 
   const torrent: Handler = (ctx, m) => {
@@ -59,7 +66,8 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   };
 
   const infoHashes: Handler = (ctx) => {
-    ctx.body = { infoHashes: deps.blobs.infoHashes() };
+    const body: InfoHashList = { infoHashes: deps.blobs.infoHashes() };
+    ctx.body = body;
   };
 
   return {

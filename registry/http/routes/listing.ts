@@ -1,4 +1,5 @@
-import { nameParam } from '../paths.js';
+import { paths } from '../../../lib/api/index.js';
+import { nameParam } from '../params.js';
 import { nextLink, pagination } from '../body.js';
 import type { Handler, HttpDeps, RouteTable } from '../route.js';
 
@@ -12,7 +13,7 @@ export function listingRoutes(deps: HttpDeps): RouteTable {
   const catalog: Handler = (ctx) => {
     const { n, last } = pagination(ctx);
     const page = deps.tags.catalog(n, last);
-    const link = nextLink('/v2/_catalog', n, page.next);
+    const link = nextLink(paths.catalog(), n, page.next);
     if (link) ctx.set('Link', link);
     ctx.body = { repositories: page.items };
   };
@@ -21,7 +22,7 @@ export function listingRoutes(deps: HttpDeps): RouteTable {
     const name = nameParam(m);
     const { n, last } = pagination(ctx);
     const page = deps.tags.list(name, n, last);
-    const link = nextLink(`/v2/${name}/tags/list`, n, page.next);
+    const link = nextLink(paths.tags(name), n, page.next);
     if (link) ctx.set('Link', link);
     ctx.body = { name, tags: page.items };
   };

@@ -1,4 +1,5 @@
-import { nameParam } from '../paths.js';
+import { Header, paths } from '../../../lib/api/index.js';
+import { nameParam } from '../params.js';
 import { parseAccept } from '../../services/manifest-parse.js';
 import { emptyResponse, readSmallBody } from '../body.js';
 import { type Handler, type HttpDeps, MAX_MANIFEST_BYTES, type RouteTable } from '../route.js';
@@ -11,7 +12,7 @@ export function manifestRoutes(deps: HttpDeps): RouteTable {
     const name = nameParam(m);
     const record = manifests.get(name, m.params[1]!, parseAccept(ctx.req.headers.accept));
     ctx.status = 200;
-    ctx.set('Docker-Content-Digest', record.digest);
+    ctx.set(Header.contentDigest, record.digest);
     ctx.set('ETag', `"${record.digest}"`);
     ctx.body = record.content;
     ctx.type = record.mediaType;
@@ -29,8 +30,8 @@ export function manifestRoutes(deps: HttpDeps): RouteTable {
       pushedBy,
     );
     emptyResponse(ctx, 201);
-    ctx.set('Location', `/v2/${name}/manifests/${digest}`);
-    ctx.set('Docker-Content-Digest', digest);
+    ctx.set(Header.location, paths.manifest(name, digest));
+    ctx.set(Header.contentDigest, digest);
   };
 
   const del: Handler = (ctx, m) => {

@@ -1,8 +1,9 @@
 import type { Context } from 'koa';
+import { Header, paths } from '../../../lib/api/index.js';
 import { parseDigest } from '../../../lib/digest.js';
 import type { BlobRecord } from '../../metadata/blobs.js';
 import { checkDeclaredLength, emptyResponse, hasBody } from '../body.js';
-import { nameParam } from '../paths.js';
+import { nameParam } from '../params.js';
 import { parseUploadContentRange, uploadRangeHeader } from '../range.js';
 import type { Handler, HttpDeps, RouteTable } from '../route.js';
 
@@ -12,14 +13,14 @@ export function uploadRoutes(deps: HttpDeps): RouteTable {
 
   const created = (ctx: Context, name: string, blob: BlobRecord) => {
     emptyResponse(ctx, 201);
-    ctx.set('Location', `/v2/${name}/blobs/${blob.digest}`);
-    ctx.set('Docker-Content-Digest', blob.digest);
+    ctx.set(Header.location, paths.blob(name, blob.digest));
+    ctx.set(Header.contentDigest, blob.digest);
   };
 
   const accepted = (ctx: Context, name: string, id: string, size: number, status = 202) => {
     emptyResponse(ctx, status);
-    ctx.set('Location', `/v2/${name}/blobs/uploads/${id}`);
-    ctx.set('Docker-Upload-UUID', id);
+    ctx.set(Header.location, paths.upload(name, id));
+    ctx.set(Header.uploadUuid, id);
     ctx.set('Range', uploadRangeHeader(size));
   };
 

@@ -1,0 +1,41 @@
+import type { Digest } from '../digest.js';
+
+/**
+ * Builds the path of every route in routes.ts; `matchRoute(paths.x(...))` gives back
+ * route `x`'s name and the same params. Each parameter is percent-encoded as one path
+ * segment (RFC 3986 §3.3: `:` and `@` stay literal, so digests read as usual); a
+ * repository name is encoded component by component, its `/` kept.
+ */
+export const paths = {
+  base: (): string => '/v2/',
+  token: (): string => '/v2/token',
+  catalog: (): string => '/v2/_catalog',
+  tags: (name: string): string => `/v2/${repo(name)}/tags/list`,
+  /** `reference` is a tag or a digest. */
+  manifest: (name: string, reference: string): string =>
+    `/v2/${repo(name)}/manifests/${segment(reference)}`,
+  /** Where an upload session is opened (`POST`). */
+  uploads: (name: string): string => `/v2/${repo(name)}/blobs/uploads/`,
+  /** One upload session. */
+  upload: (name: string, id: string): string => `/v2/${repo(name)}/blobs/uploads/${segment(id)}`,
+  blob: (name: string, digest: Digest): string => `/v2/${repo(name)}/blobs/${segment(digest)}`,
+  images: (): string => '/docket/v1/images',
+  history: (name: string, tag: string): string =>
+    `/docket/v1/images/${repo(name)}/${segment(tag)}/history`,
+  /** A blob outside any repository: the BEP 19 web seed URL of its torrent. */
+  docketBlob: (digest: Digest): string => `/docket/v1/blobs/${segment(digest)}`,
+  torrent: (digest: Digest): string => `/docket/v1/blobs/${segment(digest)}/torrent`,
+  layer: (diffId: Digest): string => `/docket/v1/layers/${segment(diffId)}`,
+  infohashes: (): string => '/docket/v1/infohashes',
+  announce: (): string => '/announce',
+  scrape: (): string => '/scrape',
+  metrics: (): string => '/metrics',
+} as const;
+
+function segment(value: string): string {
+  return encodeURIComponent(value).replace(/%3A/g, ':').replace(/%40/g, '@');
+}
+
+function repo(name: string): string {
+  return name.split('/').map(segment).join('/');
+}

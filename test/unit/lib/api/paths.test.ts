@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { paths } from '../../../../lib/api/paths.js';
+import { matchRoute, PATTERNS, type RouteName } from '../../../../lib/api/routes.js';
+import type { Digest } from '../../../../lib/digest.js';
+
+const D = `sha256:${'0123456789abcdef'.repeat(4)}` as Digest;
+const NAMES = ['app', 'team/app', 'a/b/c', 'a/blobs/b', 'x/manifests/y', 'odd name/%/ü'];
+const REFS = ['latest', 'v1.2_3-rc', D, 'a b?c#d', '%2F', 'ü@:'];
+
+/** Every builder with the route it must land on and the params it must give back. */
+function cases(): Array<[string, RouteName, string[]]> {
+  const out: Array<[string, RouteName, string[]]> = [
+    [paths.base(), 'v2.base', []],
+    [paths.token(), 'v2.token', []],
+    [paths.catalog(), 'v2.catalog', []],
+    [paths.images(), 'docket.images', []],
+    [paths.infohashes(), 'docket.infohashes', []],
+    [paths.docketBlob(D), 'docket.blob', [D]],
+    [paths.torrent(D), 'docket.torrent', [D]],
+    [paths.layer(D), 'docket.layer', [D]],
+    [paths.announce(), 'tracker.announce', []],
+    [paths.scrape(), 'tracker.scrape', []],
+    [paths.metrics(), 'metrics', []],
+  ];
+  for (const name of NAMES) {
+    out.push([paths.tags(name), 'v2.tags', [name]]);
+    out.push([paths.uploads(name), 'v2.uploads', [name]]);
+    out.push([paths.blob(name, D), 'v2.blob', [name, D]]);
+    for (const ref of REFS) {
+      out.push([paths.manifest(name, ref), 'v2.manifest', [name, ref]]);
+      out.push([paths.upload(name, ref), 'v2.upload', [name, ref]]);
+      out.push([paths.history(name, ref), 'docket.history', [name, ref]]);
+    }
+  }
+  return out;
+}
+
+describe('paths', () => {
+  it.each(cases())('%s → %s %j', (path, route, params) => {
+    expect(matchRoute(path)).toEqual({ route, params });
+  });
+
+  it('has a builder for every route', () => {
+    const built = new Set(cases().map(([, route]) => route));
+    expect([...built].sort()).toEqual(PATTERNS.map(([route]) => route).sort());
+  });
+
+  it('leaves digests, tags and valid names as they read', () => {
+    expect(paths.manifest('team/app', D)).toBe(`/v2/team/app/manifests/${D}`);
+    expect(paths.blob('team/app', D)).toBe(`/v2/team/app/blobs/${D}`);
+    expect(paths.uploads('team/app')).toBe('/v2/team/app/blobs/uploads/');
+    expect(paths.history('team/app', 'v1.0')).toBe('/docket/v1/images/team/app/v1.0/history');
+    expect(paths.torrent(D)).toBe(`/docket/v1/blobs/${D}/torrent`);
+  });
+
+  it('percent-encodes what a path segment cannot hold', () => {
+    expect(paths.manifest('a', 'x/y z')).toBe('/v2/a/manifests/x%2Fy%20z');
+  });
+});
