@@ -1,10 +1,14 @@
 import { type ErrorCode, isErrorCode } from '../lib/errcode.js';
 import { DocketError } from '../lib/errors.js';
 
+export { ConfigError } from '../lib/errors.js';
+
 /**
  * Errors of the client side: what the registry answered (read back from the OCI
  * error envelope), and what went wrong reaching the registry or the Docker engine.
  * The CLI maps each class to one line on stderr and an exit code (exit-codes.ts).
+ * A 401/403 answer is lib/errors.ts UnauthorizedError; ConfigError is lib/errors.ts's too
+ * (re-exported here for the client's config code).
  */
 
 /** The registry answered with an error status; `code` is the first wire code of the envelope. */
@@ -22,9 +26,6 @@ export class RegistryError extends DocketError {
     return code !== undefined && isErrorCode(code) ? code : undefined;
   }
 }
-
-/** 401 / 403: no token, a wrong token, or a token without the right. */
-export class UnauthorizedError extends RegistryError {}
 
 /** 404: a repository, tag, manifest or blob the registry does not know. */
 export class NotFoundError extends RegistryError {}
@@ -55,9 +56,6 @@ export class LocalImageNotFoundError extends DocketError {
 
 /** The engine refused an operation; for a load, the `errorDetail` of its progress stream. */
 export class EngineError extends DocketError {}
-
-/** The config file cannot be read or written, or names no registry. */
-export class ConfigError extends DocketError {}
 
 /** The user asked to stop (SIGINT / SIGTERM). */
 export class InterruptedError extends DocketError {

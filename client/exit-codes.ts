@@ -4,6 +4,7 @@ import {
   DigestMismatchError,
   ReferenceInvalidError,
   SizeMismatchError,
+  UnauthorizedError,
 } from '../lib/errors.js';
 import {
   ConfigError,
@@ -15,7 +16,6 @@ import {
   RegistryError,
   RegistryUnreachableError,
   systemErrorCode,
-  UnauthorizedError,
 } from './errors.js';
 
 /**

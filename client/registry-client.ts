@@ -8,7 +8,7 @@ import {
 } from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
 import { parseErrorEnvelope } from '../lib/errcode.js';
-import { DigestMismatchError, DocketError } from '../lib/errors.js';
+import { DigestMismatchError, DocketError, UnauthorizedError } from '../lib/errors.js';
 import { MANIFEST_MEDIA_TYPES } from '../lib/media-types.js';
 import {
   isNetworkErrorCode,
@@ -16,7 +16,6 @@ import {
   RegistryError,
   RegistryUnreachableError,
   systemErrorCode,
-  UnauthorizedError,
 } from './errors.js';
 
 export interface RegistryClientOptions {
@@ -228,7 +227,7 @@ async function responseError(method: string, url: URL, res: Response): Promise<E
   const code = RegistryError.codeOf(first?.code);
   const message = first?.message ?? `${method} ${url.pathname} answered ${res.status}`;
   if (res.status === 401 || res.status === 403)
-    return new UnauthorizedError(res.status, code, message, first?.detail);
+    return new UnauthorizedError(message, first?.detail);
   if (res.status === 404) return new NotFoundError(res.status, code, message, first?.detail);
   return new RegistryError(res.status, code, message, first?.detail);
 }

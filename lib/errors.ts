@@ -59,6 +59,19 @@ export class SizeMismatchError extends DocketError {
   }
 }
 
+/**
+ * No credentials, wrong credentials, or credentials without the right. The registry
+ * throws it when it refuses a request (wire code UNAUTHORIZED, 401, with a challenge);
+ * the client when a registry answered 401 or 403 (exit code 4).
+ */
+export class UnauthorizedError extends DocketError {}
+
+/**
+ * Configuration that cannot be read or is invalid: the registry's settings (it refuses
+ * to start), the CLI's config file, or no registry named anywhere (exit code 11).
+ */
+export class ConfigError extends DocketError {}
+
 /** A repository name, tag or reference that the OCI distribution grammar rejects. */
 export class ReferenceInvalidError extends DocketError {
   constructor(

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '../lib/errors.js';
 
 /** Everything `docket registry` can be told. */
 export interface RegistryConfig {
@@ -35,7 +36,7 @@ export const DEFAULT_CONFIG: RegistryConfig = {
   logLevel: 'info',
 };
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 export type PartialConfig = Partial<RegistryConfig>;
 

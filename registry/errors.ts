@@ -66,8 +66,6 @@ export class NameUnknownError extends DocketError {
 /** A tag the grammar rejects (TAG_INVALID rather than NAME_INVALID on the wire). */
 export class TagInvalidError extends ReferenceInvalidError {}
 
-export class UnauthorizedError extends DocketError {}
-
 export class PayloadTooLargeError extends DocketError {
   constructor(readonly limit: number) {
     super(`request body larger than ${limit} bytes`, { limit });

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../../lib/errors.js';
 import type { TokenService } from '../services/tokens.js';
 
 /**

@@ -8,6 +8,7 @@ import {
   DigestMismatchError,
   ReferenceInvalidError,
   SizeMismatchError,
+  UnauthorizedError,
 } from '../../lib/errors.js';
 import {
   BlobUnknownError,
@@ -20,7 +21,6 @@ import {
   RouteUnknownError,
   TagInvalidError,
   TorrentUnknownError,
-  UnauthorizedError,
   UnsupportedError,
   UploadInvalidError,
   UploadOutOfOrderError,

@@ -1,4 +1,4 @@
-import { UnauthorizedError } from '../../errors.js';
+import { UnauthorizedError } from '../../../lib/errors.js';
 import { ANONYMOUS_TOKEN, readToken } from '../auth.js';
 import type { Handler, HttpDeps, RouteTable } from '../route.js';
 

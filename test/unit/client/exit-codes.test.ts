@@ -7,10 +7,9 @@ import {
   NotFoundError,
   RegistryError,
   RegistryUnreachableError,
-  UnauthorizedError,
 } from '../../../client/errors.js';
 import { classifyError, ExitCode } from '../../../client/exit-codes.js';
-import { DigestMismatchError } from '../../../lib/errors.js';
+import { DigestMismatchError, UnauthorizedError } from '../../../lib/errors.js';
 
 describe('classifyError', () => {
   const cases: Array<[unknown, number]> = [
@@ -18,7 +17,7 @@ describe('classifyError', () => {
     [Object.assign(new Error('bad'), { clipanion: { type: 'usage' } }), ExitCode.usage],
     [new NotFoundError(404, 'MANIFEST_UNKNOWN', 'manifest unknown'), ExitCode.notFound],
     [new LocalImageNotFoundError('x:y'), ExitCode.notFound],
-    [new UnauthorizedError(401, 'UNAUTHORIZED', 'authentication required'), ExitCode.unauthorized],
+    [new UnauthorizedError('authentication required'), ExitCode.unauthorized],
     [
       new RegistryUnreachableError('http://127.0.0.1:1', 'ECONNREFUSED'),
       ExitCode.registryUnreachable,
