@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
 import bencode from 'bencode';
+import createTorrent from 'create-torrent';
 
 /**
- * Deterministic single-file torrents for blobs (BEP 3). The same bytes give the same
- * info dictionary, hence the same infohash, on every machine: the info dict holds only
- * `length`, `name`, `piece length`, `pieces` and `private`, and its piece length comes
- * from a fixed size table. Trackers and web seeds live outside the info dict, so they
+ * Deterministic single-file torrents for blobs (BEP 3), hashed by create-torrent. The
+ * same bytes give the same info dictionary, hence the same infohash, on every machine:
+ * the info dict holds only `length`, `name`, `piece length`, `pieces` and `private`, and
+ * its piece length comes from a fixed size table. Trackers and web seeds live outside the info dict, so they
  * can differ per registry without changing the infohash.
  */
 
@@ -62,46 +64,103 @@ export function infoHashOf(info: Buffer): string {
 }
 
 /**
+ * Hashes `bytes`, which must be exactly `size` bytes, into the info dictionary of a
+ * private single-file torrent named `blob`.
+ * Throws a RangeError when the stream holds another number of bytes than `size`.
+ */
+export async function hashBlobTorrentInfo(bytes: Readable, size: number): Promise<BlobTorrentInfo> {
+  const pieceLength = pieceLengthFor(size);
+  const { info, length } = await hashInfo(bytes, pieceLength);
+  if (length !== size) throw new RangeError(`the blob holds ${length} bytes, expected ${size}`);
+  return { infoHash: infoHashOf(info), info, pieceLength };
+}
+
+/**
  * Hashes the file at `path` (which must hold exactly `size` bytes) into the info
  * dictionary of a private single-file torrent named `blob`.
  * Throws a RangeError when the file has another length than `size`.
  */
-export async function createBlobTorrentInfo(path: string, size: number): Promise<BlobTorrentInfo> {
-  const pieceLength = pieceLengthFor(size);
-  const hashes: Buffer[] = [];
-  let piece = createHash('sha1');
-  let inPiece = 0;
-  let total = 0;
-  for await (const chunk of createReadStream(path, {
-    highWaterMark: 256 * KIB,
-  }) as AsyncIterable<Buffer>) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(pieceLength - inPiece, chunk.length - offset);
-      piece.update(chunk.subarray(offset, offset + take));
-      inPiece += take;
-      offset += take;
-      if (inPiece === pieceLength) {
-        hashes.push(piece.digest());
-        piece = createHash('sha1');
-        inPiece = 0;
-      }
-    }
-    total += chunk.length;
-  }
-  if (total !== size) throw new RangeError(`${path} holds ${total} bytes, expected ${size}`);
-  // BEP 3: the last piece may be shorter; an empty blob has no piece at all.
-  if (inPiece > 0) hashes.push(piece.digest());
-  const info = Buffer.from(
-    bencode.encode({
-      length: size,
-      name: BLOB_TORRENT_NAME,
-      'piece length': pieceLength,
-      pieces: Buffer.concat(hashes),
-      private: 1,
-    }),
+export function createBlobTorrentInfo(path: string, size: number): Promise<BlobTorrentInfo> {
+  return hashBlobTorrentInfo(createReadStream(path, { highWaterMark: MIN_PIECE_LENGTH }), size);
+}
+
+/**
+ * The info dictionary of `bytes` with create-torrent. Only the info dictionary is kept:
+ * create-torrent's outer keys (`creation date`, `encoding`) are dropped, and its default
+ * public trackers are turned off by an empty announce list. The info dictionary then
+ * holds `length`, `name`, `piece length`, `pieces` and `private`, nothing else.
+ */
+async function hashInfo(
+  bytes: Readable,
+  pieceLength: number,
+): Promise<{ info: Buffer; length: number }> {
+  const torrent = await new Promise<Uint8Array>((resolve, reject) =>
+    createTorrent(
+      bytes,
+      {
+        name: BLOB_TORRENT_NAME,
+        private: true,
+        pieceLength,
+        announceList: [],
+        creationDate: TORRENT_CREATION_DATE * 1000,
+      },
+      (err, out) => (err ? reject(err) : resolve(out)),
+    ),
   );
-  return { infoHash: infoHashOf(info), info, pieceLength };
+  const { info } = bencode.decode(torrent) as { info: { length: number } };
+  return { info: Buffer.from(bencode.encode(info)), length: info.length };
+}
+
+/**
+ * A pass-through stream that hashes the bytes of a blob into torrent pieces while they
+ * flow to their destination, so a stored blob need not be read back. Its end waits for
+ * the last piece hash and fails with a RangeError when `size` was given and the bytes
+ * are another length, so a pipeline writing a temp file rejects before any rename.
+ *
+ * Without `size` the piece length is a guess, that of a blob up to 256 MiB: `result()`
+ * then resolves with undefined when the blob turned out larger, and the caller hashes
+ * it again with the right piece length.
+ */
+export class TorrentPieceStream extends Transform {
+  private readonly feed = new PassThrough({ highWaterMark: MIN_PIECE_LENGTH });
+  private readonly hashed: Promise<BlobTorrentInfo | undefined>;
+
+  constructor(size?: number) {
+    super();
+    const pieceLength = pieceLengthFor(size ?? 0);
+    this.hashed = hashInfo(this.feed, pieceLength).then(({ info, length }) => {
+      if (size === undefined)
+        return pieceLengthFor(length) === pieceLength
+          ? { infoHash: infoHashOf(info), info, pieceLength }
+          : undefined;
+      if (length !== size) throw new RangeError(`the blob holds ${length} bytes, expected ${size}`);
+      return { infoHash: infoHashOf(info), info, pieceLength };
+    });
+    this.hashed.catch(() => {});
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.feed.write(chunk)) cb(null, chunk);
+    else this.feed.once('drain', () => cb(null, chunk));
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.feed.end();
+    this.hashed.then(() => cb(), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this.feed.destroy(err ?? undefined);
+    cb(err);
+  }
+
+  /**
+   * The torrent info of every byte that passed, once the stream ended; undefined when
+   * no size was given and the blob is larger than 256 MiB.
+   */
+  result(): Promise<BlobTorrentInfo | undefined> {
+    return this.hashed;
+  }
 }
 
 /**

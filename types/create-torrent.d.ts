@@ -1,7 +1,7 @@
 declare module 'create-torrent' {
   /**
    * Without `announce`/`announceList` create-torrent adds a list of public trackers:
-   * always pass one (docket hashes blob pieces itself, see lib/torrent.ts).
+   * always pass one (lib/torrent.ts passes an empty announceList).
    */
   export interface CreateTorrentOptions {
     name?: string;
@@ -17,7 +17,7 @@ declare module 'create-torrent' {
     info?: Record<string, unknown>;
   }
   export default function createTorrent(
-    input: string | string[] | Uint8Array | Uint8Array[],
+    input: string | string[] | Uint8Array | Uint8Array[] | NodeJS.ReadableStream,
     opts: CreateTorrentOptions,
     cb: (err: Error | null, torrent: Uint8Array) => void,
   ): void;

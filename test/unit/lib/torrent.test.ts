@@ -5,8 +5,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bencode from 'bencode';
 import parseTorrent from 'parse-torrent';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BlobTorrentInfo,
   createBlobTorrentInfo,
   magnetLink,
   makePeerId,
@@ -14,6 +17,7 @@ import {
   pieceLengthFor,
   renderTorrentFile,
   TORRENT_CREATION_DATE,
+  TorrentPieceStream,
 } from '../../../lib/torrent.js';
 import { tempDir, writeBlob } from '../../helpers/p2p.js';
 
@@ -61,14 +65,43 @@ function patternBlock(seed: string): Buffer {
   return Buffer.concat(parts).subarray(0, PERIOD);
 }
 
-async function writePattern(path: string, size: number, seed: string): Promise<void> {
+function* patternChunks(size: number, seed: string): Generator<Buffer> {
   const block = patternBlock(seed);
-  const out = createWriteStream(path);
-  for (let offset = 0; offset < size; offset += PERIOD) {
-    if (!out.write(block.subarray(0, Math.min(PERIOD, size - offset)))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
+  for (let offset = 0; offset < size; offset += PERIOD)
+    yield block.subarray(0, Math.min(PERIOD, size - offset));
+}
+
+async function writePattern(path: string, size: number, seed: string): Promise<void> {
+  await pipeline(Readable.from(patternChunks(size, seed)), createWriteStream(path));
+}
+
+/** Pipes a pattern through a TorrentPieceStream; resolves with its result and the bytes' sha256. */
+async function throughPieceStream(
+  size: number,
+  seed: string,
+  declared: number | undefined,
+): Promise<{ torrent: BlobTorrentInfo | undefined; sha256: string; size: number }> {
+  const pieces = new TorrentPieceStream(declared);
+  const out = createHash('sha256');
+  let passed = 0;
+  await pipeline(
+    Readable.from(patternChunks(size, seed)),
+    pieces,
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        out.update(chunk);
+        passed += chunk.length;
+        cb();
+      },
+    }),
+  );
+  return { torrent: await pieces.result(), sha256: out.digest('hex'), size: passed };
+}
+
+function patternSha256(size: number, seed: string): string {
+  const hash = createHash('sha256');
+  for (const chunk of patternChunks(size, seed)) hash.update(chunk);
+  return hash.digest('hex');
 }
 
 /**
@@ -97,6 +130,44 @@ describe('blob infohashes stay those of earlier releases', () => {
     const torrent = await createBlobTorrentInfo(path, size);
     expect(torrent.infoHash).toBe(infoHash);
     expect(torrent.pieceLength).toBe(pieceLength);
+  });
+
+  it.each(GOLDEN)('size %d → %s through a TorrentPieceStream', async (size, infoHash) => {
+    const seed = `docket-${size}`;
+    const { torrent, sha256, size: passed } = await throughPieceStream(size, seed, size);
+    expect(torrent?.infoHash).toBe(infoHash);
+    expect(passed).toBe(size);
+    expect(sha256).toBe(patternSha256(size, seed));
+  });
+});
+
+describe('TorrentPieceStream', () => {
+  it('guesses the piece length of a blob of unknown size up to 256 MiB', async () => {
+    const [size, infoHash] = GOLDEN[4]!;
+    const { torrent } = await throughPieceStream(size, `docket-${size}`, undefined);
+    expect(torrent?.infoHash).toBe(infoHash);
+  });
+
+  it('gives no torrent info for a blob of unknown size above 256 MiB', async () => {
+    const size = 256 * MiB + 1;
+    const { torrent, size: passed } = await throughPieceStream(size, 'large', undefined);
+    expect(torrent).toBeUndefined();
+    expect(passed).toBe(size);
+  });
+
+  it('fails at its end when the bytes are not the declared size', async () => {
+    await expect(throughPieceStream(1000, 'short', 1001)).rejects.toThrow(RangeError);
+    await expect(throughPieceStream(1000, 'long', 999)).rejects.toThrow(RangeError);
+  });
+
+  it.each([0, KiB])('rejects its result when destroyed after %d bytes', async (bytes) => {
+    const pieces = new TorrentPieceStream(10 * KiB);
+    const errored = once(pieces, 'error');
+    if (bytes > 0) pieces.write(Buffer.alloc(bytes));
+    pieces.destroy(new Error('client went away'));
+    const [err] = (await errored) as [Error];
+    expect(err.message).toBe('client went away');
+    await expect(pieces.result()).rejects.toThrow('client went away');
   });
 });
 
