@@ -76,6 +76,7 @@ export function createServices(env: NodeJS.ProcessEnv, isTTY: boolean): ClientSe
       ...(env.DOCKET_REGISTRY ? { registry: env.DOCKET_REGISTRY } : {}),
       ...(env.DOCKET_TOKEN ? { token: env.DOCKET_TOKEN } : {}),
     },
+    environment: { ...env },
     cache: {
       dir: env.DOCKET_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'docket'),
       maxBytes: Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : DEFAULT_CACHE_BYTES,

@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../lib/errors.js';
+import {
+  defaultsOf,
+  InvalidValueError,
+  type KeyTable,
+  key,
+  valuesFromEnv,
+} from '../lib/config-keys.js';
 
 /** Everything `docket registry` can be told. */
 export interface RegistryConfig {
@@ -23,44 +30,96 @@ export interface RegistryConfig {
   logLevel: string;
 }
 
-export const DEFAULT_CONFIG: RegistryConfig = {
-  dataDir: './docket-data',
-  port: 5000,
-  host: '0.0.0.0',
-  trackerUrls: [],
-  embeddedTracker: true,
-  authReads: false,
-  maxUploadBytes: 10 * 1024 ** 3,
-  seedIdleMs: 5 * 60_000,
-  seedMaxActive: 200,
-  logLevel: 'info',
+/**
+ * Every RegistryConfig key, once: flag (`docket registry --port`), environment variable
+ * (`DOCKET_PORT`), parser, default and help line. The JSON config file uses the field names.
+ */
+export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
+  dataDir: key.string({
+    flag: '--data-dir',
+    env: 'DOCKET_DATA_DIR',
+    description: 'data directory',
+    default: './docket-data',
+  }),
+  port: key.port({
+    flag: '--port',
+    env: 'DOCKET_PORT',
+    description: 'port to listen on (0: any)',
+    default: 5000,
+  }),
+  host: key.string({
+    flag: '--host',
+    env: 'DOCKET_HOST',
+    description: 'address to bind',
+    default: '0.0.0.0',
+  }),
+  publicUrl: key.string<string | undefined>({
+    flag: '--public-url',
+    env: 'DOCKET_PUBLIC_URL',
+    description: 'URL peers reach this registry at (default http://<host>:<port>)',
+    default: undefined,
+  }),
+  trackerUrls: key.list({
+    flag: '--tracker-url',
+    env: 'DOCKET_TRACKER_URLS',
+    description: 'extra tracker announce URL for every torrent (repeatable)',
+    default: [],
+  }),
+  embeddedTracker: key.boolean({
+    flag: '--embedded-tracker',
+    env: 'DOCKET_EMBEDDED_TRACKER',
+    description: 'serve /announce and list it in torrents (--no-embedded-tracker: off)',
+    default: true,
+  }),
+  authReads: key.boolean({
+    flag: '--auth-reads',
+    env: 'DOCKET_AUTH_READS',
+    description: 'require a token for reads too',
+    default: false,
+  }),
+  maxUploadBytes: key.integer({
+    flag: '--max-upload-bytes',
+    env: 'DOCKET_MAX_UPLOAD_BYTES',
+    description: 'largest blob upload or image archive accepted, in bytes',
+    default: 10 * 1024 ** 3,
+  }),
+  seedIdleMs: key.integer({
+    description: 'how long the seeder keeps an idle torrent, in ms',
+    default: 5 * 60_000,
+  }),
+  seedMaxActive: key.integer({
+    description: 'how many torrents the seeder keeps at most',
+    default: 200,
+  }),
+  logLevel: key.string({
+    env: 'DOCKET_LOG_LEVEL',
+    description: 'pino log level',
+    default: 'info',
+  }),
 };
+
+/** The JSON config file of the registry: `--config`, else $DOCKET_REGISTRY_CONFIG. */
+export const CONFIG_FILE_KEY = key.string<string | undefined>({
+  flag: '--config',
+  env: 'DOCKET_REGISTRY_CONFIG',
+  description: 'JSON config file',
+  default: undefined,
+});
+
+export const DEFAULT_CONFIG: RegistryConfig = defaultsOf(REGISTRY_KEYS);
 
 export { ConfigError };
 
 export type PartialConfig = Partial<RegistryConfig>;
 
-/** DOCKET_* environment variables, read as a partial config. */
-export function configFromEnv(env: NodeJS.ProcessEnv): PartialConfig {
-  const out: PartialConfig = {};
-  const str = (k: string) => (env[k] !== undefined && env[k] !== '' ? env[k] : undefined);
-  if (str('DOCKET_DATA_DIR')) out.dataDir = str('DOCKET_DATA_DIR');
-  if (str('DOCKET_PORT')) out.port = int('DOCKET_PORT', str('DOCKET_PORT')!);
-  if (str('DOCKET_HOST')) out.host = str('DOCKET_HOST');
-  if (str('DOCKET_PUBLIC_URL')) out.publicUrl = str('DOCKET_PUBLIC_URL');
-  if (str('DOCKET_TRACKER_URLS'))
-    out.trackerUrls = str('DOCKET_TRACKER_URLS')!
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  if (str('DOCKET_EMBEDDED_TRACKER'))
-    out.embeddedTracker = bool('DOCKET_EMBEDDED_TRACKER', str('DOCKET_EMBEDDED_TRACKER')!);
-  if (str('DOCKET_AUTH_READS'))
-    out.authReads = bool('DOCKET_AUTH_READS', str('DOCKET_AUTH_READS')!);
-  if (str('DOCKET_MAX_UPLOAD_BYTES'))
-    out.maxUploadBytes = int('DOCKET_MAX_UPLOAD_BYTES', str('DOCKET_MAX_UPLOAD_BYTES')!);
-  if (str('DOCKET_LOG_LEVEL')) out.logLevel = str('DOCKET_LOG_LEVEL');
-  return out;
+/** DOCKET_* environment variables, read as a partial config. Throws ConfigError naming the variable. */
+export function configFromEnv(env: Readonly<Record<string, string | undefined>>): PartialConfig {
+  try {
+    return valuesFromEnv(REGISTRY_KEYS, env);
+  } catch (err) {
+    if (err instanceof InvalidValueError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 /** A JSON config file whose keys are RegistryConfig's. */
@@ -73,7 +132,7 @@ export function configFromFile(path: string): PartialConfig {
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new ConfigError(`config file ${path} must hold a JSON object`);
-  const known = new Set(Object.keys(DEFAULT_CONFIG).concat('publicUrl'));
+  const known = new Set(Object.keys(REGISTRY_KEYS));
   for (const key of Object.keys(doc))
     if (!known.has(key)) throw new ConfigError(`unknown key "${key}" in config file ${path}`);
   return doc as PartialConfig;
@@ -97,6 +156,19 @@ export function resolveConfig(...sources: PartialConfig[]): RegistryConfig {
   return merged;
 }
 
+/**
+ * The registry's settings: `flags`, else the DOCKET_* variables of `env`, else the JSON
+ * config file (`configFile`, else $DOCKET_REGISTRY_CONFIG), else defaults. Throws ConfigError.
+ */
+export function loadConfig(
+  flags: PartialConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  configFile?: string,
+): RegistryConfig {
+  const file = configFile ?? (env[CONFIG_FILE_KEY.env as string] || undefined);
+  return resolveConfig(file ? configFromFile(file) : {}, configFromEnv(env), flags);
+}
+
 /** The public URL: as configured, else http://<host>:<port> (loopback for a wildcard host). */
 export function publicUrlFor(config: RegistryConfig, port: number): string {
   if (config.publicUrl) return config.publicUrl;
@@ -112,16 +184,4 @@ export function publicUrlFor(config: RegistryConfig, port: number): string {
 /** Announce URLs for torrents: the embedded tracker first (unless disabled), then --tracker-url. */
 export function announceUrls(config: RegistryConfig, publicUrl: string): string[] {
   return [...(config.embeddedTracker ? [`${publicUrl}/announce`] : []), ...config.trackerUrls];
-}
-
-function int(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new ConfigError(`${name} must be an integer, not "${value}"`);
-  return n;
-}
-
-function bool(name: string, value: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
-  throw new ConfigError(`${name} must be true or false, not "${value}"`);
 }
