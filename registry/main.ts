@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { paths } from '../lib/api/index.js';
 import { readImageArchive } from '../lib/archive/reader.js';
+import type { Digest } from '../lib/digest.js';
 import { createBlobTorrentInfo, magnetLink, renderTorrentFile } from '../lib/torrent.js';
 import { createEmbeddedTracker, type EmbeddedTracker } from '../tracker/embedded.js';
 import { announceUrls, publicUrlFor, type RegistryConfig } from './config.js';
@@ -76,7 +78,7 @@ export async function startRegistry(
     size: blob.size,
     info: blob.torrentInfo,
   });
-  const webSeedUrl = (digest: string) => `${publicUrl}/docket/v1/blobs/${digest}`;
+  const webSeedUrl = (digest: Digest) => `${publicUrl}${paths.docketBlob(digest)}`;
 
   const blobs = new BlobService(store, metadata, deps.createTorrentInfo ?? createBlobTorrentInfo);
   const manifests = new ManifestService(metadata, blobs);
