@@ -1,20 +1,6 @@
 import type { Wire } from 'webtorrent';
 import { PieceVerificationError } from '../../lib/errors.js';
 
-/**
- * webtorrent 3 reports a piece whose SHA-1 is not the torrent's (BEP 3 `pieces`) only as
- * a 'warning' Error with this text (lib/torrent.js, `_request`), then drops the piece and
- * requests it again: there is no typed event to listen to.
- */
-const PIECE_FAILED = /^Piece (\d+) failed verification$/;
-
-/** The index of the piece a webtorrent 'warning' says failed its hash check, if it says so. */
-export function failedPieceIndex(warning: unknown): number | undefined {
-  if (!(warning instanceof Error)) return undefined;
-  const m = PIECE_FAILED.exec(warning.message);
-  return m ? Number(m[1]) : undefined;
-}
-
 export interface PieceWatchOptions {
   digest: string;
   /** Fail once one piece failed this often and every connected source sent a bad piece. */

@@ -1,22 +1,10 @@
 import type { Wire } from 'webtorrent';
 import { REGISTRY_PEER_ID_PREFIX, peerIdHasPrefix } from '../../lib/torrent.js';
-
-/**
- * Bytes received for one download, by where they came from. Raw bytes off each wire: a
- * block received twice (endgame, two connections to one peer) counts twice, so the sum
- * can exceed the blob size slightly.
- */
-export interface TransferStats {
-  /** From other peers (hosts that pulled before: peer id not -DKR). */
-  fromPeers: number;
-  /** From the registry's seed (peer id prefix -DKR). */
-  fromRegistrySeed: number;
-  /** From the registry's blob URL as a BEP 19 web seed. */
-  fromWebSeed: number;
-}
+import type { TransferStats } from '../services/swarm.js';
 
 export type TransferSource = keyof TransferStats;
 
+/** Counts the bytes of one download by TransferSource. */
 export class TransferTally {
   private readonly counts: TransferStats = { fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: 0 };
 

@@ -1,15 +1,20 @@
 import type { Digest } from '../../lib/digest.js';
 
-/** Bytes of one blob by where they came from (BitTorrent peers vs the registry). */
+/**
+ * Bytes received for one blob, by where they came from. Raw bytes off each wire: a block
+ * received twice (endgame, two connections to one peer) counts twice, so the sum can
+ * exceed the blob size slightly.
+ */
 export interface TransferStats {
-  /** From other hosts of the swarm. */
+  /** From other hosts of the swarm (peer id not -DKR). */
   fromPeers: number;
-  /** From the registry's own BitTorrent seeder. */
+  /** From the registry's own BitTorrent seed (peer id prefix -DKR). */
   fromRegistrySeed: number;
-  /** From the registry's HTTP blob URL (BEP 19 web seed). */
+  /** From the registry's HTTP blob URL as a BEP 19 web seed. */
   fromWebSeed: number;
 }
 
+/** One progress report of a download. */
 export interface DownloadProgress {
   downloaded: number;
   total: number;

@@ -1,5 +1,5 @@
 import WebTorrent from 'webtorrent';
-import { makePeerId } from './torrent.js';
+import { makePeerId } from '../torrent.js';
 
 export interface TorrentClientOptions {
   /** Azureus-style peer id prefix (`-DKR` registry seed, `-DKC` client), so peers can tell them apart. */
@@ -32,4 +32,10 @@ export function createTorrentClient(opts: TorrentClientOptions): WebTorrent {
     // pieces are SHA-1 checked and every blob is SHA-256 verified.
     secure: 0,
   });
+}
+
+/** Destroys the client's torrent with this infohash, if it has one; resolves once closed. */
+export async function removeTorrent(client: WebTorrent, infoHash: string): Promise<void> {
+  const torrent = await client.get(infoHash);
+  if (torrent) await new Promise<void>((resolve) => torrent.destroy(() => resolve()));
 }

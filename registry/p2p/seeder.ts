@@ -1,10 +1,9 @@
-import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type WebTorrent from 'webtorrent';
 import type { Torrent } from 'webtorrent';
 import { DigestMismatchError } from '../../lib/errors.js';
-import { createTorrentClient } from '../../lib/torrent-client.js';
-import { fileStore } from '../../lib/torrent-file-store.js';
+import { seedFile } from '../../lib/p2p/seed-file.js';
+import { createTorrentClient } from '../../lib/p2p/torrent-client.js';
 import { REGISTRY_PEER_ID_PREFIX, infoHashOf, renderTorrentFile } from '../../lib/torrent.js';
 import { StoredBlobVerifier } from './blob-verifier.js';
 
@@ -186,29 +185,19 @@ export class Seeder {
     return this.start(infoHash, blob);
   }
 
-  private start(infoHash: string, blob: SeedableBlob): Promise<Torrent> {
+  private async start(infoHash: string, blob: SeedableBlob): Promise<Torrent> {
     const torrentFile = renderTorrentFile(blob.info, { announce: this.opts.announce, urlList: [] });
-    return new Promise<Torrent>((resolve, reject) => {
-      const torrent = this.client.add(torrentFile, {
-        path: dirname(blob.path),
-        store: fileStore({ filePath: blob.path, readOnly: true }),
-        storeCacheSlots: 0,
-        skipVerify: true,
-      });
-      const onError = (err: Error) => reject(err);
-      torrent.once('error', onError);
-      torrent.once('ready', () => {
-        torrent.off('error', onError);
-        torrent.on('error', (err: Error) => {
-          this.opts.logger.error({ err, infoHash }, 'seeded torrent failed');
-          this.drop(infoHash);
-        });
-        torrent.on('upload', () => this.touch(infoHash));
-        torrent.on('wire', () => this.touch(infoHash));
-        this.opts.logger.debug({ infoHash, digest: blob.digest }, 'seeding blob');
-        resolve(torrent);
-      });
+    const torrent = await seedFile(this.client, torrentFile, {
+      filePath: blob.path,
+      onError: (err) => {
+        this.opts.logger.error({ err, infoHash }, 'seeded torrent failed');
+        this.drop(infoHash);
+      },
     });
+    torrent.on('upload', () => this.touch(infoHash));
+    torrent.on('wire', () => this.touch(infoHash));
+    this.opts.logger.debug({ infoHash, digest: blob.digest }, 'seeding blob');
+    return torrent;
   }
 
   private touch(infoHash: string): void {

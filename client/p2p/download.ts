@@ -1,0 +1,157 @@
+import { rm } from 'node:fs/promises';
+import parseTorrent from 'parse-torrent';
+import type { Logger } from 'pino';
+import type WebTorrent from 'webtorrent';
+import type { Torrent } from 'webtorrent';
+import { PieceVerificationError } from '../../lib/errors.js';
+import { fileStore } from '../../lib/p2p/file-store.js';
+import { removeTorrent } from '../../lib/p2p/torrent-client.js';
+import type { DownloadProgress, TransferStats } from '../services/swarm.js';
+import { type WebSeedReason, WebSeedFallback } from './fallback-policy.js';
+import { failedPieceIndex } from './piece-failed-warning.js';
+import { PieceWatch } from './piece-watch.js';
+import { TransferTally } from './transfer-stats.js';
+import { startWatchdog } from './watchdog.js';
+
+export interface DownloadTuning {
+  /** Add the web seed when no peer has sent data for this long. */
+  stallMs: number;
+  /** Fail when one piece failed this often and every source sent a bad piece. */
+  maxPieceFailures: number;
+  /** Fail when a piece failed and none was verified for this long. */
+  pieceFailureWindowMs: number;
+}
+
+export interface DownloadRequest {
+  digest: string;
+  size: number;
+  /** The blob's .torrent, its url-list (BEP 19) the web seeds to fall back to. */
+  torrent: Buffer;
+  /** The file the pieces are written to (and resumed from). */
+  filePath: string;
+}
+
+export interface DownloadOptions extends DownloadTuning {
+  logger?: Logger | undefined;
+  onProgress?(p: DownloadProgress): void;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Downloads one blob's torrent into `filePath` with `client`, rarest piece first, and
+ * resolves with where its bytes came from once every piece is verified (SHA-1, BEP 3);
+ * the blob's sha256 is the caller's to check. The url-list is held back and added as
+ * web seeds only when WebSeedFallback says so. Rejects with PieceVerificationError when
+ * PieceWatch gives up on bad pieces (the partial file is removed: its pieces are sound
+ * but the next attempt must not trust this source), with the signal's reason when aborted
+ * (the partial file stays so the next attempt resumes), and with the torrent's error.
+ */
+export async function downloadTorrent(
+  client: WebTorrent,
+  request: DownloadRequest,
+  opts: DownloadOptions,
+): Promise<TransferStats> {
+  const parsed = await parseTorrent(request.torrent);
+  const webSeeds = parsed.urlList;
+  parsed.urlList = [];
+  await removeTorrent(client, parsed.infoHash);
+  const torrent = client.add(parsed, {
+    store: fileStore({ filePath: request.filePath }),
+    storeCacheSlots: 0,
+    strategy: 'rarest',
+  });
+  const close = () => new Promise<void>((resolve) => torrent.destroy(() => resolve()));
+  const tally = new TransferTally();
+  try {
+    await follow(torrent, request, webSeeds, tally, opts);
+  } catch (err) {
+    await close();
+    if (err instanceof PieceVerificationError) await rm(request.filePath, { force: true });
+    throw err;
+  }
+  await close();
+  return tally.stats();
+}
+
+/** Wires a torrent's events to the fallback policy, the piece watch and the tally. */
+function follow(
+  torrent: Torrent,
+  request: DownloadRequest,
+  webSeeds: string[],
+  tally: TransferTally,
+  opts: DownloadOptions,
+): Promise<void> {
+  const { digest, size } = request;
+  const { logger } = opts;
+  const fallback = new WebSeedFallback({ stallMs: opts.stallMs, startedAt: Date.now() });
+  const watch = new PieceWatch({
+    digest,
+    maxFailures: opts.maxPieceFailures,
+    windowMs: opts.pieceFailureWindowMs,
+  });
+  const consider = (decide: () => WebSeedReason | undefined) => {
+    if (torrent.destroyed || torrent.done) return;
+    const reason = decide();
+    if (!reason) return;
+    if (webSeeds.length === 0) {
+      logger?.warn({ digest, reason }, 'no peers and no web seed');
+      return;
+    }
+    logger?.warn({ digest, reason }, 'falling back to the web seed');
+    watch.webSeedAdded();
+    for (const url of webSeeds) torrent.addWebSeed(url);
+  };
+  return new Promise<void>((resolve, reject) => {
+    const stopWatchdog = startWatchdog(opts.stallMs, (now) => {
+      consider(() => fallback.tick(now));
+      const failure = watch.check(now);
+      if (failure) finish(failure);
+    });
+    let settled = false;
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      stopWatchdog();
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = () => finish(opts.signal?.reason);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    torrent.on('wire', (wire) => {
+      const source = tally.classify(wire);
+      watch.watchWire(wire);
+      wire.on('download', (bytes: number) => {
+        tally.add(source, bytes);
+        if (source !== 'fromWebSeed') fallback.peerData(Date.now());
+      });
+    });
+    torrent.on('verified', (index: number) => watch.verified(index));
+    torrent.on('trackerAnnounce', () => fallback.trackerAnnounced());
+    torrent.on('warning', (err: Error) => {
+      const piece = failedPieceIndex(err);
+      if (piece !== undefined) {
+        logger?.debug({ digest, piece }, 'piece failed verification');
+        // Bad data from peers also resets the stall clock: try the web seed now.
+        consider(() => fallback.pieceFailed());
+        const failure = watch.failed(piece, torrent.wires);
+        if (failure) finish(failure);
+        return;
+      }
+      logger?.debug({ err: err.message, digest }, 'torrent warning');
+      consider(() => fallback.trackerWarning(tally.peerBytes()));
+    });
+    torrent.on('download', () => {
+      opts.onProgress?.({
+        downloaded: torrent.downloaded,
+        total: size,
+        peers: torrent.numPeers,
+        stats: tally.stats(),
+      });
+    });
+    torrent.once('error', (err: Error) => finish(err));
+    torrent.once('close', () => finish(new Error(`download of ${digest} was stopped`)));
+    torrent.once('done', () => finish());
+    if (torrent.done) finish();
+  });
+}

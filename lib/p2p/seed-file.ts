@@ -1,0 +1,40 @@
+import { dirname } from 'node:path';
+import type WebTorrent from 'webtorrent';
+import type { Torrent } from 'webtorrent';
+import { fileStore } from './file-store.js';
+
+export interface SeedFileOptions {
+  /** The complete file of the single-file torrent: seeded in place, opened read-only. */
+  filePath: string;
+  /** Errors of the torrent once it is seeding (before that they reject the promise). */
+  onError(err: Error): void;
+}
+
+/**
+ * Seeds a file in place with its torrent (a .torrent file, or one parsed by
+ * parse-torrent): the one way the registry's seeder and the client seed a blob. Pieces
+ * are not re-hashed (`skipVerify`): the caller checked the file's sha256 against the
+ * blob's digest, which covers every piece. No piece cache: the page cache serves reads.
+ * The torrent's url-list should be empty, a seed needs no web seed. Resolves with the
+ * torrent once it is ready; rejects with the torrent's error if it fails before.
+ */
+export function seedFile(
+  client: WebTorrent,
+  torrent: Uint8Array | object,
+  opts: SeedFileOptions,
+): Promise<Torrent> {
+  return new Promise<Torrent>((resolve, reject) => {
+    const seeded = client.add(torrent, {
+      path: dirname(opts.filePath),
+      store: fileStore({ filePath: opts.filePath, readOnly: true }),
+      storeCacheSlots: 0,
+      skipVerify: true,
+    });
+    seeded.once('error', reject);
+    seeded.once('ready', () => {
+      seeded.off('error', reject);
+      seeded.on('error', (err: Error) => opts.onError(err));
+      resolve(seeded);
+    });
+  });
+}
