@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 
-export type System = 'docket' | 'distribution';
+export type System = 'docket' | 'docket2015' | 'distribution';
+
+const SYSTEMS: readonly System[] = ['distribution', 'docket2015', 'docket'];
 
 export interface BenchConfig {
   /** Host counts to run, each a full swarm deploy. */
@@ -25,7 +27,9 @@ const HELP = `usage: npm run bench -- [options]   (each option also as an env va
   --size-mb 150        BENCH_SIZE_MB    image size S in MB (10^6 bytes), incompressible
   --layers 4           BENCH_LAYERS     layers the size is split into
   --mbit 100           BENCH_MBIT       link rate B each way, Mbit/s (0 = unshaped)
-  --systems docket,distribution  BENCH_SYSTEMS
+  --systems distribution,docket2015,docket  BENCH_SYSTEMS
+                       docket2015 = the original Docket design: whole docker save tar as
+                       one torrent, ctorrent + opentracker, then docker load
   --no-loopback        BENCH_LOOPBACK=0 skip the single-host loopback push/pull figures
   --timeout-s 600      BENCH_TIMEOUT_S  bound on one host's pull
   --out bench-results  BENCH_OUT
@@ -60,8 +64,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   const hostCounts = (values.hosts ?? env.BENCH_HOSTS ?? '1,4,8').split(',').map(Number);
   if (hostCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 32))
     throw new Error(`bad host list\n${HELP}`);
-  const systems = (values.systems ?? env.BENCH_SYSTEMS ?? 'distribution,docket').split(',');
-  if (systems.some((s) => s !== 'docket' && s !== 'distribution'))
+  const systems = (values.systems ?? env.BENCH_SYSTEMS ?? SYSTEMS.join(',')).split(',');
+  if (systems.some((s) => !(SYSTEMS as readonly string[]).includes(s)))
     throw new Error(`bad systems list\n${HELP}`);
   const layers = num(values.layers, env.BENCH_LAYERS, 4);
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`bad layer count\n${HELP}`);

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import type { System } from './config.js';
 import type { Managed } from './testbed/processes.js';
 import { machineCpu } from './testbed/procfs.js';
 import type { PeerHost, Testbed } from './testbed/testbed.js';
@@ -23,7 +24,7 @@ export interface HostResult {
 }
 
 export interface PhaseResult {
-  system: 'docket' | 'distribution';
+  system: System;
   hosts: number;
   imageBytes: number;
   mbit: number;

@@ -12,7 +12,14 @@ export interface LoopbackResult {
 
 export interface BenchReport {
   date: string;
-  machine: { cores: number; cpuModel: string; memGiB: number; kernel: string };
+  machine: {
+    cores: number;
+    cpuModel: string;
+    memGiB: number;
+    kernel: string;
+    /** The Docker engines' storage driver (overlay2 where the kernel allows it, else vfs). */
+    storageDriver?: string;
+  };
   config: Record<string, unknown>;
   /** bytes: S, the engine's size of the whole image. */
   image: { bytes: number; layers: number };
@@ -29,7 +36,7 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 export function formatReport(r: BenchReport): string {
   const lines: string[] = [];
   lines.push(
-    `docket bench ${r.date}: ${r.machine.cores} cores (${r.machine.cpuModel}), S = ${mb(r.image.bytes)} MB (${r.image.layers} random layers + busybox base)`,
+    `docket bench ${r.date}: ${r.machine.cores} cores (${r.machine.cpuModel}), engines on ${r.machine.storageDriver ?? '?'}, S = ${mb(r.image.bytes)} MB (${r.image.layers} random layers + busybox base)`,
   );
   lines.push('');
   const swarmRows = [
@@ -45,6 +52,7 @@ export function formatReport(r: BenchReport): string {
       'egress/S',
       'reg CPU s',
       'pull CPU s',
+      'pull CPU s/GB/host',
       'eng CPU s',
       'machine CPU',
     ],
@@ -64,6 +72,7 @@ export function formatReport(r: BenchReport): string {
       f(p.egressRatio, 2),
       f(p.registryCpu),
       f(pullCpu),
+      f(pullCpu / p.hosts / (p.imageBytes / 1e9)),
       f(engCpu),
       `${Math.round(p.machineCpuShare * 100)}%`,
     ]);

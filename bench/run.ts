@@ -10,6 +10,7 @@ import type { BenchReport, LoopbackResult } from './report.js';
 import { formatReport } from './report.js';
 import { distributionSwarm } from './swarm-distribution.js';
 import { docketSwarm } from './swarm-docket.js';
+import { docket2015Swarm } from './swarm-docket2015.js';
 import { SUBNET_PREFIX } from './testbed/network.js';
 import { destroyOnSignal, Testbed } from './testbed/testbed.js';
 
@@ -64,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     });
     log(`run ${tb.runId} in ${tb.dir}; building ${cfg.imageBytes / 1e6} MB image`);
     const engine = tb.originEngine!;
+    report.machine.storageDriver = engine.storageDriver;
     const image = await buildBenchImage(engine.docker, {
       name: 'bench/swarm',
       tag: tb.runId,
@@ -104,7 +106,12 @@ async function main(argv: string[]): Promise<number> {
           const result =
             system === 'docket'
               ? await docketSwarm(tb, { ...common, registry: docket!, label: `n${n}`, nodeArgs })
-              : await distributionSwarm(tb, { ...common, registry: dist as DistributionRegistry });
+              : system === 'docket2015'
+                ? await docket2015Swarm(tb, { ...common, label: `n${n}` })
+                : await distributionSwarm(tb, {
+                    ...common,
+                    registry: dist as DistributionRegistry,
+                  });
           report.swarm.push(result);
           for (const h of result.perHost.filter((x) => x.error)) {
             report.failures.push({ system, hosts: n, error: `h${h.host}: ${h.error}` });

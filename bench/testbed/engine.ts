@@ -11,6 +11,8 @@ export interface Engine {
   readonly dockerHost: string;
   readonly docker: Docker;
   readonly process: Managed;
+  /** The storage driver dockerd accepted: overlay2 where the kernel allows it, else vfs. */
+  readonly storageDriver: string;
 }
 
 export interface EngineOptions {
@@ -22,14 +24,38 @@ export interface EngineOptions {
   readyTimeoutMs?: number;
 }
 
-/** Starts dockerd with the flags of scripts/docker-engine.sh inside `netns`; waits until it answers. */
+/** Storage drivers tried in order (as scripts/docker-engine.sh): overlay2, else vfs. */
+const STORAGE_DRIVERS = ['overlay2', 'vfs'];
+
+/**
+ * Starts dockerd with the flags of scripts/docker-engine.sh inside `netns`, on the first
+ * storage driver it accepts (BENCH_STORAGE_DRIVER forces one); waits until it answers.
+ */
 export async function startEngine(group: ProcessGroup, opts: EngineOptions): Promise<Engine> {
+  const forced = process.env.BENCH_STORAGE_DRIVER;
+  const drivers = forced ? [forced] : STORAGE_DRIVERS;
+  let last: unknown;
+  for (const driver of drivers) {
+    try {
+      return await startEngineWith(group, opts, driver);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
+
+async function startEngineWith(
+  group: ProcessGroup,
+  opts: EngineOptions,
+  storageDriver: string,
+): Promise<Engine> {
   const { dir } = opts;
   mkdirSync(join(dir, 'root'), { recursive: true });
   mkdirSync(join(dir, 'exec'), { recursive: true });
   const socket = join(dir, 'docker.sock');
   const args = [
-    '--storage-driver=vfs',
+    `--storage-driver=${storageDriver}`,
     '--iptables=false',
     '--ip6tables=false',
     '--bridge=none',
@@ -53,11 +79,13 @@ export async function startEngine(group: ProcessGroup, opts: EngineOptions): Pro
   for (let attempt = 0; Date.now() < deadline && !exited; attempt++) {
     try {
       await docker.ping();
-      return { dir, dockerHost: `unix://${socket}`, docker, process: proc };
+      return { dir, dockerHost: `unix://${socket}`, docker, process: proc, storageDriver };
     } catch {
       await delay(Math.min(50 * 2 ** attempt, 500));
     }
   }
   await group.stop(proc);
-  throw new Error(`dockerd in ${opts.netns} did not answer (see ${join(dir, 'dockerd.log')})`);
+  throw new Error(
+    `dockerd (${storageDriver}) in ${opts.netns} did not answer (see ${join(dir, 'dockerd.log')})`,
+  );
 }
