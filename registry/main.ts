@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { paths } from '../lib/api/index.js';
 import { readImageArchive } from '../lib/archive/reader.js';
 import type { Digest } from '../lib/digest.js';
-import { createBlobTorrentInfo, magnetLink, renderTorrentFile } from '../lib/torrent.js';
+import { magnetLink, renderTorrentFile, TorrentPieceStream } from '../lib/torrent.js';
 import { createEmbeddedTracker, type EmbeddedTracker } from '../tracker/embedded.js';
 import { announceUrls, publicUrlFor, type RegistryConfig } from './config.js';
 import { createApp } from './http/app.js';
@@ -15,7 +15,7 @@ import type { BlobRecord } from './metadata/blobs.js';
 import { Metadata } from './metadata/metadata.js';
 import { createMetrics } from './metrics.js';
 import { type SeedableBlob, Seeder } from './p2p/seeder.js';
-import { BlobService, type CreateTorrentInfo } from './services/blobs.js';
+import { BlobService, type TorrentPieceHashers } from './services/blobs.js';
 import { ImageService } from './services/images.js';
 import { ImportService, type ReadImageArchive } from './services/import.js';
 import { ManifestService } from './services/manifests.js';
@@ -23,6 +23,7 @@ import { TagService } from './services/tags.js';
 import { TokenService } from './services/tokens.js';
 import { TorrentService } from './services/torrents.js';
 import { UploadService } from './services/uploads.js';
+import type { LocalBlobFiles } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 
 /** What a caller may inject instead of the defaults (tests pass a quiet logger, say). */
@@ -30,7 +31,7 @@ export interface RegistryDeps {
   logger?: Logger;
   /** Metrics are registered here; a fresh Registry when absent (never the global one). */
   metricsRegistry?: Registry;
-  createTorrentInfo?: CreateTorrentInfo;
+  pieceHashers?: TorrentPieceHashers;
   readImageArchive?: ReadImageArchive;
 }
 
@@ -68,19 +69,25 @@ export async function startRegistry(
   await mkdir(dataDir, { recursive: true });
   const store = new FsBlobStore(join(dataDir, 'blobs'));
   await store.init();
+  /** The seeder reads pieces from files: the one user of the store's local paths. */
+  const localFiles: LocalBlobFiles = store;
   const metadata = Metadata.open(join(dataDir, 'docket.db'));
 
   let publicUrl = '';
   let seeder: Seeder | undefined;
   const seedable = (blob: BlobRecord): SeedableBlob => ({
     digest: blob.digest,
-    path: store.localPath(blob.digest),
+    path: localFiles.localPath(blob.digest),
     size: blob.size,
     info: blob.torrentInfo,
   });
   const webSeedUrl = (digest: Digest) => `${publicUrl}${paths.docketBlob(digest)}`;
 
-  const blobs = new BlobService(store, metadata, deps.createTorrentInfo ?? createBlobTorrentInfo);
+  const blobs = new BlobService(
+    store,
+    metadata,
+    deps.pieceHashers ?? ((size) => new TorrentPieceStream(size)),
+  );
   const manifests = new ManifestService(metadata, blobs);
   const torrents = new TorrentService(
     blobs,

@@ -1,15 +1,20 @@
-import type { Readable } from 'node:stream';
+import { type Readable, type Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Digest, HashResult } from '../../lib/digest.js';
+import type { BlobTorrentInfo } from '../../lib/torrent.js';
 import { BlobUnknownError } from '../errors.js';
 import type { BlobRecord } from '../metadata/blobs.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobStore, ByteRange } from '../storage/blob-store.js';
 
-/** lib/torrent.ts createBlobTorrentInfo: deterministic torrent info of a blob file. */
-export type CreateTorrentInfo = (
-  path: string,
-  size: number,
-) => Promise<{ infoHash: string; info: Buffer; pieceLength: number }>;
+/** lib/torrent.ts TorrentPieceStream: hashes the torrent pieces of the bytes flowing through. */
+export interface TorrentPieceHasher extends Transform {
+  /** Undefined when the size was not given and the piece length guessed wrong. */
+  result(): Promise<BlobTorrentInfo | undefined>;
+}
+
+/** A piece hasher for a blob of `size` bytes; undefined when not known before the end. */
+export type TorrentPieceHashers = (size?: number) => TorrentPieceHasher;
 
 export interface BlobDescription {
   mediaType?: string;
@@ -18,14 +23,15 @@ export interface BlobDescription {
 
 /**
  * Blobs as the registry knows them: bytes in the BlobStore plus a metadata row holding
- * size, media type, diff_id and torrent info. The row is written in one transaction,
- * only after the bytes are in place.
+ * size, media type, diff_id and torrent info. The torrent pieces are hashed while the
+ * store writes (or verifies) the bytes, through its tap, so a new blob is not read back;
+ * the row is written in one transaction, only after the bytes are in place.
  */
 export class BlobService {
   constructor(
     private readonly store: BlobStore,
     private readonly metadata: Metadata,
-    private readonly createTorrentInfo: CreateTorrentInfo,
+    private readonly pieceHasher: TorrentPieceHashers,
   ) {}
 
   /** The record of a known blob; throws BlobUnknownError. */
@@ -47,10 +53,6 @@ export class BlobService {
     return this.metadata.blobs.findByInfoHash(infoHash);
   }
 
-  localPath(digest: Digest): string {
-    return this.store.localPath(digest);
-  }
-
   /** Streams a known blob (or an inclusive byte range of it); throws BlobUnknownError. */
   open(digest: Digest, range?: ByteRange): Promise<Readable> {
     this.get(digest);
@@ -63,7 +65,8 @@ export class BlobService {
     expect: { digest?: Digest; size?: number } = {},
     describe: BlobDescription = {},
   ): Promise<BlobRecord> {
-    return this.record(await this.store.put(body, expect), describe);
+    const pieces = this.piecesFor(expect.digest, expect.size);
+    return this.record(await this.store.put(body, expect, pieces), describe, pieces);
   }
 
   /** Turns a finished upload into a blob, verifying its digest. */
@@ -72,7 +75,9 @@ export class BlobService {
     expect: { digest: Digest; size?: number },
     describe: BlobDescription = {},
   ): Promise<BlobRecord> {
-    return this.record(await this.store.commitUpload(id, expect), describe);
+    const size = expect.size ?? (await this.store.uploadSize(id));
+    const pieces = this.piecesFor(expect.digest, size);
+    return this.record(await this.store.commitUpload(id, expect, pieces), describe, pieces);
   }
 
   /** Adds a media type / diff_id to a blob row that has none. */
@@ -88,13 +93,22 @@ export class BlobService {
     return this.metadata.blobs.count();
   }
 
-  private async record(stored: HashResult, describe: BlobDescription): Promise<BlobRecord> {
+  /** A piece hasher for the bytes about to be stored; none for a blob already recorded. */
+  private piecesFor(digest: Digest | undefined, size: number | undefined) {
+    return digest && this.find(digest) ? undefined : this.pieceHasher(size);
+  }
+
+  private async record(
+    stored: HashResult,
+    describe: BlobDescription,
+    pieces: TorrentPieceHasher | undefined,
+  ): Promise<BlobRecord> {
     const known = this.metadata.blobs.get(stored.digest);
     if (known) {
       this.metadata.blobs.describe(stored.digest, describe);
       return this.get(stored.digest);
     }
-    const torrent = await this.createTorrentInfo(this.store.localPath(stored.digest), stored.size);
+    const torrent = (await pieces?.result()) ?? (await this.hashStored(stored));
     this.metadata.transaction(() =>
       this.metadata.blobs.insert({
         digest: stored.digest,
@@ -107,5 +121,19 @@ export class BlobService {
       }),
     );
     return this.get(stored.digest);
+  }
+
+  /**
+   * Reads a stored blob back to hash its pieces: only when no hasher saw its bytes (it
+   * was recorded when the write began) or the piece length was guessed wrong (a blob of
+   * unknown size above 256 MiB).
+   */
+  private async hashStored(stored: HashResult): Promise<BlobTorrentInfo> {
+    const pieces = this.pieceHasher(stored.size);
+    const discard = new Writable({ write: (_chunk, _enc, cb) => cb() });
+    await pipeline(await this.store.open(stored.digest), pieces, discard);
+    const torrent = await pieces.result();
+    if (!torrent) throw new Error(`no torrent info for ${stored.digest} of known size`);
+    return torrent;
   }
 }

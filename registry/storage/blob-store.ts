@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import type { Digest, HashResult } from '../../lib/digest.js';
 
 /** An inclusive byte range, as in HTTP `Range: bytes=start-end`. */
@@ -10,7 +10,15 @@ export interface ByteRange {
 /**
  * Content-addressed blob bytes and in-progress uploads. Holds no metadata: a blob is
  * only known to the registry once the metadata store records it, after `put` or
- * `commitUpload` resolved.
+ * `commitUpload` resolved. The port is bytes only: nothing in it assumes a local file,
+ * so an object store (S3) can implement it; stores that do keep files say so with
+ * LocalBlobFiles.
+ *
+ * `put` and `commitUpload` take an optional `tap`: a pass-through stream the store
+ * pipes the blob's bytes through exactly once, in order, while it writes or verifies
+ * them (registry/services/blobs.ts hashes torrent pieces there, so a stored blob is not
+ * read back). A tap that fails, at any point up to its end, fails the call and nothing
+ * is kept.
  *
  * Errors: `put`/`commitUpload` reject with DigestMismatchError / SizeMismatchError when
  * the content does not match `expect` (nothing is kept), `open` rejects with
@@ -23,10 +31,12 @@ export interface BlobStore {
   stat(digest: Digest): Promise<number | undefined>;
   /** Streams a stored blob, or the inclusive `range` of it. */
   open(digest: Digest, range?: ByteRange): Promise<Readable>;
-  /** A local file path of the blob, for hashing into pieces and seeding. */
-  localPath(digest: Digest): string;
-  /** Streams `body` into the store; verifies `expect` before the blob becomes visible. */
-  put(body: Readable, expect?: { digest?: Digest; size?: number }): Promise<HashResult>;
+  /** Streams `body` (through `tap`) into the store; verifies `expect` before the blob becomes visible. */
+  put(
+    body: Readable,
+    expect?: { digest?: Digest; size?: number },
+    tap?: Transform,
+  ): Promise<HashResult>;
   delete(digest: Digest): Promise<void>;
 
   /** Starts an upload session; returns its id. */
@@ -37,8 +47,22 @@ export interface BlobStore {
   openUpload(id: string): Promise<Readable>;
   /** Appends `body` to an upload; resolves with the new size. */
   appendUpload(id: string, body: Readable): Promise<number>;
-  /** Verifies an upload against `expect` and moves it into place as a blob. */
-  commitUpload(id: string, expect: { digest: Digest; size?: number }): Promise<HashResult>;
+  /** Verifies an upload (read through `tap`) against `expect` and moves it into place as a blob. */
+  commitUpload(
+    id: string,
+    expect: { digest: Digest; size?: number },
+    tap?: Transform,
+  ): Promise<HashResult>;
   /** Drops an upload and its bytes. */
   cancelUpload(id: string): Promise<void>;
+}
+
+/**
+ * A capability of stores that keep every committed blob as a local file (FsBlobStore;
+ * an object store has none). Only the seeder needs it, because webtorrent reads pieces
+ * from a path: registry/main.ts hands it over explicitly, apart from the BlobStore port.
+ */
+export interface LocalBlobFiles {
+  /** The file holding a committed blob (it may not exist: check with BlobStore.stat). */
+  localPath(digest: Digest): string;
 }

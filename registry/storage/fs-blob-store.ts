@@ -12,15 +12,15 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, type Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Digest, DigestStream, digestHex, type HashResult } from '../../lib/digest.js';
 import { BlobUnknownError, UploadUnknownError } from '../errors.js';
-import type { BlobStore, ByteRange } from './blob-store.js';
+import type { BlobStore, ByteRange, LocalBlobFiles } from './blob-store.js';
 
 const UPLOAD_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export class FsBlobStore implements BlobStore {
+export class FsBlobStore implements BlobStore, LocalBlobFiles {
   private readonly blobsDir: string;
   private readonly uploadsDir: string;
   private readonly tmpDir: string;
@@ -61,11 +61,15 @@ export class FsBlobStore implements BlobStore {
     return handle.createReadStream({ start: range?.start, end: range?.end });
   }
 
-  async put(body: Readable, expect: { digest?: Digest; size?: number } = {}): Promise<HashResult> {
+  async put(
+    body: Readable,
+    expect: { digest?: Digest; size?: number } = {},
+    tap?: Transform,
+  ): Promise<HashResult> {
     const tmp = join(this.tmpDir, randomUUID());
     try {
       const hasher = new DigestStream(expect);
-      await writeDurably(tmp, 'wx', body, hasher);
+      await writeDurably(tmp, 'wx', body, tap ? [hasher, tap] : [hasher]);
       const result = hasher.result();
       await this.moveIntoPlace(tmp, result.digest);
       return result;
@@ -104,7 +108,7 @@ export class FsBlobStore implements BlobStore {
     const before = await this.uploadSize(id);
     const path = this.uploadPath(id);
     try {
-      await writeDurably(path, 'a', body, new PassThrough());
+      await writeDurably(path, 'a', body, [new PassThrough()]);
     } catch (err) {
       await truncate(path, before).catch(() => {});
       throw err;
@@ -112,12 +116,16 @@ export class FsBlobStore implements BlobStore {
     return this.uploadSize(id);
   }
 
-  async commitUpload(id: string, expect: { digest: Digest; size?: number }): Promise<HashResult> {
+  async commitUpload(
+    id: string,
+    expect: { digest: Digest; size?: number },
+    tap?: Transform,
+  ): Promise<HashResult> {
     const path = this.uploadPath(id);
     await this.uploadSize(id);
     const hasher = new DigestStream(expect);
     try {
-      await pipeline(createReadStream(path), hasher, discard());
+      await pipeline([createReadStream(path), hasher, ...(tap ? [tap] : []), discard()]);
     } catch (err) {
       await rm(path, { force: true });
       throw err;
@@ -144,14 +152,14 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-/** Pipes body → through → file opened with `flags`; the file is fsynced before it closes. */
+/** Pipes body → each of `through` → file opened with `flags`; the file is fsynced before it closes. */
 async function writeDurably(
   path: string,
   flags: 'wx' | 'a',
   body: Readable,
-  through: NodeJS.ReadWriteStream,
+  through: NodeJS.ReadWriteStream[],
 ): Promise<void> {
-  await pipeline(body, through, createWriteStream(path, { flags, flush: true }));
+  await pipeline([body, ...through, createWriteStream(path, { flags, flush: true })]);
 }
 
 function discard(): Writable {

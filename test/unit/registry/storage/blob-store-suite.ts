@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type Digest, sha256Digest } from '../../../../lib/digest.js';
 import { DigestMismatchError, SizeMismatchError } from '../../../../lib/errors.js';
@@ -12,6 +12,21 @@ async function text(stream: Readable): Promise<string> {
 }
 
 const body = (s: string) => Readable.from([Buffer.from(s)]);
+
+/** A tap that records the bytes it sees, or fails at its end with `failAtEnd`. */
+function recordingTap(failAtEnd?: Error): Transform & { seen(): string } {
+  const chunks: Buffer[] = [];
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      cb(failAtEnd);
+    },
+  });
+  return Object.assign(tap, { seen: () => Buffer.concat(chunks).toString() });
+}
 
 /**
  * The contract every BlobStore implementation must meet (blob-store.ts). `make` returns a
@@ -42,6 +57,40 @@ export function blobStoreSuite(
       );
       expect(await store.stat(wrong)).toBeUndefined();
       expect(await store.stat(sha256Digest('content'))).toBeUndefined();
+      expect(await leftovers()).toEqual([]);
+    });
+
+    it('pipes the bytes of a put and of a commit through a tap, once and in order', async () => {
+      const { store } = await make();
+      const putTap = recordingTap();
+      const stored = await store.put(
+        Readable.from([Buffer.from('tapped '), Buffer.from('put')]),
+        {},
+        putTap,
+      );
+      expect(putTap.seen()).toBe('tapped put');
+      expect(await text(await store.open(stored.digest))).toBe('tapped put');
+
+      const id = await store.startUpload();
+      await store.appendUpload(id, body('tapped '));
+      await store.appendUpload(id, body('commit'));
+      const commitTap = recordingTap();
+      const digest = sha256Digest('tapped commit');
+      expect(await store.commitUpload(id, { digest }, commitTap)).toEqual({ digest, size: 13 });
+      expect(commitTap.seen()).toBe('tapped commit');
+    });
+
+    it('keeps nothing when the tap fails at its end', async () => {
+      const { store, leftovers } = await make();
+      const failure = new Error('tap failed');
+      await expect(store.put(body('not kept'), {}, recordingTap(failure))).rejects.toBe(failure);
+      expect(await store.stat(sha256Digest('not kept'))).toBeUndefined();
+
+      const id = await store.startUpload();
+      await store.appendUpload(id, body('not committed'));
+      const digest = sha256Digest('not committed');
+      await expect(store.commitUpload(id, { digest }, recordingTap(failure))).rejects.toBe(failure);
+      expect(await store.stat(digest)).toBeUndefined();
       expect(await leftovers()).toEqual([]);
     });
 
