@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import bencode from 'bencode';
 import { type BenchImage, removeImage, verifyImage } from './image.js';
+import { readProgress } from '../client/docker-progress.js';
 import { measurePhase, type PhaseResult } from './phase.js';
 import type { Managed } from './testbed/processes.js';
 import type { PeerHost, Testbed } from './testbed/testbed.js';
@@ -130,17 +131,6 @@ function infoHashOfFile(path: string): string {
 }
 
 async function loadTarball(host: PeerHost, tarball: string): Promise<void> {
-  const docker = host.engine.docker;
-  const stream = await docker.loadImage(createReadStream(tarball));
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, events: Array<{ errorDetail?: { message?: string } }>) => {
-        const failed = events?.find((e) => e.errorDetail);
-        if (err) reject(err);
-        else if (failed) reject(new Error(`docker load: ${failed.errorDetail?.message}`));
-        else resolve();
-      },
-    );
-  });
+  const stream = await host.engine.docker.loadImage(createReadStream(tarball));
+  await readProgress(stream, `docker load on h${host.index}`);
 }
