@@ -20,9 +20,13 @@ const FORBIDDEN: Record<Layer, readonly string[]> = {
   client: ['registry', 'tracker', 'bench', 'test'],
 };
 
-/** The commands that start a registry or a tracker: the only client files that may import them. */
+/**
+ * The client files that compose a registry or a tracker (`docket registry`, `docket
+ * tracker`): the only ones that may import them, and only the layer they start.
+ */
 const COMPOSITION_POINTS: Readonly<Record<string, readonly string[]>> = {
   'client/commands/registry.ts': ['registry'],
+  'client/services/serve-registry.ts': ['registry'],
   'client/commands/tracker.ts': ['tracker'],
 };
 
