@@ -1,7 +1,16 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { key } from '../lib/config-keys.js';
 import { ConfigError } from './errors.js';
+
+/** The blob cache directory of `pull` and `seed`; without it, cli.ts's default (~/.cache/docket). */
+export const CACHE_DIR_KEY = key.string<string | undefined>({
+  flag: '--cache-dir',
+  env: 'DOCKET_CACHE_DIR',
+  description: 'blob cache directory',
+  default: undefined,
+});
 
 /**
  * The client config file, `~/.config/docket/config.json` (or $DOCKET_CONFIG):

@@ -105,19 +105,37 @@ export function parseList(text: string): string[] {
 
 type KeyOptions<T> = Omit<ConfigKey<T>, 'kind' | 'parse'>;
 
-/** Constructors of the usual keys. */
+/** Constructors of the usual keys; `T` admits `undefined` for a key without a default. */
 export const key = {
   string: <T extends string | undefined = string>(o: KeyOptions<T>): ConfigKey<T> => ({
     ...o,
     kind: 'string',
     parse: (text) => text as T,
   }),
-  integer: (o: KeyOptions<number> & { min?: number }): ConfigKey<number> => ({
+  integer: <T extends number | undefined = number>(
+    o: KeyOptions<T> & { min?: number },
+  ): ConfigKey<T> => ({
     ...o,
     kind: 'string',
-    parse: (text, source) => parseInteger(text, source, { min: o.min }),
+    parse: (text, source) => parseInteger(text, source, { min: o.min }) as T,
   }),
-  port: (o: KeyOptions<number>): ConfigKey<number> => ({ ...o, kind: 'string', parse: parsePort }),
+  port: <T extends number | undefined = number>(o: KeyOptions<T>): ConfigKey<T> => ({
+    ...o,
+    kind: 'string',
+    parse: (text, source) => parsePort(text, source) as T,
+  }),
+  seconds: <T extends number | undefined = number>(
+    o: KeyOptions<T> & { allowZero?: boolean },
+  ): ConfigKey<T> => ({
+    ...o,
+    kind: 'string',
+    parse: (text, source) => parseSeconds(text, source, { allowZero: o.allowZero }) as T,
+  }),
+  size: <T extends number | undefined = number>(o: KeyOptions<T>): ConfigKey<T> => ({
+    ...o,
+    kind: 'string',
+    parse: (text, source) => parseSize(text, source) as T,
+  }),
   boolean: (o: KeyOptions<boolean>): ConfigKey<boolean> => ({
     ...o,
     kind: 'boolean',

@@ -1,11 +1,35 @@
-import { Command, Option, UsageError } from 'clipanion';
+import { Command, Option } from 'clipanion';
+import { type KeyTable, key } from '../../lib/config-keys.js';
 import { formatReference, manifestReference } from '../../lib/reference.js';
+import { CACHE_DIR_KEY } from '../config.js';
 import { humanSize } from '../output/format.js';
 import { PullProgress } from '../output/pull-progress.js';
 import { type PullSummary, pullImage } from '../services/pull.js';
 import { seedFor } from '../services/seed-time.js';
 import { DocketCommand } from './docket-command.js';
+import { keyOptions, settingsOf } from './key-options.js';
 import { parseImageArg, registryOfDomain } from './reference-arg.js';
+
+interface PullSettings {
+  seedSeconds: number;
+  cacheDir: string | undefined;
+  cacheBytes: number | undefined;
+}
+
+const PULL_KEYS: KeyTable<PullSettings> = {
+  seedSeconds: key.seconds({
+    flag: '--seed-time',
+    description: 'seconds to keep seeding after the pull (0: exit at once)',
+    default: 300,
+    allowZero: true,
+  }),
+  cacheDir: CACHE_DIR_KEY,
+  cacheBytes: key.size<number | undefined>({
+    flag: '--cache-size',
+    description: 'blob cache limit, e.g. 10G',
+    default: undefined,
+  }),
+};
 
 export class PullCommand extends DocketCommand {
   static override paths = [['pull']];
@@ -26,21 +50,22 @@ export class PullCommand extends DocketCommand {
   });
 
   registry = Option.String('--registry', { description: 'registry URL' });
-  seedTime = Option.String('--seed-time', '300', {
-    description: 'seconds to keep seeding after the pull (0: exit at once)',
-  });
-  cacheDir = Option.String('--cache-dir', { description: 'blob cache directory' });
-  cacheSize = Option.String('--cache-size', { description: 'blob cache limit, e.g. 10G' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'no progress output' });
   jsonSummary = Option.Boolean('--json-summary', false, {
     description: 'print the summary as JSON on stdout (progress goes to stderr)',
   });
   image = Option.String({ name: 'IMAGE[:TAG]' });
 
+  constructor() {
+    super();
+    Object.assign(this, keyOptions(PULL_KEYS));
+  }
+
   async run(): Promise<number> {
     const ref = parseImageArg(this.image, { allowDigest: true });
-    const seedSeconds = parseSeconds(this.seedTime);
     const { docket } = this.context;
+    const settings = settingsOf(this, PULL_KEYS, docket.environment);
+    const seedSeconds = settings.seedSeconds;
     const registry = await this.registryClient(this.registry ?? registryOfDomain(ref));
     const log = this.jsonSummary ? this.context.stderr : this.context.stdout;
     const warn = (m: string) => this.context.stderr.write(`docket: warning: ${m}\n`);
@@ -48,8 +73,8 @@ export class PullCommand extends DocketCommand {
       ? undefined
       : new PullProgress(log, docket.isTTY && !this.jsonSummary);
     const swarm = await docket.swarm({
-      cacheDir: this.cacheDir ?? docket.cache.dir,
-      cacheBytes: this.cacheSize ? parseSize(this.cacheSize) : docket.cache.maxBytes,
+      cacheDir: settings.cacheDir ?? docket.cache.dir,
+      cacheBytes: settings.cacheBytes ?? docket.cache.maxBytes,
       onWarning: warn,
       seedEarly: seedSeconds > 0,
     });
@@ -100,19 +125,4 @@ function describe(reference: string, s: PullSummary): string {
     `bytes: peers ${humanSize(b.fromPeers)}, registry seed ${humanSize(b.fromRegistrySeed)}, ` +
     `web seed ${humanSize(b.fromWebSeed)}, cache ${humanSize(b.fromCache)}; ${s.seconds.toFixed(1)}s\n`
   );
-}
-
-function parseSeconds(input: string): number {
-  const n = Number(input);
-  if (!Number.isFinite(n) || n < 0)
-    throw new UsageError(`--seed-time: "${input}" is not a number of seconds`);
-  return n;
-}
-
-/** `10G`, `500M`, `1024` (bytes); binary units. */
-export function parseSize(input: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(input.trim());
-  if (!m) throw new UsageError(`--cache-size: "${input}" is not a size like 10G or 500M`);
-  const exp = ['', 'k', 'm', 'g', 't'].indexOf((m[2] ?? '').toLowerCase());
-  return Math.floor(Number(m[1]) * 1024 ** exp);
 }

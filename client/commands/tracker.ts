@@ -1,7 +1,52 @@
-import { Command, Option, UsageError } from 'clipanion';
+import { Command } from 'clipanion';
 import { pino } from 'pino';
+import { type KeyTable, key, parsePort } from '../../lib/config-keys.js';
 import { startStandaloneTracker } from '../../tracker/standalone.js';
+import { untilAborted } from '../services/until-aborted.js';
 import { DocketCommand } from './docket-command.js';
+import { keyOptions, settingsOf } from './key-options.js';
+
+interface TrackerSettings {
+  port: number;
+  /** Undefined: the HTTP port. */
+  udpPort: number | 'off' | undefined;
+  host: string | undefined;
+  whitelistFrom: string | undefined;
+  whitelistToken: string | undefined;
+  intervalSeconds: number;
+}
+
+const TRACKER_KEYS: KeyTable<TrackerSettings> = {
+  port: key.port({ flag: '--port', description: 'HTTP port (0: any free port)', default: 6969 }),
+  udpPort: {
+    kind: 'string',
+    flag: '--udp-port',
+    description: 'UDP port (default: the HTTP port; "off": no UDP tracker)',
+    default: undefined,
+    parse: (text, source) => (text === 'off' ? 'off' : parsePort(text, source)),
+  },
+  host: key.string<string | undefined>({
+    flag: '--host',
+    description: 'address to bind (default: all, IPv4 and IPv6)',
+    default: undefined,
+  }),
+  whitelistFrom: key.string<string | undefined>({
+    flag: '--whitelist-from',
+    description: 'registry URL whose infohashes are the only ones allowed',
+    default: undefined,
+  }),
+  whitelistToken: key.string<string | undefined>({
+    flag: '--whitelist-token',
+    env: 'DOCKET_TOKEN',
+    description: 'token for --whitelist-from when it requires auth for reads',
+    default: undefined,
+  }),
+  intervalSeconds: key.seconds({
+    flag: '--interval',
+    description: 'announce interval told to clients, in seconds',
+    default: 10,
+  }),
+};
 
 export class TrackerCommand extends DocketCommand {
   static override paths = [['tracker']];
@@ -23,53 +68,27 @@ export class TrackerCommand extends DocketCommand {
     ],
   });
 
-  port = Option.String('--port', '6969', { description: 'HTTP port (0: any free port)' });
-  udpPort = Option.String('--udp-port', {
-    description: 'UDP port (default: the HTTP port; "off": no UDP tracker)',
-  });
-  host = Option.String('--host', { description: 'address to bind (default: all, IPv4 and IPv6)' });
-  whitelistFrom = Option.String('--whitelist-from', {
-    description: 'registry URL whose infohashes are the only ones allowed',
-  });
-  whitelistToken = Option.String('--whitelist-token', {
-    description: 'token for --whitelist-from when it requires auth for reads ($DOCKET_TOKEN)',
-  });
-  interval = Option.String('--interval', '10', {
-    description: 'announce interval told to clients, in seconds',
-  });
+  constructor() {
+    super();
+    Object.assign(this, keyOptions(TRACKER_KEYS));
+  }
 
   async run(): Promise<number> {
-    const httpPort = parsePort(this.port, '--port');
-    const udpPort =
-      this.udpPort === 'off' ? undefined : parsePort(this.udpPort ?? this.port, '--udp-port');
-    const interval = Number(this.interval);
-    if (!Number.isFinite(interval) || interval <= 0)
-      throw new UsageError('--interval: seconds > 0');
-    const logger = pino({ level: 'info' }, pino.destination(2));
+    const { docket, stdout } = this.context;
+    const s = settingsOf(this, TRACKER_KEYS, docket.environment);
     const tracker = await startStandaloneTracker({
-      httpPort,
-      udpPort,
-      host: this.host,
-      whitelistFrom: this.whitelistFrom,
-      whitelistToken: this.whitelistToken ?? this.context.docket.env.token,
-      announceIntervalMs: interval * 1000,
-      logger,
+      httpPort: s.port,
+      udpPort: s.udpPort === 'off' ? undefined : (s.udpPort ?? s.port),
+      host: s.host,
+      whitelistFrom: s.whitelistFrom,
+      whitelistToken: s.whitelistToken,
+      announceIntervalMs: s.intervalSeconds * 1000,
+      logger: pino({ level: 'info' }, pino.destination(2)),
     });
-    this.context.stdout.write(`tracker: ${tracker.httpUrl}\n`);
-    if (tracker.udpUrl) this.context.stdout.write(`tracker: ${tracker.udpUrl}\n`);
-    const { signal } = this.context.docket;
-    if (!signal.aborted) {
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
-    }
+    stdout.write(`tracker: ${tracker.httpUrl}\n`);
+    if (tracker.udpUrl) stdout.write(`tracker: ${tracker.udpUrl}\n`);
+    await untilAborted(docket.signal);
     await tracker.close();
     return 0;
   }
-}
-
-function parsePort(value: string, flag: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`${flag}: not a port number: ${value}`);
-  }
-  return port;
 }

@@ -1,0 +1,62 @@
+import { warningLogger } from '../output/warning-logger.js';
+
+export interface SeedOptions {
+  cacheDir: string;
+  cacheBytes: number;
+  /** TCP port for incoming peers (0: any free port). */
+  torrentPort: number;
+  /** Time between scans of the cache for newly cached blobs. */
+  rescanMs: number;
+  /** Seeding stops when it aborts. */
+  signal: AbortSignal;
+  onEvent(event: SeedEvent): void;
+  onWarning(message: string): void;
+}
+
+export type SeedEvent =
+  | { kind: 'seeding'; digest: string }
+  | { kind: 'listening'; blobs: number; port: number }
+  | { kind: 'stopped'; uploadedBytes: number };
+
+/**
+ * `docket seed`: seeds every cached blob that has its .torrent beside it, scans the cache
+ * again every `rescanMs`, until `signal` aborts; then destroys the swarm client.
+ */
+export async function seedCachedBlobs(opts: SeedOptions): Promise<void> {
+  const [{ BlobCache }, { SwarmClient }, { seedCache }] = await Promise.all([
+    import('../p2p/blob-cache.js'),
+    import('../p2p/swarm-client.js'),
+    import('../p2p/seed-cache.js'),
+  ]);
+  const cache = new BlobCache(opts.cacheDir, opts.cacheBytes);
+  await cache.init();
+  const logger = warningLogger(opts.onWarning);
+  const client = new SwarmClient({ cache, torrentPort: opts.torrentPort, logger });
+  const scan = async () => {
+    const result = await seedCache(cache, client, logger);
+    for (const digest of result.seeded) opts.onEvent({ kind: 'seeding', digest });
+    if (result.withoutTorrent.length > 0)
+      opts.onWarning(`${result.withoutTorrent.length} cached blob(s) have no .torrent: not seeded`);
+  };
+  try {
+    await scan();
+    const port = await client.listening();
+    opts.onEvent({ kind: 'listening', blobs: client.activeDigests().length, port });
+    const { signal } = opts;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(
+        () => void scan().catch((err) => opts.onWarning(String(err))),
+        opts.rescanMs,
+      );
+      const stop = () => {
+        clearInterval(timer);
+        resolve();
+      };
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+    });
+    opts.onEvent({ kind: 'stopped', uploadedBytes: client.stats().uploadedBytes });
+  } finally {
+    await client.destroy();
+  }
+}
