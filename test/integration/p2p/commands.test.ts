@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import { makePeerId } from '../../../lib/torrent.js';
-import { expectOnlyFrom, tempDir, within } from '../../helpers/p2p.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { expectOnlyFrom } from '../../helpers/transfer-stats.js';
+import { within } from '../../helpers/within.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { type RegistryFixture, startRegistryFixture } from './fixture.js';
 

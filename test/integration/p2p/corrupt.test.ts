@@ -6,7 +6,9 @@ import type { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { DigestMismatchError, PieceVerificationError } from '../../../lib/errors.js';
 import { createBlobTorrentInfo, renderTorrentFile } from '../../../lib/torrent.js';
 import { Seeder } from '../../../registry/p2p/seeder.js';
-import { tempDir, within, writeBlob } from '../../helpers/p2p.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { writeBlob } from '../../helpers/test-blob.js';
+import { within } from '../../helpers/within.js';
 import { type FixtureBlob, useSwarmFixture } from './fixture.js';
 
 const KiB = 1024;

@@ -7,15 +7,10 @@ import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import { createBlobTorrentInfo, renderTorrentFile } from '../../../lib/torrent.js';
 import { Seeder, type SeedableBlob } from '../../../registry/p2p/seeder.js';
 import { createEmbeddedTracker, type EmbeddedTracker } from '../../../tracker/embedded.js';
-import {
-  startBlobServer,
-  startHttp,
-  type TestBlob,
-  type TestHttpServer,
-  tempDir,
-  testLogger,
-  writeBlob,
-} from '../../helpers/p2p.js';
+import { startBlobServer, startHttp, type TestHttpServer } from '../../helpers/http-server.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { type TestBlob, writeBlob } from '../../helpers/test-blob.js';
+import { testLogger } from '../../helpers/test-logger.js';
 
 export interface FixtureBlob extends TestBlob {
   info: Buffer;

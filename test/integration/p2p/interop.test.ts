@@ -5,14 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import { renderTorrentFile } from '../../../lib/torrent.js';
-import {
-  announceOnce,
-  expectOnlyFrom,
-  freePort,
-  runProcess,
-  tempDir,
-  within,
-} from '../../helpers/p2p.js';
+import { announceOnce } from '../../helpers/announce.js';
+import { freePort } from '../../helpers/http-server.js';
+import { runProcess } from '../../helpers/process.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { expectOnlyFrom } from '../../helpers/transfer-stats.js';
+import { within } from '../../helpers/within.js';
 import { type RegistryFixture, startRegistryFixture } from './fixture.js';
 
 const MiB = 1024 * 1024;

@@ -6,18 +6,14 @@ import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import { infoHashOf, renderTorrentFile } from '../../../lib/torrent.js';
 import { startStandaloneTracker } from '../../../tracker/standalone.js';
-import {
-  announceOnce,
-  decodeRaw,
-  escapeBytes,
-  expectOnlyFrom,
-  freePort,
-  rawGet,
-  tempDir,
-  testLogger,
-  within,
-  writeBlob,
-} from '../../helpers/p2p.js';
+import { announceOnce, escapeBytes } from '../../helpers/announce.js';
+import { decodeBencode, dictGet, dictKeyBytes } from '../../helpers/bencode.js';
+import { freePort } from '../../helpers/http-server.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { writeBlob } from '../../helpers/test-blob.js';
+import { testLogger } from '../../helpers/test-logger.js';
+import { expectOnlyFrom } from '../../helpers/transfer-stats.js';
+import { within } from '../../helpers/within.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 
 const MiB = 1024 * 1024;
@@ -77,8 +73,8 @@ describe('p2p against the registry', () => {
     const scrape = await fetch(
       `${registry.url}/scrape?info_hash=${escapeBytes(Buffer.from(parsed.infoHash, 'hex'))}`,
     );
-    const files = rawGet(decodeRaw(Buffer.from(await scrape.arrayBuffer())), 'files');
-    const keys = [...(files as Map<Buffer, unknown>).keys()];
+    const body = Buffer.from(await scrape.arrayBuffer());
+    const keys = dictKeyBytes(dictGet(decodeBencode(body), 'files'), body);
     expect(keys.map((k) => k.length)).toEqual([20]);
     expect(keys[0]?.toString('hex')).toBe(parsed.infoHash);
   });

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { DigestMismatchError, SizeMismatchError } from '../../../lib/errors.js';
-import { tempDir, within, writeBlob } from '../../helpers/p2p.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { writeBlob } from '../../helpers/test-blob.js';
+import { within } from '../../helpers/within.js';
 import { startRegistryFixture } from './fixture.js';
 
 describe('Seeder bounds', () => {

@@ -5,7 +5,10 @@ import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import { DigestMismatchError } from '../../../lib/errors.js';
 import { renderTorrentFile } from '../../../lib/torrent.js';
-import { expectOnlyFrom, freePort, tempDir, within } from '../../helpers/p2p.js';
+import { freePort } from '../../helpers/http-server.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { expectOnlyFrom } from '../../helpers/transfer-stats.js';
+import { within } from '../../helpers/within.js';
 import { startRegistryFixture, useSwarmFixture } from './fixture.js';
 
 const KiB = 1024;

@@ -6,17 +6,13 @@ import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import { makePeerId, renderTorrentFile } from '../../../lib/torrent.js';
 import { createEmbeddedTracker } from '../../../tracker/embedded.js';
 import { startStandaloneTracker } from '../../../tracker/standalone.js';
-import {
-  announceOnce,
-  decodeRaw,
-  escapeBytes,
-  expectOnlyFrom,
-  rawGet,
-  startHttp,
-  tempDir,
-  testLogger,
-  within,
-} from '../../helpers/p2p.js';
+import { announceOnce, escapeBytes } from '../../helpers/announce.js';
+import { decodeBencode, dictGet, dictKeyBytes } from '../../helpers/bencode.js';
+import { startHttp } from '../../helpers/http-server.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { testLogger } from '../../helpers/test-logger.js';
+import { expectOnlyFrom } from '../../helpers/transfer-stats.js';
+import { within } from '../../helpers/within.js';
 import { startRegistryFixture } from './fixture.js';
 
 /** Infohashes with bytes ≥ 0x80, which a latin1→UTF-8 mix-up turns into two bytes each. */
@@ -87,21 +83,20 @@ describe('embedded tracker', () => {
     const res = await fetch(
       `${host.url}/scrape?info_hash=${escapeBytes(Buffer.from(HASH_A, 'hex'))}`,
     );
-    const files = rawGet(decodeRaw(Buffer.from(await res.arrayBuffer())), 'files');
-    expect(files).toBeInstanceOf(Map);
-    const entries = [...(files as Map<Buffer, unknown>)];
-    expect(entries).toHaveLength(1);
-    const [key, stats] = entries[0] as [Buffer, Parameters<typeof rawGet>[0]];
+    const body = Buffer.from(await res.arrayBuffer());
+    const files = dictGet(decodeBencode(body), 'files');
+    expect(files).toBeTypeOf('object');
+    const fileKeys = dictKeyBytes(files, body);
+    expect(fileKeys).toHaveLength(1);
+    const [key] = fileKeys as [Buffer];
     expect(key.length).toBe(20);
     expect(key.toString('hex')).toBe(HASH_A);
-    expect(rawGet(stats, 'incomplete')).toBe(1);
+    const stats = Object.values(files as Record<string, unknown>)[0];
+    expect(dictGet(stats, 'incomplete')).toBe(1);
 
-    const all = await fetch(`${host.url}/scrape`);
-    const allFiles = rawGet(decodeRaw(Buffer.from(await all.arrayBuffer())), 'files') as Map<
-      Buffer,
-      unknown
-    >;
-    const keys = [...allFiles.keys()].map((k) => k.toString('hex'));
+    const allBody = Buffer.from(await (await fetch(`${host.url}/scrape`)).arrayBuffer());
+    const allFiles = dictGet(decodeBencode(allBody), 'files');
+    const keys = dictKeyBytes(allFiles, allBody).map((k) => k.toString('hex'));
     // BEP 3: dictionary keys sorted as raw bytes.
     expect(keys).toEqual([HASH_B, HASH_A]);
   });
@@ -113,11 +108,12 @@ describe('embedded tracker', () => {
     expect((await first.outcome).kind).toBe('update');
     const peerId = escapeBytes(Buffer.from('-XX0001-\xff\xfe\x80abcdefghi', 'latin1'));
     const url = `${announce}?info_hash=${escapeBytes(Buffer.from(HASH_A, 'hex'))}&peer_id=${peerId}&port=40007&left=5&compact=0`;
-    const reply = decodeRaw(Buffer.from(await (await fetch(url)).arrayBuffer()));
-    const peers = rawGet(reply, 'peers');
-    expect(Buffer.isBuffer(peers)).toBe(true);
+    const reply = decodeBencode(Buffer.from(await (await fetch(url)).arrayBuffer()));
+    const peers = dictGet(reply, 'peers');
+    // A byte string (compact), not a list of dictionaries.
+    expect(peers).toBeInstanceOf(Uint8Array);
     // 6 bytes per IPv4 peer: 127.0.0.1 and the port, network byte order.
-    const hex = (peers as Buffer).toString('hex');
+    const hex = Buffer.from(peers as Uint8Array).toString('hex');
     expect(hex.length % 12).toBe(0);
     expect(hex).toContain(`7f000001${(40006).toString(16).padStart(4, '0')}`);
   });

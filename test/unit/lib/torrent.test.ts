@@ -19,7 +19,8 @@ import {
   TORRENT_CREATION_DATE,
   TorrentPieceStream,
 } from '../../../lib/torrent.js';
-import { tempDir, writeBlob } from '../../helpers/p2p.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { writeBlob } from '../../helpers/test-blob.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
