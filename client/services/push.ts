@@ -8,7 +8,8 @@ import { readImageArchive } from '../../lib/archive/reader.js';
 import type { ArchiveImage, ArchiveLayer } from '../../lib/archive/types.js';
 import { type Digest, DigestStream, parseDigest } from '../../lib/digest.js';
 import { ArchiveError } from '../../lib/errors.js';
-import { type Descriptor, type ImageManifest, MediaType } from '../../lib/media-types.js';
+import { buildImageManifest } from '../../lib/manifest.js';
+import { type Descriptor, MediaType } from '../../lib/media-types.js';
 import type { DockerEngine } from '../docker-engine.js';
 import type { RegistryClient } from '../registry-client.js';
 import { mapLimit } from './map-limit.js';
@@ -85,16 +86,10 @@ export async function pushImage(
       bytesUploaded += config.size;
     }
     deps.onEvent?.({ kind: 'config', uploaded: configUploaded });
-    const manifest: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.dockerManifest,
-      config,
-      layers: outcomes.map((o) => o.descriptor),
-    };
     const manifestDigest = await deps.registry.putManifest(
       target.repository,
       target.tag,
-      Buffer.from(JSON.stringify(manifest, null, 3)),
+      buildImageManifest({ config, layers: outcomes.map((o) => o.descriptor) }),
       MediaType.dockerManifest,
     );
     deps.onEvent?.({ kind: 'manifest', digest: manifestDigest });
@@ -139,7 +134,6 @@ async function pushLayer(
   } else {
     const known = await deps.registry.findLayer(layer.diffId);
     if (known) {
-      // Same key order as below: the manifest bytes (and digest) must not depend on the path.
       const { mediaType, digest, size } = known;
       return { descriptor: { mediaType, digest, size }, outcome: 'known' };
     }

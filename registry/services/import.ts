@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
 import { gzipLayer } from '../../lib/archive/gzip.js';
 import type { ArchiveImage, ArchiveLayer, BlobSink } from '../../lib/archive/types.js';
-import { type Descriptor, type ImageManifest, MediaType } from '../../lib/media-types.js';
+import { buildImageManifest } from '../../lib/manifest.js';
+import { type Descriptor, MediaType } from '../../lib/media-types.js';
 import { DEFAULT_TAG, parseName, parseReference, parseTag } from '../../lib/reference.js';
 import { UnsupportedError } from '../errors.js';
 import type { BlobRecord } from '../metadata/blobs.js';
@@ -105,13 +106,10 @@ export class ImportService {
       { digest: image.configDigest, size: image.config.length },
       { mediaType: MediaType.dockerConfig },
     );
-    const manifest: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.dockerManifest,
+    const body = buildImageManifest({
       config: { mediaType: MediaType.dockerConfig, digest: config.digest, size: config.size },
       layers,
-    };
-    const body = Buffer.from(JSON.stringify(manifest, null, 3));
+    });
     let digest: Digest | undefined;
     for (const { name, tag } of tags) {
       ({ digest } = await this.manifests.put(name, tag, body, MediaType.dockerManifest, pushedBy));
