@@ -73,6 +73,14 @@ declare module 'webtorrent' {
     remotePort?: number;
     downloaded: number;
     uploaded: number;
+    destroyed: boolean;
+    /** Sends BEP 3 `have`. */
+    have(index: number): void;
+    /** Sends BEP 3 `bitfield` (a BitField or its bytes). */
+    bitfield(bitfield: Uint8Array | { buffer: Uint8Array }): void;
+    /** BEP 6 `have all` / `have none` (only after a fast-extension handshake). */
+    haveAll(): void;
+    haveNone(): void;
     destroy(): void;
   }
 
@@ -89,6 +97,9 @@ declare module 'webtorrent' {
     received: number;
     progress: number;
     numPeers: number;
+    pieceLength: number;
+    /** One entry per piece; null once the piece is verified. */
+    pieces: Array<unknown | null>;
     wires: Wire[];
     announce: string[];
     urlList: string[];

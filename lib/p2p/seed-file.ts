@@ -8,6 +8,8 @@ export interface SeedFileOptions {
   filePath: string;
   /** Errors of the torrent once it is seeding (before that they reject the promise). */
   onError(err: Error): void;
+  /** Called with the torrent as soon as it is added, before any peer connects. */
+  onAdd?(torrent: Torrent): void;
 }
 
 /**
@@ -30,6 +32,7 @@ export function seedFile(
       storeCacheSlots: 0,
       skipVerify: true,
     });
+    opts.onAdd?.(seeded);
     seeded.once('error', reject);
     seeded.once('ready', () => {
       seeded.off('error', reject);

@@ -4,8 +4,14 @@ import type { Torrent } from 'webtorrent';
 import { DigestMismatchError } from '../../lib/errors.js';
 import { seedFile } from '../../lib/p2p/seed-file.js';
 import { createTorrentClient } from '../../lib/p2p/torrent-client.js';
-import { REGISTRY_PEER_ID_PREFIX, infoHashOf, renderTorrentFile } from '../../lib/torrent.js';
+import {
+  infoHashOf,
+  pieceLengthFor,
+  REGISTRY_PEER_ID_PREFIX,
+  renderTorrentFile,
+} from '../../lib/torrent.js';
 import { StoredBlobVerifier } from './blob-verifier.js';
+import { rationPieces } from './origin-wire.js';
 
 /** A stored blob as the seeder needs it: `info` is its bencoded torrent info dict. */
 export interface SeedableBlob {
@@ -28,6 +34,12 @@ export interface SeederOptions {
   maxActive?: number;
   /** TCP port for incoming peers; 0 or absent picks a free one. */
   torrentPort?: number;
+  /**
+   * Ration pieces (origin-wire.ts): offer each peer a few pieces at a time, each first
+   * copy to a different peer, so the swarm trades the rest (default true). Off, the seed
+   * announces every piece to every peer.
+   */
+  rationPieces?: boolean;
   logger: Logger;
 }
 
@@ -187,13 +199,22 @@ export class Seeder {
 
   private async start(infoHash: string, blob: SeedableBlob): Promise<Torrent> {
     const torrentFile = renderTorrentFile(blob.info, { announce: this.opts.announce, urlList: [] });
+    let stopRationing: (() => void) | undefined;
     const torrent = await seedFile(this.client, torrentFile, {
       filePath: blob.path,
+      onAdd: (added) => {
+        if (this.opts.rationPieces !== false)
+          stopRationing = rationPieces(added, {
+            length: blob.size,
+            pieceLength: pieceLengthFor(blob.size),
+          });
+      },
       onError: (err) => {
         this.opts.logger.error({ err, infoHash }, 'seeded torrent failed');
         this.drop(infoHash);
       },
     });
+    torrent.once('close', () => stopRationing?.());
     torrent.on('upload', () => this.touch(infoHash));
     torrent.on('wire', () => this.touch(infoHash));
     this.opts.logger.debug({ infoHash, digest: blob.digest }, 'seeding blob');

@@ -1,0 +1,80 @@
+import type { Torrent, Wire } from 'webtorrent';
+import { PieceRationing, type PieceRationingOptions } from './piece-rationing.js';
+
+/** Bytes the origin keeps on offer to one peer: enough to fill a fast link's pipeline. */
+const OFFER_BYTES = 16 * 1024 * 1024;
+const MIN_OFFERS = 4;
+/** How often starving peers are looked for. */
+const TICK_MS = 500;
+
+/** Offers for a torrent of `pieceLength`-byte pieces: ~16 MiB per peer, at least 4 pieces. */
+export function rationingOptions(pieceLength: number): PieceRationingOptions {
+  return {
+    perPeer: Math.max(MIN_OFFERS, Math.floor(OFFER_BYTES / pieceLength)),
+    starveMs: 3_000,
+  };
+}
+
+/**
+ * Makes a seeding torrent ration its pieces (piece-rationing.ts): every wire gets an empty
+ * bitfield (BEP 3; BEP 6 `have none` when the peer speaks the fast extension) instead of
+ * the full one, then a `have` for each piece offered to it. Must be called right after the
+ * torrent is added, before any wire connects; `layout` is its info dictionary's `length`
+ * and `piece length`. Returns a function that stops the ticks.
+ *
+ * Peers ask only for pieces they were told of, so a standard client (webtorrent, aria2c,
+ * libtorrent) simply sees a seed that holds few pieces, then more.
+ */
+export function rationPieces(
+  torrent: Torrent,
+  layout: { length: number; pieceLength: number },
+  opts: PieceRationingOptions = rationingOptions(layout.pieceLength),
+): () => void {
+  const numPieces = Math.ceil(layout.length / layout.pieceLength);
+  const r = new PieceRationing(numPieces, opts);
+  const wires = new Map<Wire, string>();
+  let nextId = 0;
+  const offer = (wire: Wire, id: string): void => {
+    // Before `ready` webtorrent has not sent the bitfield, which must come first.
+    if (wire.destroyed || !torrent.ready) return;
+    for (const index of r.nextOffers(id, Date.now())) wire.have(index);
+  };
+  const onWire = (wire: Wire): void => {
+    const id = String(nextId++);
+    wires.set(wire, id);
+    // Hide the seed's pieces: webtorrent sends its bitfield (or have-all) right after this
+    // event, from _onWireWithMetadata.
+    const haveNone = wire.haveNone.bind(wire);
+    const sendBitfield = wire.bitfield.bind(wire);
+    wire.haveAll = () => haveNone();
+    wire.bitfield = () => sendBitfield(Buffer.alloc(Math.ceil(numPieces / 8)));
+    r.addPeer(id, Date.now());
+    const reported = (index: number) => r.peerHas(id, index, Date.now());
+    wire.on('bitfield', (bitfield: { get(i: number): boolean }) => {
+      for (let i = 0; i < numPieces; i++) if (bitfield.get(i)) reported(i);
+      offer(wire, id);
+    });
+    wire.on('have', (index: number) => {
+      reported(index);
+      offer(wire, id);
+    });
+    wire.on('have-all', () => {
+      for (let i = 0; i < numPieces; i++) reported(i);
+    });
+    wire.once('close', () => {
+      r.removePeer(id);
+      wires.delete(wire);
+    });
+    // The first offers follow the (empty) bitfield, which webtorrent sends in a microtask.
+    setImmediate(() => offer(wire, id));
+  };
+  torrent.on('wire', onWire);
+  const tick = setInterval(() => {
+    for (const [wire, id] of wires) offer(wire, id);
+  }, TICK_MS);
+  tick.unref();
+  return () => {
+    clearInterval(tick);
+    torrent.off('wire', onWire);
+  };
+}
