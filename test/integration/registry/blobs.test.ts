@@ -1,5 +1,8 @@
+import { Readable } from 'node:stream';
+import bencode from 'bencode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Digest } from '../../../lib/digest.js';
+import { type Digest, sha256Digest } from '../../../lib/digest.js';
+import { hashBlobTorrentInfo } from '../../../lib/torrent.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { blobFiles, client, expectError, leftovers } from './http.js';
 
@@ -45,6 +48,40 @@ describe('blob uploads and downloads', () => {
     expect(done.headers.get('Docker-Content-Digest')).toBe(digest);
     const get = await api.request('GET', `/v2/reg/chunked/blobs/${digest}`);
     expect(Buffer.from(await get.arrayBuffer())).toEqual(bytes);
+    expect(leftovers(reg)).toEqual([]);
+  });
+
+  it('records the torrent of each blob as stored: chunked, monolithic, with no length', async () => {
+    const torrentInfo = async (digest: Digest) => {
+      const res = await api.request('GET', `/docket/v1/blobs/${digest}/torrent`);
+      expect(res.status).toBe(200);
+      const decoded = bencode.decode(Buffer.from(await res.arrayBuffer())) as { info: unknown };
+      return Buffer.from(bencode.encode(decoded.info));
+    };
+    const expected = async (bytes: Buffer) =>
+      (await hashBlobTorrentInfo(Readable.from([bytes]), bytes.length)).info;
+
+    const chunked = Buffer.alloc(3000, 'c');
+    const start = await api.request('POST', '/v2/reg/torrents/blobs/uploads/');
+    const location = start.headers.get('Location')!;
+    await api.request('PATCH', location, { body: chunked.subarray(0, 1000) });
+    await api.request('PATCH', location, { body: chunked.subarray(1000) });
+    const done = await api.request('PUT', `${location}?digest=${sha256Digest(chunked)}`);
+    expect(done.status).toBe(201);
+    expect(await torrentInfo(sha256Digest(chunked))).toEqual(await expected(chunked));
+
+    const monolithic = Buffer.alloc(2000, 'm');
+    const digest = await api.pushBlob('reg/torrents', monolithic);
+    expect(await torrentInfo(digest)).toEqual(await expected(monolithic));
+
+    const unsized = Buffer.alloc(1000, 'u');
+    const res = await api.request(
+      'POST',
+      `/v2/reg/torrents/blobs/uploads/?digest=${sha256Digest(unsized)}`,
+      { body: Readable.toWeb(Readable.from([unsized])) as ReadableStream, duplex: 'half' },
+    );
+    expect(res.status, await res.text()).toBe(201);
+    expect(await torrentInfo(sha256Digest(unsized))).toEqual(await expected(unsized));
     expect(leftovers(reg)).toEqual([]);
   });
 
