@@ -175,3 +175,19 @@ export function envVarList<C>(table: KeyTable<C>): string {
     .flatMap((k) => (k.env ? [k.kind === 'list' ? `${k.env} (comma-separated)` : k.env] : []))
     .join(', ');
 }
+
+/** A key's help line: `description (default X; $DOCKET_X)`. */
+export function helpLine(k: ConfigKey<unknown>): string {
+  const notes: string[] = [];
+  const shown =
+    typeof k.default === 'boolean'
+      ? k.default
+        ? 'on'
+        : 'off'
+      : Array.isArray(k.default)
+        ? k.default.join(',')
+        : k.default;
+  if (shown !== undefined && shown !== '') notes.push(`default ${String(shown)}`);
+  if (k.env) notes.push(`$${k.env}`);
+  return notes.length > 0 ? `${k.description} (${notes.join('; ')})` : k.description;
+}

@@ -1,6 +1,7 @@
 import { Option, UsageError } from 'clipanion';
 import {
   type ConfigKey,
+  helpLine,
   InvalidValueError,
   type KeyTable,
   valuesFromEnv,
@@ -54,22 +55,6 @@ export function settingsOf<C>(
     for (const [name, value] of Object.entries(source))
       if (value !== undefined) merged[name] = value;
   return merged as C;
-}
-
-/** `description (default X; $DOCKET_X)`. */
-export function helpLine(k: ConfigKey<unknown>): string {
-  const notes: string[] = [];
-  const shown =
-    typeof k.default === 'boolean'
-      ? k.default
-        ? 'on'
-        : 'off'
-      : Array.isArray(k.default)
-        ? k.default.join(',')
-        : k.default;
-  if (shown !== undefined && shown !== '') notes.push(`default ${String(shown)}`);
-  if (k.env) notes.push(`$${k.env}`);
-  return notes.length > 0 ? `${k.description} (${notes.join('; ')})` : k.description;
 }
 
 function entries<C>(table: KeyTable<C>): [string, ConfigKey<unknown>][] {

@@ -1,5 +1,5 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { envVarList } from '../../lib/config-keys.js';
+import { envVarList, helpLine } from '../../lib/config-keys.js';
 import {
   ConfigError,
   CONFIG_FILE_KEY,
@@ -9,7 +9,7 @@ import {
 } from '../../registry/config.js';
 import { serveRegistry } from '../services/serve-registry.js';
 import { DocketCommand } from './docket-command.js';
-import { flagValues, helpLine, keyOptions } from './key-options.js';
+import { flagValues, keyOptions } from './key-options.js';
 
 export class RegistryCommand extends DocketCommand {
   static override paths = [['registry']];
