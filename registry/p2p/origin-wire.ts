@@ -1,13 +1,14 @@
 import type { Torrent, Wire } from 'webtorrent';
 import { PieceRationing, type PieceRationingOptions } from './piece-rationing.js';
 
-/** Bytes the origin keeps on offer to one peer: enough to fill a fast link's pipeline. */
-const OFFER_BYTES = 16 * 1024 * 1024;
-const MIN_OFFERS = 4;
+/** Bytes the origin keeps on offer to one peer: a pipeline a LAN link stays busy with, small
+ * enough that the first peers to connect do not take every piece of a layer. */
+const OFFER_BYTES = 2 * 1024 * 1024;
+const MIN_OFFERS = 2;
 /** How often starving peers are looked for. */
 const TICK_MS = 500;
 
-/** Offers for a torrent of `pieceLength`-byte pieces: ~16 MiB per peer, at least 4 pieces. */
+/** Offers for a torrent of `pieceLength`-byte pieces: ~2 MiB per peer, at least 2 pieces. */
 export function rationingOptions(pieceLength: number): PieceRationingOptions {
   return {
     perPeer: Math.max(MIN_OFFERS, Math.floor(OFFER_BYTES / pieceLength)),
