@@ -22,7 +22,7 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-export function createCli(): Cli {
+function createCli(): Cli {
   const cli = new Cli({
     binaryLabel: 'docket',
     binaryName: 'docket',
@@ -59,7 +59,7 @@ async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
 }
 
 /** Builds what commands receive from the environment; SIGINT/SIGTERM abort `signal`. */
-export function createServices(env: NodeJS.ProcessEnv, isTTY: boolean): ClientServices {
+function createServices(env: NodeJS.ProcessEnv, isTTY: boolean): ClientServices {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (): void => {
