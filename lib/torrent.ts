@@ -136,7 +136,8 @@ export class TorrentPieceStream extends Transform {
       if (length !== size) throw new RangeError(`the blob holds ${length} bytes, expected ${size}`);
       return { infoHash: infoHashOf(info), info, pieceLength };
     });
-    this.hashed.catch(() => {});
+    // Should create-torrent stop reading the feed, fail the stream rather than stall it.
+    this.hashed.catch((err: Error) => this.destroy(err));
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
