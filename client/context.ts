@@ -13,8 +13,8 @@ export interface ClientServices {
   /** $DOCKET_REGISTRY / $DOCKET_TOKEN. */
   env: { registry?: string; token?: string };
   /**
-   * The process environment as cli.ts read it: commands that compose a server take
-   * their DOCKET_* settings from it through a key table (lib/config-keys.ts).
+   * The process environment as cli.ts read it: commands take their DOCKET_* settings
+   * from it through their key tables (lib/config-keys.ts).
    */
   environment: Readonly<Record<string, string | undefined>>;
   /** Default blob cache directory and size ($DOCKET_CACHE_DIR, ~/.cache/docket/blobs). */
