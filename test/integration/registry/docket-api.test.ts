@@ -2,7 +2,10 @@ import bencode from 'bencode';
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Digest } from '../../../lib/digest.js';
+import { type Digest, sha256Digest } from '../../../lib/digest.js';
+import { buildImageManifest } from '../../../lib/manifest.js';
+import { MediaType } from '../../../lib/media-types.js';
+import { buildTar, fixtureConfig, fixtureLayer, legacyEntries } from '../../helpers/archives.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { client, expectError, leftovers } from './http.js';
 
@@ -64,6 +67,41 @@ describe('docket API, persistence and auth', () => {
       404,
       'TORRENT_UNKNOWN',
     );
+  });
+
+  it('imports a tarball into the schema2 manifest a docket push builds', async () => {
+    const plain = await fixtureLayer({ 'a.txt': 'imported plain' });
+    const gzipped = await fixtureLayer({ 'b.txt': 'imported gzipped' }, true);
+    const archive = await buildTar(legacyEntries([plain, gzipped], ['reg/imported:v1']));
+    const res = await api.request('POST', '/docket/v1/images', { body: archive });
+    const body = (await res.json()) as {
+      images: { manifestDigest: Digest; layers: { digest: Digest; size: number }[] }[];
+    };
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    const imported = body.images[0]!;
+    expect(imported.layers[1]).toEqual({
+      digest: gzipped.digest,
+      size: gzipped.blob.length,
+      diffId: gzipped.diffId,
+    });
+    const config = fixtureConfig([plain.diffId, gzipped.diffId]);
+    const expected = buildImageManifest({
+      config: {
+        mediaType: MediaType.dockerConfig,
+        digest: sha256Digest(config),
+        size: config.length,
+      },
+      layers: imported.layers.map(({ digest, size }) => ({
+        mediaType: MediaType.dockerLayerGzip,
+        digest,
+        size,
+      })),
+    });
+    expect(imported.manifestDigest).toBe(sha256Digest(expected));
+    const manifest = await api.request('GET', '/v2/reg/imported/manifests/v1', {
+      headers: { Accept: MediaType.dockerManifest },
+    });
+    expect(Buffer.from(await manifest.arrayBuffer())).toEqual(expected);
   });
 
   it('refuses an archive that is not one, keeping nothing', async () => {
