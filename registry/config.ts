@@ -27,6 +27,8 @@ export interface RegistryConfig {
   /** How long the seeder keeps an idle torrent, and how many at most. */
   seedIdleMs: number;
   seedMaxActive: number;
+  /** The seed offers each peer a few pieces at a time, each first copy to another peer. */
+  rationPieces: boolean;
   logLevel: string;
 }
 
@@ -90,6 +92,13 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
   seedMaxActive: key.integer({
     description: 'how many torrents the seeder keeps at most',
     default: 200,
+  }),
+  rationPieces: key.boolean({
+    flag: '--ration-pieces',
+    env: 'DOCKET_RATION_PIECES',
+    description:
+      'the seed hands out each piece about once and lets peers trade the rest (--no-ration-pieces: every piece to every peer)',
+    default: true,
   }),
   logLevel: key.string({
     env: 'DOCKET_LOG_LEVEL',

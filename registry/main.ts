@@ -153,6 +153,7 @@ export async function startRegistry(
     webSeedUrl,
     idleMs: config.seedIdleMs,
     maxActive: config.seedMaxActive,
+    rationPieces: config.rationPieces,
     logger: logger.child({ component: 'seeder' }),
   });
   const url = publicUrlFor({ ...config, publicUrl: undefined }, port);

@@ -13,6 +13,7 @@ export function rationingOptions(pieceLength: number): PieceRationingOptions {
   return {
     perPeer: Math.max(MIN_OFFERS, Math.floor(OFFER_BYTES / pieceLength)),
     starveMs: 3_000,
+    offerTimeoutMs: 5_000,
   };
 }
 
@@ -33,45 +34,65 @@ export function rationPieces(
 ): () => void {
   const numPieces = Math.ceil(layout.length / layout.pieceLength);
   const r = new PieceRationing(numPieces, opts);
-  const wires = new Map<Wire, string>();
-  let nextId = 0;
-  const offer = (wire: Wire, id: string): void => {
+  // A peer may hold two connections to the seed (one each way): one entry per peer id, and
+  // every offer goes out on each of its wires.
+  const peers = new Map<string, Set<Wire>>();
+  const send = (wire: Wire, indexes: Iterable<number>): void => {
     // Before `ready` webtorrent has not sent the bitfield, which must come first.
     if (wire.destroyed || !torrent.ready) return;
-    for (const index of r.nextOffers(id, Date.now())) wire.have(index);
+    for (const index of indexes) wire.have(index);
+  };
+  const offer = (id: string): void => {
+    const wires = peers.get(id);
+    if (!wires || !torrent.ready) return;
+    const offers = r.nextOffers(id, Date.now());
+    for (const wire of wires) send(wire, offers);
   };
   const onWire = (wire: Wire): void => {
-    const id = String(nextId++);
-    wires.set(wire, id);
+    const id = wire.peerId;
     // Hide the seed's pieces: webtorrent sends its bitfield (or have-all) right after this
     // event, from _onWireWithMetadata.
     const haveNone = wire.haveNone.bind(wire);
     const sendBitfield = wire.bitfield.bind(wire);
     wire.haveAll = () => haveNone();
     wire.bitfield = () => sendBitfield(Buffer.alloc(Math.ceil(numPieces / 8)));
-    r.addPeer(id, Date.now());
+    let wires = peers.get(id);
+    if (!wires) {
+      wires = new Set();
+      peers.set(id, wires);
+      r.addPeer(id, Date.now());
+    }
+    wires.add(wire);
     const reported = (index: number) => r.peerHas(id, index, Date.now());
     wire.on('bitfield', (bitfield: { get(i: number): boolean }) => {
       for (let i = 0; i < numPieces; i++) if (bitfield.get(i)) reported(i);
-      offer(wire, id);
+      offer(id);
     });
     wire.on('have', (index: number) => {
       reported(index);
-      offer(wire, id);
+      offer(id);
     });
     wire.on('have-all', () => {
       for (let i = 0; i < numPieces; i++) reported(i);
     });
     wire.once('close', () => {
-      r.removePeer(id);
-      wires.delete(wire);
+      const left = peers.get(id);
+      left?.delete(wire);
+      if (left?.size === 0) {
+        peers.delete(id);
+        r.removePeer(id);
+      }
     });
-    // The first offers follow the (empty) bitfield, which webtorrent sends in a microtask.
-    setImmediate(() => offer(wire, id));
+    // After the (empty) bitfield, which webtorrent sends in a microtask: what this peer
+    // has on offer already (from its other wire), then new offers.
+    setImmediate(() => {
+      send(wire, r.offeredTo(id));
+      offer(id);
+    });
   };
   torrent.on('wire', onWire);
   const tick = setInterval(() => {
-    for (const [wire, id] of wires) offer(wire, id);
+    for (const id of peers.keys()) offer(id);
   }, TICK_MS);
   tick.unref();
   return () => {

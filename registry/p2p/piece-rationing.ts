@@ -9,7 +9,8 @@
  * first copy of every piece goes to a different peer. Pieces some peer already holds are
  * left to the swarm. A peer that reported no new piece for `starveMs` although it lacks
  * some is starving (its sources are slow or gone): it gets one offer of the piece it
- * lacks that the fewest peers hold, so a deploy never waits on a vanished peer.
+ * lacks that the fewest peers hold, so a deploy never waits on a vanished peer. An offer
+ * not fetched within `offerTimeoutMs` is withdrawn and goes to another peer.
  *
  * Pure bookkeeping: the wire adapter (origin-wire.ts) feeds it events and sends what it
  * returns. Peers are identified by any string (the wire's peer id).
@@ -19,14 +20,21 @@ export interface PieceRationingOptions {
   perPeer: number;
   /** A peer that reported no new piece for this long while lacking some is starving. */
   starveMs: number;
+  /**
+   * An offer the peer has not fetched within this long is withdrawn, so a slow or stuck
+   * peer cannot hold pieces back from the others (default: starveMs).
+   */
+  offerTimeoutMs?: number;
 }
 
 interface Peer {
   /** Pieces the peer holds, from its bitfield and `have` messages. */
   has: Uint8Array;
   held: number;
-  /** Pieces offered to this peer and not yet reported back. */
-  offered: Set<number>;
+  /** Pieces offered to this peer and not yet reported back, with when they were offered. */
+  offered: Map<number, number>;
+  /** Offers withdrawn from this peer: offered to others first from then on. */
+  withdrawn: Set<number>;
   /** When the peer last reported a piece it did not hold (or joined). */
   lastProgress: number;
 }
@@ -58,7 +66,8 @@ export class PieceRationing {
     this.peers.set(id, {
       has: new Uint8Array(this.numPieces),
       held: 0,
-      offered: new Set(),
+      offered: new Map(),
+      withdrawn: new Set(),
       lastProgress: now,
     });
   }
@@ -67,7 +76,7 @@ export class PieceRationing {
     const peer = this.peers.get(id);
     if (!peer) return;
     for (let i = 0; i < this.numPieces; i++) if (peer.has[i]) this.availability[i]!--;
-    for (const i of peer.offered) this.onOffer[i]!--;
+    for (const i of peer.offered.keys()) this.onOffer[i]!--;
     this.peers.delete(id);
   }
 
@@ -80,11 +89,12 @@ export class PieceRationing {
     peer.lastProgress = now;
     this.availability[index]!++;
     if (peer.offered.delete(index)) this.onOffer[index]!--;
+    peer.withdrawn.delete(index);
   }
 
   /** Pieces offered to `id` and not yet reported back. */
-  offeredTo(id: string): ReadonlySet<number> {
-    return this.peers.get(id)?.offered ?? new Set();
+  offeredTo(id: string): number[] {
+    return [...(this.peers.get(id)?.offered.keys() ?? [])];
   }
 
   /**
@@ -93,12 +103,13 @@ export class PieceRationing {
    */
   nextOffers(id: string, now: number): number[] {
     const peer = this.peers.get(id);
+    this.expireOffers(now);
     if (!peer || peer.held === this.numPieces) return [];
     const out: number[] = [];
     while (peer.offered.size < this.opts.perPeer) {
       const index = this.pickUnspread(peer);
       if (index === undefined) break;
-      this.offer(peer, index, out);
+      this.offer(peer, index, now, out);
     }
     if (
       peer.offered.size === 0 &&
@@ -107,7 +118,7 @@ export class PieceRationing {
     ) {
       const index = this.pickRarestLacking(peer);
       if (index !== undefined) {
-        this.offer(peer, index, out);
+        this.offer(peer, index, now, out);
         // One rescue offer per starve period.
         peer.lastProgress = now;
       }
@@ -115,18 +126,34 @@ export class PieceRationing {
     return out;
   }
 
-  private offer(peer: Peer, index: number, out: number[]): void {
-    peer.offered.add(index);
+  private offer(peer: Peer, index: number, now: number, out: number[]): void {
+    peer.offered.set(index, now);
     this.onOffer[index]!++;
     this.sent[index]!++;
     out.push(index);
+  }
+
+  /**
+   * Withdraws every offer older than offerTimeoutMs: the peer may still fetch what it was
+   * told of, but the piece becomes free to offer to other peers.
+   */
+  private expireOffers(now: number): void {
+    const timeout = this.opts.offerTimeoutMs ?? this.opts.starveMs;
+    for (const peer of this.peers.values()) {
+      for (const [index, at] of peer.offered) {
+        if (now - at < timeout) continue;
+        peer.offered.delete(index);
+        peer.withdrawn.add(index);
+        this.onOffer[index]!--;
+      }
+    }
   }
 
   /** A piece no peer holds or has on offer, which `peer` lacks; the least sent first. */
   private pickUnspread(peer: Peer): number | undefined {
     let best: number | undefined;
     for (let i = 0; i < this.numPieces; i++) {
-      if (peer.has[i] || this.availability[i] || this.onOffer[i]) continue;
+      if (peer.has[i] || this.availability[i] || this.onOffer[i] || peer.withdrawn.has(i)) continue;
       if (best === undefined || this.sent[i]! < this.sent[best]!) best = i;
     }
     return best;

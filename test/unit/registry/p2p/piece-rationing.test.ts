@@ -86,3 +86,17 @@ describe('PieceRationing', () => {
     expect(() => new PieceRationing(1, { perPeer: 0, starveMs: 1 })).toThrow(RangeError);
   });
 });
+
+describe('PieceRationing offers that are not fetched', () => {
+  it('withdraws them after offerTimeoutMs so other peers can get the pieces', () => {
+    const r = new PieceRationing(2, { perPeer: 2, starveMs: 10_000, offerTimeoutMs: 1000 });
+    r.addPeer('stuck', 0);
+    r.addPeer('b', 0);
+    expect(r.nextOffers('stuck', 0)).toHaveLength(2);
+    expect(r.nextOffers('b', 500)).toEqual([]);
+    expect(r.nextOffers('b', 1000).sort()).toEqual([0, 1]);
+    expect(r.offeredTo('stuck')).toEqual([]);
+    // Not handed straight back to the peer that let them expire.
+    expect(r.nextOffers('stuck', 1000)).toEqual([]);
+  });
+});
