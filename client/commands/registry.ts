@@ -7,7 +7,6 @@ import {
   type RegistryConfig,
   REGISTRY_KEYS,
 } from '../../registry/config.js';
-import { serveRegistry } from '../services/serve-registry.js';
 import { DocketCommand } from './docket-command.js';
 import { flagValues, keyOptions } from './key-options.js';
 
@@ -45,6 +44,9 @@ export class RegistryCommand extends DocketCommand {
   }
 
   async run(): Promise<number> {
+    // Loaded here, not at the top: every other command would pay for koa, SQLite and
+    // webtorrent at start-up.
+    const { serveRegistry } = await import('../services/serve-registry.js');
     await serveRegistry(this.config(), this.context.docket.signal);
     return 0;
   }

@@ -1,4 +1,4 @@
-import WebTorrent from 'webtorrent';
+import WebTorrent, { type Torrent, type Wire } from 'webtorrent';
 import { makePeerId } from '../torrent.js';
 
 export interface TorrentClientOptions {
@@ -17,7 +17,7 @@ export interface TorrentClientOptions {
  * named in the .torrent, never from the public network.
  */
 export function createTorrentClient(opts: TorrentClientOptions): WebTorrent {
-  return new WebTorrent({
+  const client = new WebTorrent({
     peerId: makePeerId(opts.peerIdPrefix),
     torrentPort: opts.torrentPort ?? 0,
     utp: false,
@@ -32,6 +32,15 @@ export function createTorrentClient(opts: TorrentClientOptions): WebTorrent {
     // pieces are SHA-1 checked and every blob is SHA-256 verified.
     secure: 0,
   });
+  // HTTP and UDP trackers (bittorrent-tracker, opentracker) list the announcing peer among
+  // the peers they return, and webtorrent then connects to its own port: a wire to itself
+  // that a piece-rationing seed would count as a peer lacking every piece. Drop it.
+  client.on('add', (torrent: Torrent) => {
+    torrent.on('wire', (wire: Wire) => {
+      if (wire.peerId === client.peerId) wire.destroy();
+    });
+  });
+  return client;
 }
 
 /** Destroys the client's torrent with this infohash, if it has one; resolves once closed. */

@@ -49,6 +49,8 @@ export function rationPieces(
     for (const wire of wires) send(wire, offers);
   };
   const onWire = (wire: Wire): void => {
+    // A wire to ourselves, dropped by createTorrentClient.
+    if (wire.destroyed) return;
     const id = wire.peerId;
     // Hide the seed's pieces: webtorrent sends its bitfield (or have-all) right after this
     // event, from _onWireWithMetadata.
