@@ -53,6 +53,7 @@ async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
       if (opts.seedEarly) await client.seed(blob);
       return result;
     },
+    store: (digest, size, body) => cache.store(digest, size, body),
     seed: (blob) => client.seed(blob),
     destroy: () => client.destroy(),
   };

@@ -79,6 +79,16 @@ export class RegistryClient {
     return body;
   }
 
+  /**
+   * `GET /v2/<name>/blobs/<digest>` as a stream (not verified here: the caller hashes it
+   * while storing it). `signal` aborts the transfer.
+   */
+  async openBlob(name: string, digest: Digest, signal?: AbortSignal): Promise<Readable> {
+    const res = await this.request('GET', paths.blob(name, digest), signal ? { signal } : {});
+    if (!res.body) throw new RegistryError(res.status, 'UNKNOWN', `empty body for ${digest}`);
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  }
+
   /** `POST /v2/<name>/blobs/uploads/`: opens an upload session; resolves with its URL. */
   async startUpload(name: string): Promise<URL> {
     const res = await this.request('POST', paths.uploads(name));
@@ -178,7 +188,11 @@ export class RegistryClient {
   private async request(
     method: string,
     path: string | URL,
-    init: { body?: Buffer | ReadableStream; headers?: Record<string, string> } = {},
+    init: {
+      body?: Buffer | ReadableStream;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<Response> {
     const url = typeof path === 'string' ? new URL(`.${path}`, this.url) : path;
     const headers: Record<string, string> = { ...init.headers };
@@ -189,6 +203,7 @@ export class RegistryClient {
         method,
         headers,
         body: init.body ?? null,
+        ...(init.signal ? { signal: init.signal } : {}),
         ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
       } as RequestInit);
     } catch (err) {

@@ -29,19 +29,21 @@ export const REGISTRY_PEER_ID_PREFIX = '-DKR';
 export const CLIENT_PEER_ID_PREFIX = '-DKC';
 
 const KIB = 1024;
-const MIN_PIECE_LENGTH = 256 * KIB;
+const MIN_PIECE_LENGTH = 1024 * KIB;
 const MAX_PIECE_LENGTH = 4 * KIB * KIB;
 const TARGET_MAX_PIECES = 1024;
 
 /**
  * The piece length for a blob of `size` bytes: the smallest power of two that keeps the
- * torrent at or under 1024 pieces, clamped to [256 KiB, 4 MiB]. So a blob between 256 MiB
+ * torrent at or under 1024 pieces, clamped to [1 MiB, 4 MiB]. So a blob between 1 GiB
  * and 4 GiB has 513–1024 pieces (pieces field ≤ 20 KiB, the .torrent stays small);
- * smaller blobs get 256 KiB pieces and larger ones 4 MiB, the common client maximum.
- * Why not smaller pieces: webtorrent's piece selection walks the pieces for every wire
- * on every update, and profiles of `npm run bench` showed that per-piece work, not the
- * network, bounding a pull on 2 cores (BENCHMARKS.md). Changing this table changes
- * every infohash.
+ * smaller blobs get 1 MiB pieces and larger ones 4 MiB, the common client maximum.
+ * Why not smaller pieces: webtorrent's piece selection (trySelectWire) walks the pieces
+ * for every wire on every update; with 256 KiB pieces it was the largest single cost of
+ * a pull in `npm run bench --profile` (3.1 of 19.6 CPU s per host at N=4), with 1 MiB
+ * pieces 0.3 s (BENCHMARKS.md). Blobs of 1 MiB or less do not use torrents at all.
+ * Changing this table changes the infohash of every blob pushed afterwards; blobs stored
+ * before keep the info dictionary recorded with them.
  */
 export function pieceLengthFor(size: number): number {
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid blob size ${size}`);

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Digest, digestHex, parseDigest, sha256File } from '../../lib/digest.js';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Digest, DigestStream, digestHex, parseDigest, sha256File } from '../../lib/digest.js';
 import { DigestMismatchError, SizeMismatchError } from '../../lib/errors.js';
 
 /**
@@ -121,12 +124,35 @@ export class BlobCache {
       await writeFile(tmp, opts.torrent);
       await rename(tmp, this.torrentPath(expected));
     }
-    const path = this.path(expected);
+    return this.place(expected, file);
+  }
+
+  /** Renames a verified file into blobs/, marks it used and evicts others to fit. */
+  private async place(digest: Digest, file: string): Promise<string> {
+    const path = this.path(digest);
     await rename(file, path);
     const now = new Date();
     await utimes(path, now, now);
-    await this.evict(expected);
+    await this.evict(digest);
     return path;
+  }
+
+  /**
+   * Writes `body` into the cache as blob `digest`, hashing it on the way: it is renamed
+   * into blobs/ only when it has `size` bytes and hashes to `digest` (else the temp file
+   * is removed and DigestMismatchError / SizeMismatchError thrown). Then evicts as `commit`.
+   */
+  async store(digest: string, size: number, body: Readable): Promise<string> {
+    const expected = parseDigest(digest);
+    await this.init();
+    const tmp = join(this.tmpDir, randomBytes(8).toString('hex'));
+    try {
+      await pipeline(body, new DigestStream({ digest: expected, size }), createWriteStream(tmp));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    return this.place(expected, tmp);
   }
 
   /** Removes a blob, its .torrent and any partial download of it. */

@@ -64,11 +64,21 @@ export interface PullSummary {
 const zeroStats = (): TransferStats => ({ fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: 0 });
 
 /**
+ * Blobs up to this size come over plain HTTP from the registry, verified while they are
+ * written: for them a torrent (fetch the .torrent, announce, connect, exchange bitfields)
+ * costs more round trips than the bytes, and the registry's egress for them is small.
+ */
+export const HTTP_BLOB_MAX_BYTES = 1024 * 1024;
+
+/**
  * Pulls `target` into the engine: resolves the manifest and config, finds the
  * bottom layers the engine already has (chain IDs), fetches the other blobs from the
- * cache or the swarm, streams a `docker load` tarball leaving the present layers out,
- * and tags the image only after the engine reports a successful load.
- * Resolves with the summary and the fetched blobs (for seeding).
+ * cache, the registry (small blobs) or the swarm, and streams a `docker load` tarball
+ * leaving the present layers out. The load starts with the fetches: each layer goes into
+ * the tarball as soon as it is verified and the layers below it are in, so the engine
+ * reads layer 1 while layer 3 still downloads. The image is tagged only after the engine
+ * reports a successful load. A failed fetch aborts the load and is what the pull rejects
+ * with. Resolves with the summary and the blobs fetched by torrent (for seeding).
  */
 export async function pullImage(
   deps: PullDeps,
@@ -80,9 +90,22 @@ export async function pullImage(
   const existing = await deps.engine.inspectImage(image.configDigest);
   const present = existing ? n : await countPresentLayers(deps.engine, image.diffIds);
   const bytes = { ...zeroStats(), fromCache: 0, total: 0 };
-  const fetched = await fetchLayers(deps, image, present, bytes);
+  const fetches = startFetches(deps, target.repository, image, present, bytes);
   let imageId = existing?.id ?? image.configDigest;
-  if (!existing) imageId = await load(deps, image, present, fetched);
+  if (!existing) {
+    const loading = load(deps, image, present, (i) => fetches.layer(i));
+    // The engine has been reading layers all along; from here on it only finishes the load.
+    void fetches.all.then(
+      () => deps.onProgress?.({ kind: 'loading', omitLayers: present }),
+      () => {},
+    );
+    // A fetch that failed also broke the load: report the fetch's error, not the engine's.
+    const [fetched, loaded] = await Promise.allSettled([fetches.all, loading]);
+    if (fetched.status === 'rejected') throw fetched.reason;
+    if (loaded.status === 'rejected') throw loaded.reason;
+    imageId = loaded.value;
+  }
+  const fetched = await fetches.all;
   for (const { repo, tag } of target.localTags) await deps.engine.tagImage(imageId, repo, tag);
   return {
     summary: {
@@ -98,7 +121,7 @@ export async function pullImage(
       bytes,
       seconds: (performance.now() - started) / 1000,
     },
-    blobs: fetched.map((f) => f.blob),
+    blobs: fetched.flatMap((f) => (f.torrent ? [f.torrent] : [])),
   };
 }
 
@@ -111,17 +134,27 @@ async function countPresentLayers(engine: DockerEngine, diffIds: Digest[]): Prom
 
 interface FetchedLayer {
   index: number;
-  blob: TorrentBlob;
   path: string;
   fromCache: boolean;
+  /** Set when the blob came through the swarm: it can be seeded. */
+  torrent?: TorrentBlob;
 }
 
-async function fetchLayers(
+interface Fetches {
+  /** Every missing layer, in manifest order; rejects with the first failure. */
+  all: Promise<FetchedLayer[]>;
+  /** The fetch of layer `index` (a missing one). */
+  layer(index: number): Promise<FetchedLayer>;
+}
+
+/** Starts fetching the missing layers, `deps.concurrency` at a time, bottom first. */
+function startFetches(
   deps: PullDeps,
+  repository: string,
   image: ResolvedImage,
   present: number,
   bytes: PullSummary['bytes'],
-): Promise<FetchedLayer[]> {
+): Fetches {
   const emit = (index: number, digest: Digest, size: number, state: LayerState, extra = {}) =>
     deps.onProgress?.({
       kind: 'layer',
@@ -142,19 +175,41 @@ async function fetchLayers(
     digest: parseDigest(l.digest),
     size: l.size,
   }));
-  return mapLimit(missing, deps.concurrency, async ({ index, digest, size }) => {
+  const settlers = new Map<number, { resolve(f: FetchedLayer): void; reject(e: unknown): void }>();
+  const promises = new Map<number, Promise<FetchedLayer>>();
+  for (const { index } of missing) {
+    const p = new Promise<FetchedLayer>((resolve, reject) =>
+      settlers.set(index, { resolve, reject }),
+    );
+    // Observed through `all`; the load may never ask for a layer after a failure.
+    p.catch(() => {});
+    promises.set(index, p);
+  }
+  const fetchOne = async ({ index, digest, size }: (typeof missing)[number]) => {
     if (deps.signal.aborted) throw new InterruptedError();
-    const torrent = await deps.registry.getTorrent(digest);
-    const blob: TorrentBlob = { digest, size, torrent };
+    const viaTorrent = size > HTTP_BLOB_MAX_BYTES;
     const cachedPath = await deps.swarm.cached(digest, size);
     if (cachedPath) {
       bytes.fromCache += size;
       bytes.total += size;
       emit(index, digest, size, 'cached');
-      return { index, blob, path: cachedPath, fromCache: true };
+      // A cached blob is seeded after the pull like a downloaded one.
+      const torrent = viaTorrent
+        ? { digest, size, torrent: await deps.registry.getTorrent(digest) }
+        : undefined;
+      return { index, path: cachedPath, fromCache: true, ...(torrent ? { torrent } : {}) };
     }
     emit(index, digest, size, 'downloading');
-    const { path, stats } = await deps.swarm.download(blob, {
+    if (!viaTorrent) {
+      const body = await deps.registry.openBlob(repository, digest, deps.signal);
+      const path = await deps.swarm.store(digest, size, body);
+      bytes.fromWebSeed += size;
+      bytes.total += size;
+      emit(index, digest, size, 'done', { stats: { ...zeroStats(), fromWebSeed: size } });
+      return { index, path, fromCache: false };
+    }
+    const torrent: TorrentBlob = { digest, size, torrent: await deps.registry.getTorrent(digest) };
+    const { path, stats } = await deps.swarm.download(torrent, {
       signal: deps.signal,
       onProgress: (p) =>
         emit(index, digest, size, 'downloading', {
@@ -169,27 +224,44 @@ async function fetchLayers(
     bytes.fromWebSeed += stats.fromWebSeed;
     bytes.total += size;
     emit(index, digest, size, 'done', { stats });
-    return { index, blob, path, fromCache: false };
+    return { index, path, fromCache: false, torrent };
+  };
+  const all = mapLimit(missing, deps.concurrency, async (item) => {
+    const settle = settlers.get(item.index)!;
+    try {
+      const fetched = await fetchOne(item);
+      settle.resolve(fetched);
+      return fetched;
+    } catch (err) {
+      settle.reject(err);
+      throw err;
+    }
   });
+  all.catch((err: unknown) => {
+    // Layers that never started must not leave the load waiting.
+    for (const s of settlers.values()) s.reject(err);
+  });
+  return {
+    all,
+    layer: (index) =>
+      promises.get(index) ?? Promise.reject(new EngineError(`layer ${index} is not fetched`)),
+  };
 }
 
-/** Streams the `docker load` tarball straight into the engine (no copy of the whole image). */
+/**
+ * Streams the `docker load` tarball straight into the engine (no copy of the whole image);
+ * each layer's bytes are opened once `fetched(index)` resolves.
+ */
 async function load(
   deps: PullDeps,
   image: ResolvedImage,
   present: number,
-  fetched: FetchedLayer[],
+  fetched: (index: number) => Promise<FetchedLayer>,
 ): Promise<string> {
-  deps.onProgress?.({ kind: 'loading', omitLayers: present });
-  const paths = new Map(fetched.map((f) => [f.index, f.path]));
   const layers: LoadLayer[] = image.manifest.layers.map((l, i) => ({
     diffId: image.diffIds[i] as Digest,
     size: l.size,
-    open: () => {
-      const path = paths.get(i);
-      if (!path) throw new EngineError(`layer ${i} was left out of the load but is needed`);
-      return createReadStream(path);
-    },
+    open: async () => createReadStream((await fetched(i)).path),
   }));
   const tarball = new PassThrough();
   const abort = () => tarball.destroy(new InterruptedError());

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
 
 /**
@@ -41,6 +42,11 @@ export interface Swarm {
     blob: TorrentBlob,
     opts: { onProgress?(p: DownloadProgress): void; signal?: AbortSignal },
   ): Promise<{ path: string; stats: TransferStats }>;
+  /**
+   * Stores a blob fetched another way (HTTP) into the cache, verified while written;
+   * resolves with its path. Rejects with DigestMismatchError / SizeMismatchError.
+   */
+  store(digest: Digest, size: number, body: Readable): Promise<string>;
   /** Seeds a cached blob to other peers. */
   seed(blob: TorrentBlob): Promise<void>;
   destroy(): Promise<void>;

@@ -28,11 +28,11 @@ const GiB = 1024 * MiB;
 
 describe('pieceLengthFor', () => {
   it.each([
-    [0, 256 * KiB],
-    [1, 256 * KiB],
-    [256 * MiB, 256 * KiB],
-    [256 * MiB + 1, 512 * KiB],
+    [0, 1 * MiB],
+    [1, 1 * MiB],
+    [256 * MiB, 1 * MiB],
     [1 * GiB, 1 * MiB],
+    [1 * GiB + 1, 2 * MiB],
     [4 * GiB, 4 * MiB],
     [8 * GiB, 4 * MiB],
     [100 * GiB, 4 * MiB],
@@ -41,7 +41,7 @@ describe('pieceLengthFor', () => {
   });
 
   it('keeps mid-size blobs between 513 and 1024 pieces', () => {
-    for (const size of [300 * MiB, 700 * MiB, 3 * GiB, 3 * GiB + 17]) {
+    for (const size of [1 * GiB + 1, 1.5 * GiB, 3 * GiB, 3 * GiB + 17]) {
       const pieces = Math.ceil(size / pieceLengthFor(size));
       expect(pieces).toBeGreaterThan(512);
       expect(pieces).toBeLessThanOrEqual(1024);
@@ -106,19 +106,20 @@ function patternSha256(size: number, seed: string): string {
 }
 
 /**
- * Infohashes recorded with the hand-written piece hasher docket shipped before it used
- * create-torrent: every infohash already in a registry's database must stay the same.
+ * Infohashes of the current torrent format (pieces of at least 1 MiB; lib/torrent.ts
+ * pieceLengthFor): the same bytes must give the same infohash on every registry and
+ * client of this format. Blobs stored before keep the info dictionary recorded with them.
  */
 const GOLDEN: [size: number, infoHash: string, pieceLength: number][] = [
-  [0, 'a6e1adea4edde3faa53c9408a381fb4e3fa95945', 256 * KiB],
-  [1, '971b81a1717df2db7f615fe843e75ca99508fd70', 256 * KiB],
-  [256 * KiB, '6905af758fbdf7c7cfa39f9b785c085431e48adc', 256 * KiB],
-  [256 * KiB + 1, '2b3600388ac2c1cafd95e0a06a30ad3dddb42482', 256 * KiB],
-  [5 * MiB + 7, 'c1845746c79cc948007b62b195964e18b7fda969', 256 * KiB],
-  [256 * MiB + 1, 'af79e2f4f053676bdf0a17ca12b05370c669ffc2', 512 * KiB],
+  [0, '5dcdd670276c3ff6518eede84bb2c0bfdd4dc5d9', MiB],
+  [1, 'db93ae90ed50ef4b967238bf700640b5811c7fbd', MiB],
+  [MiB, '4f9d2ba5d52b55b05e4df57a97c741e732e74fdd', MiB],
+  [MiB + 1, '95d13f2381eba0101037438def3bfe36f040e023', MiB],
+  [5 * MiB + 7, '582cb036bc428d441e8395bac58ece00dc8a3bd2', MiB],
+  [1024 * MiB + 1, '93fc582eee23408833a71dea1141572f5eebfbeb', 2 * MiB],
 ];
 
-describe('blob infohashes stay those of earlier releases', () => {
+describe('blob infohashes are fixed by the torrent format', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   beforeAll(async () => {
     tmp = await tempDir();
@@ -143,14 +144,14 @@ describe('blob infohashes stay those of earlier releases', () => {
 });
 
 describe('TorrentPieceStream', () => {
-  it('guesses the piece length of a blob of unknown size up to 256 MiB', async () => {
+  it('guesses the piece length of a blob of unknown size up to 1 GiB', async () => {
     const [size, infoHash] = GOLDEN[4]!;
     const { torrent } = await throughPieceStream(size, `docket-${size}`, undefined);
     expect(torrent?.infoHash).toBe(infoHash);
   });
 
-  it('gives no torrent info for a blob of unknown size above 256 MiB', async () => {
-    const size = 256 * MiB + 1;
+  it('gives no torrent info for a blob of unknown size above 1 GiB', async () => {
+    const size = 1024 * MiB + 1;
     const { torrent, size: passed } = await throughPieceStream(size, 'large', undefined);
     expect(torrent).toBeUndefined();
     expect(passed).toBe(size);
@@ -206,7 +207,7 @@ describe('createBlobTorrentInfo', () => {
   });
 
   it('writes a private single-file info dict named blob with sha1 piece hashes', async () => {
-    const blob = await writeBlob(tmp.dir, 3 * 256 * KiB + 5, 'three');
+    const blob = await writeBlob(tmp.dir, 3 * MiB + 5, 'three');
     const { info, pieceLength } = await createBlobTorrentInfo(blob.path, blob.size);
     const dict = bencode.decode(info) as Record<string, unknown>;
     expect(Object.keys(dict).sort()).toEqual([
@@ -219,11 +220,11 @@ describe('createBlobTorrentInfo', () => {
     expect(Buffer.from(dict.name as Uint8Array).toString()).toBe('blob');
     expect(dict.private).toBe(1);
     expect(dict.length).toBe(blob.size);
-    expect(pieceLength).toBe(256 * KiB);
+    expect(pieceLength).toBe(MiB);
     const pieces = Buffer.from(dict.pieces as Uint8Array);
     expect(pieces.length).toBe(4 * 20);
     const last = createHash('sha1')
-      .update(blob.bytes.subarray(3 * 256 * KiB))
+      .update(blob.bytes.subarray(3 * MiB))
       .digest();
     expect(pieces.subarray(60).equals(last)).toBe(true);
   });
