@@ -6,6 +6,8 @@ import {
   type TestLayer,
 } from '../test/helpers/images.js';
 
+export { buildTestImage };
+
 /** An incompressible test image and the command whose output proves a host has all of it. */
 export interface BenchImage {
   /** Repository and tag, without a registry host. */

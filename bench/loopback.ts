@@ -1,7 +1,7 @@
 import type { DistributionRegistry } from './distribution.js';
 import { dockerPull, dockerPush } from './docker-progress.js';
 import { type DocketRegistry, docketEnv, runDocket } from './docket.js';
-import { type BenchImage, removeImage, verifyImage } from './image.js';
+import { type BenchImage, buildTestImage, removeImage, verifyImage } from './image.js';
 import type { Engine } from './testbed/engine.js';
 import type { Testbed } from './testbed/testbed.js';
 
@@ -80,6 +80,62 @@ export class Loopback {
     });
     await verifyImage(this.engine.docker, ref, this.image);
     return r;
+  }
+
+  /**
+   * The common deploy: a new version whose only change is a small top layer. Builds
+   * `<name>:<tag>-update` (the image + one 200 kB layer), pushes it to both registries,
+   * then times each registry's pull of it while the engine holds the image it extends.
+   */
+  async updatePulls(
+    dist: DistributionRegistry,
+    docket: DocketRegistry,
+  ): Promise<{ distribution: number; docket: number }> {
+    const tag = `${this.image.tag}-update`;
+    const ref = `${this.image.name}:${tag}`;
+    const docker = this.engine.docker;
+    await buildTestImage(docker, ref, [{ file: 'update.bin', size: 200_000, seed: tag }], {
+      base: this.ref,
+    });
+    const distRepo = `${dist.loopbackAddress}/${this.image.name}`;
+    await docker.getImage(ref).tag({ repo: distRepo, tag });
+    await dockerPush(docker, distRepo, tag);
+    const env = docketEnv(this.tb.path('h0', 'docket-update'), {
+      dockerHost: this.engine.dockerHost,
+      token: docket.token,
+    });
+    const run = (name: string, args: string[]) =>
+      runDocket(this.tb, this.tb.origin, name, args, env, this.timeoutMs, this.nodeArgs);
+    await run('docket-push-update', ['push', '--registry', docket.loopbackUrl, ref]);
+    const { Id: id } = await docker.getImage(ref).inspect();
+    const forget = async () => {
+      await docker.getImage(id).remove({ force: true });
+      if (!(await this.has(this.ref))) throw new Error(`${this.ref} went with the update`);
+    };
+    await forget();
+    let started = Date.now();
+    await dockerPull(docker, `${distRepo}:${tag}`);
+    const distribution = (Date.now() - started) / 1000;
+    await forget();
+    started = Date.now();
+    await run('docket-pull-update', [
+      'pull',
+      '--registry',
+      docket.loopbackUrl,
+      '--seed-time',
+      '0',
+      '-q',
+      ref,
+    ]);
+    return { distribution, docket: (Date.now() - started) / 1000 };
+  }
+
+  private has(ref: string): Promise<boolean> {
+    return this.engine.docker
+      .getImage(ref)
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
   }
 
   async docketPull(registry: DocketRegistry): Promise<{ seconds: number; cpu: number }> {

@@ -26,6 +26,8 @@ export interface BenchReport {
   swarm: PhaseResult[];
   failures: Array<{ system: string; hosts: number; error: string }>;
   loopback: LoopbackResult[];
+  /** Seconds to pull an update (one small top layer on the image the engine holds). */
+  updatePull?: { distribution: number; docket: number };
 }
 
 const f = (n: number | null | undefined, digits = 1) =>
@@ -105,6 +107,13 @@ export function formatReport(r: BenchReport): string {
       ]);
     }
     lines.push(...table(rows));
+  }
+  if (r.updatePull) {
+    const u = r.updatePull;
+    lines.push(
+      '',
+      `update pull (one 200 kB layer on the image the engine holds): distribution ${f(u.distribution, 2)} s, docket ${f(u.docket, 2)} s (${f(u.docket / u.distribution)} x)`,
+    );
   }
   return lines.join('\n');
 }

@@ -95,6 +95,13 @@ async function main(argv: string[]): Promise<number> {
       await step(dl, 'pull', () => loop.distributionPull(dist));
       if (docketPushed) await step(kl, 'pull', () => loop.docketPull(docket!));
       report.loopback.push(dl, ...(docket ? [kl] : []));
+      if (docketPushed) {
+        try {
+          report.updatePull = await loop.updatePulls(dist, docket!);
+        } catch (err) {
+          report.failures.push({ system: 'update pull', hosts: 1, error: msg(err) });
+        }
+      }
     }
     for (const n of cfg.hostCounts) {
       for (const system of cfg.systems) {
