@@ -11,6 +11,7 @@ import { InterruptedError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { warningLogger } from './output/warning-logger.js';
 import { RegistryClient } from './registry-client.js';
+import type { SwarmClient } from './p2p/swarm-client.js';
 import type { Swarm, SwarmOptions } from './services/swarm.js';
 
 const DEFAULT_CACHE_BYTES = 10 * 1024 ** 3;
@@ -34,28 +35,38 @@ function createCli(): Cli {
   return cli;
 }
 
-/** BlobCache + SwarmClient (loaded on demand: only `pull` needs webtorrent). */
+/**
+ * BlobCache + SwarmClient. webtorrent is loaded only when a blob needs a torrent: a pull
+ * whose layers are cached, present or small never pays for it.
+ */
 async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
-  const [{ BlobCache }, { SwarmClient }] = await Promise.all([
-    import('./p2p/blob-cache.js'),
-    import('./p2p/swarm-client.js'),
-  ]);
+  const { BlobCache } = await import('./p2p/blob-cache.js');
   const cache = new BlobCache(opts.cacheDir, opts.cacheBytes);
   await cache.init();
-  const client = new SwarmClient({
-    cache,
-    ...(opts.onWarning ? { logger: warningLogger(opts.onWarning) } : {}),
-  });
+  let client: Promise<SwarmClient> | undefined;
+  const swarmClient = (): Promise<SwarmClient> => {
+    client ??= import('./p2p/swarm-client.js').then(
+      ({ SwarmClient }) =>
+        new SwarmClient({
+          cache,
+          ...(opts.onWarning ? { logger: warningLogger(opts.onWarning) } : {}),
+        }),
+    );
+    return client;
+  };
   return {
     cached: async (digest) => ((await cache.has(digest)) ? cache.path(digest) : undefined),
     download: async (blob, o) => {
-      const result = await client.download(blob, o);
-      if (opts.seedEarly) await client.seed(blob);
+      const c = await swarmClient();
+      const result = await c.download(blob, o);
+      if (opts.seedEarly) await c.seed(blob);
       return result;
     },
     store: (digest, size, body) => cache.store(digest, size, body),
-    seed: (blob) => client.seed(blob),
-    destroy: () => client.destroy(),
+    seed: async (blob) => (await swarmClient()).seed(blob),
+    destroy: async () => {
+      if (client) await (await client).destroy();
+    },
   };
 }
 
