@@ -57,7 +57,8 @@ export async function downloadTorrent(
   await removeTorrent(client, parsed.infoHash);
   const torrent = client.add(parsed, {
     store: fileStore({ filePath: request.filePath }),
-    storeCacheSlots: 0,
+    // A downloading host also uploads pieces to several peers at once: keep 8 in memory.
+    storeCacheSlots: 8,
     strategy: 'rarest',
   });
   const close = () => new Promise<void>((resolve) => torrent.destroy(() => resolve()));

@@ -87,7 +87,8 @@ export class FileChunkStore implements ChunkStore {
       queueMicrotask(() => cb(new Error(`piece ${index}: invalid range ${offset}+${length}`)));
       return;
     }
-    const buf = Buffer.alloc(length);
+    // Filled by the read (a short read is an error below).
+    const buf = Buffer.allocUnsafe(length);
     this.file()
       .then((fh) => fh.read(buf, 0, length, index * this.chunkLength + offset))
       .then(
