@@ -1,9 +1,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { gzipLayer } from '../../lib/archive/gzip.js';
+import { GZIP_SAMPLE_BYTES, gzipLayer, gzipPays } from '../../lib/archive/gzip.js';
 import { readImageArchive } from '../../lib/archive/reader.js';
 import type { ArchiveImage, ArchiveLayer } from '../../lib/archive/types.js';
 import { type Digest, DigestStream, parseDigest } from '../../lib/digest.js';
@@ -137,14 +137,31 @@ async function pushLayer(
       const { mediaType, digest, size } = known;
       return { descriptor: { mediaType, digest, size }, outcome: 'known' };
     }
-    const gz = await compress(layer.stored.path, `${layer.stored.path}.gz`);
-    descriptor = { mediaType: MediaType.dockerLayerGzip, digest: gz.digest, size: gz.size };
-    path = gz.path;
+    if (gzipPays(await readHead(layer.stored.path, GZIP_SAMPLE_BYTES))) {
+      const gz = await compress(layer.stored.path, `${layer.stored.path}.gz`);
+      descriptor = { mediaType: MediaType.dockerLayerGzip, digest: gz.digest, size: gz.size };
+      path = gz.path;
+    } else {
+      descriptor = { mediaType: MediaType.dockerLayer, digest: layer.digest, size: layer.size };
+      path = layer.stored.path;
+    }
   }
   const digest = parseDigest(descriptor.digest);
   if (await deps.registry.hasBlob(repository, digest)) return { descriptor, outcome: 'present' };
   await deps.registry.uploadBlob(repository, digest, descriptor.size, () => createReadStream(path));
   return { descriptor, outcome: 'uploaded' };
+}
+
+/** The first `bytes` bytes of a file (fewer when it is shorter). */
+async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 async function compress(

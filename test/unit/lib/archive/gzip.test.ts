@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gzipLayer, isGzip } from '../../../../lib/archive/gzip.js';
+import { gzipLayer, gzipPays, isGzip } from '../../../../lib/archive/gzip.js';
 import { randomBytes } from '../../../helpers/images.js';
 
 async function compress(chunks: Buffer[]): Promise<Buffer> {
@@ -37,5 +37,14 @@ describe('isGzip', () => {
     expect(isGzip(Buffer.from([0x1f, 0x8b, 8]))).toBe(true);
     expect(isGzip(Buffer.from('data/'))).toBe(false);
     expect(isGzip(Buffer.from([0x1f]))).toBe(false);
+  });
+});
+
+describe('gzipPays', () => {
+  it('says yes for bytes that shrink and no for random bytes', () => {
+    expect(gzipPays(Buffer.alloc(200_000, 'a'))).toBe(true);
+    expect(gzipPays(Buffer.from('tar header text '.repeat(5000)))).toBe(true);
+    expect(gzipPays(randomBytes('incompressible', 200_000))).toBe(false);
+    expect(gzipPays(Buffer.alloc(0))).toBe(true);
   });
 });
