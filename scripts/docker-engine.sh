@@ -7,7 +7,8 @@
 # `start` first uses the engine named by DOCKER_HOST, or the default socket, when
 # one answers. Otherwise it installs Debian's docker.io when dockerd is missing (as
 # root with apt), then starts a private engine whose state lives under DIR:
-#   DIR/root  data root (vfs storage driver: works in any container)
+#   DIR/root  data root (overlay2 where dockerd accepts it, else vfs, which works in any
+#             container; DOCKET_STORAGE_DRIVER=vfs forces one)
 #   DIR/exec  exec root
 #   DIR/pid   pidfile
 #   DIR/docker.sock
@@ -53,22 +54,43 @@ start() {
     echo "DOCKER_HOST=$sock"
     return 0
   fi
-  log "starting a private engine in $dir"
-  # setsid: the engine must outlive the shell that started it, and not get its signals.
-  setsid dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
-    --data-root="$dir/root" --exec-root="$dir/exec" --pidfile="$dir/pid" \
-    -H "$sock" >"$dir/dockerd.log" 2>&1 </dev/null &
-  local i
-  for i in $(seq 1 120); do
-    if answers "$sock"; then
-      log "engine ready after ${i} tries"
+  local driver
+  for driver in ${DOCKET_STORAGE_DRIVER:-overlay2 vfs}; do
+    if launch "$dir" "$driver"; then
       echo "DOCKER_HOST=$sock"
       return 0
+    fi
+  done
+  return 1
+}
+
+# launch DIR DRIVER: starts dockerd on DRIVER; fails when it exits (driver refused) or does
+# not answer within 60 s.
+launch() {
+  local dir="$1" driver="$2" sock="unix://$1/docker.sock" pid i
+  log "starting a private engine in $dir (storage driver $driver)"
+  # setsid: the engine must outlive the shell that started it, and not get its signals.
+  setsid dockerd --storage-driver="$driver" --iptables=false --ip6tables=false --bridge=none \
+    --data-root="$dir/root" --exec-root="$dir/exec" --pidfile="$dir/pid" \
+    -H "$sock" >"$dir/dockerd.log" 2>&1 </dev/null &
+  pid=$!
+  for i in $(seq 1 120); do
+    if answers "$sock"; then
+      log "engine ready after ${i} tries ($driver)"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "dockerd refused storage driver $driver; last lines of $dir/dockerd.log:"
+      tail -3 "$dir/dockerd.log" >&2 || true
+      # dockerd makes its data root a private bind mount before it picks the driver.
+      umount "$dir/root" 2>/dev/null || true
+      return 1
     fi
     sleep 0.5
   done
   log "the private engine did not answer within 60 s; last lines of $dir/dockerd.log:"
   tail -20 "$dir/dockerd.log" >&2 || true
+  kill "$pid" 2>/dev/null || true
   return 1
 }
 
