@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 
-export type System = 'docket' | 'docket2015' | 'distribution';
+import type { System } from '../testbed/phase.js';
+
+export type { System };
 
 const SYSTEMS: readonly System[] = ['distribution', 'docket2015', 'docket'];
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NetHost } from './testbed/network.js';
-import type { Managed } from './testbed/processes.js';
-import type { Testbed } from './testbed/testbed.js';
+import type { NetHost } from '../testbed/network.js';
+import type { Managed } from '../testbed/processes.js';
+import type { Testbed } from '../testbed/testbed.js';
 
 /** Debian's Docker Distribution (`docker-registry`), the central-registry baseline. */
 export interface DistributionRegistry {

@@ -1,9 +1,10 @@
 import type { DistributionRegistry } from './distribution.js';
-import { dockerPull, dockerPush } from './docker-progress.js';
-import { type DocketRegistry, docketEnv, runDocket } from './docket.js';
-import { type BenchImage, buildTestImage, removeImage, verifyImage } from './image.js';
-import type { Engine } from './testbed/engine.js';
-import type { Testbed } from './testbed/testbed.js';
+import { dockerPull, dockerPush } from '../testbed/docker-progress.js';
+import { type DocketRegistry, docketEnv, runDocket } from '../testbed/docket.js';
+import { type BenchImage, removeImage, verifyImage } from '../testbed/bench-image.js';
+import { buildTestImage } from '../testbed/images.js';
+import type { Engine } from '../testbed/engine.js';
+import type { Testbed } from '../testbed/testbed.js';
 
 /**
  * Single host, unshaped: the origin's own engine pushes to / pulls from each registry over

@@ -1,4 +1,4 @@
-import type { PhaseResult } from './phase.js';
+import type { PhaseResult } from '../testbed/phase.js';
 
 /** Single-host figures on the origin's loopback (unshaped). */
 export interface LoopbackResult {

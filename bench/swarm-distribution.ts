@@ -1,9 +1,9 @@
-import type { BenchImage } from './image.js';
-import { removeImage, verifyImage } from './image.js';
-import { dockerPull } from './docker-progress.js';
+import type { BenchImage } from '../testbed/bench-image.js';
+import { removeImage, verifyImage } from '../testbed/bench-image.js';
+import { dockerPull } from '../testbed/docker-progress.js';
 import type { DistributionRegistry } from './distribution.js';
-import { measurePhase, type PhaseResult } from './phase.js';
-import type { PeerHost, Testbed } from './testbed/testbed.js';
+import { measurePhase, type PhaseResult } from '../testbed/phase.js';
+import type { PeerHost, Testbed } from '../testbed/testbed.js';
 
 /**
  * Baseline: `hosts` engines `docker pull` the image from Docker Distribution at once. Each

@@ -9,11 +9,11 @@ import {
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import bencode from 'bencode';
-import { type BenchImage, removeImage, verifyImage } from './image.js';
+import { type BenchImage, removeImage, verifyImage } from '../testbed/bench-image.js';
 import { readProgress } from '../client/docker-progress.js';
-import { measurePhase, type PhaseResult } from './phase.js';
-import type { Managed } from './testbed/processes.js';
-import type { PeerHost, Testbed } from './testbed/testbed.js';
+import { measurePhase, type PhaseResult } from '../testbed/phase.js';
+import type { Managed } from '../testbed/processes.js';
+import type { PeerHost, Testbed } from '../testbed/testbed.js';
 import { withTimeout } from './swarm-distribution.js';
 
 const TRACKER_PORT = 6969;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Removes what a crashed bench or multihost test left behind (bench/testbed/):
+# Removes what a crashed bench or multihost test left behind (testbed/):
 # for every network namespace docket-<run>-* whose owner (the pid in
 # $TMPDIR/docket-testbed-<run>-*/owner.pid) no longer runs, kills the processes
 # inside that namespace (dockerd, registries, pullers: all started by the test bed),

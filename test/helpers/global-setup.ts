@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { ensureBaseImage } from './images.js';
+import { ensureBaseImage } from '../../testbed/images.js';
 
 const SCRIPT = new URL('../../scripts/docker-engine.sh', import.meta.url).pathname;
 

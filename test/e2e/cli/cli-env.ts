@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { PullSummary } from '../../../client/services/pull.js';
 import type { PushResult } from '../../../client/services/push.js';
-import { randomBytes } from '../../helpers/images.js';
+import { randomBytes } from '../../../testbed/images.js';
 import type { CliResult } from '../../helpers/run-cli.js';
 
 /** The last JSON object line of a CLI's stdout (`--json-summary`). */

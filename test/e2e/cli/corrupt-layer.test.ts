@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../client/exit-codes.js';
-import { buildTestImage } from '../../helpers/images.js';
+import { buildTestImage } from '../../../testbed/images.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { hasImage, removeImages, tempCacheDir } from './cli-env.js';

@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullSummary } from '../../../client/services/pull.js';
-import { buildTestImage, runInImage } from '../../helpers/images.js';
+import { buildTestImage, runInImage } from '../../../testbed/images.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { runCli, startCli } from '../../helpers/run-cli.js';
 import { closedPort, jsonSummary, layerFileSha, removeImages, tempCacheDir } from './cli-env.js';

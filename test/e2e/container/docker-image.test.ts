@@ -3,7 +3,12 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestImage, followProgress, randomBytes, runInImage } from '../../helpers/images.js';
+import {
+  buildTestImage,
+  followProgress,
+  randomBytes,
+  runInImage,
+} from '../../../testbed/images.js';
 import {
   buildDocketImage,
   engineSocket,

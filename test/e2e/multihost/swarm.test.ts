@@ -6,12 +6,12 @@ import {
   docketEnv,
   runDocket,
   startDocketRegistry,
-} from '../../../bench/docket.js';
-import { type BenchImage, buildBenchImage, removeImage } from '../../../bench/image.js';
-import { docketSwarm } from '../../../bench/swarm-docket.js';
-import { leftoverNetns } from '../../../bench/testbed/network.js';
-import { isAlive } from '../../../bench/testbed/procfs.js';
-import { Testbed } from '../../../bench/testbed/testbed.js';
+} from '../../../testbed/docket.js';
+import { type BenchImage, buildBenchImage, removeImage } from '../../../testbed/bench-image.js';
+import { docketSwarm } from '../../../testbed/swarm-docket.js';
+import { leftoverNetns } from '../../../testbed/network.js';
+import { isAlive } from '../../../testbed/procfs.js';
+import { Testbed } from '../../../testbed/testbed.js';
 
 /**
  * A swarm deploy on 3 hosts, each a network namespace with its own Docker engine, the

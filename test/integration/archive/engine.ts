@@ -11,7 +11,7 @@ import { readImageArchive } from '../../../lib/archive/reader.js';
 import type { ArchiveImage, LoadLayer } from '../../../lib/archive/types.js';
 import { writeLoadArchive } from '../../../lib/archive/writer.js';
 import type { TempDirSink } from '../../helpers/archives.js';
-import { randomBytes, runInImage, type TestLayer } from '../../helpers/images.js';
+import { randomBytes, runInImage, type TestLayer } from '../../../testbed/images.js';
 
 interface LoadEvent {
   errorDetail?: { message?: string };

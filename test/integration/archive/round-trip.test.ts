@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TempDirSink } from '../../helpers/archives.js';
-import { buildTestImage, type TestLayer } from '../../helpers/images.js';
+import { buildTestImage, type TestLayer } from '../../../testbed/images.js';
 import {
   dataHashes,
   loadInto,

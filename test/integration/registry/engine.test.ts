@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestImage, followProgress, randomBytes, runInImage } from '../../helpers/images.js';
+import {
+  buildTestImage,
+  followProgress,
+  randomBytes,
+  runInImage,
+} from '../../../testbed/images.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

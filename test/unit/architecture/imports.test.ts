@@ -5,19 +5,25 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The import direction of docs/architecture.md ("Layers"): client → registry, tracker →
- * lib, and nothing imports upwards. bench/ and test/ are tooling: they may import any
- * layer, and no layer imports them.
+ * lib, and nothing imports upwards. testbed/ (real engines, network namespaces, test
+ * images) is tooling that bench/ and test/ share: it may import any layer; bench/ and
+ * test/ may import it and the layers, never each other; no layer imports the tooling.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const LAYERS = ['lib', 'registry', 'tracker', 'client'] as const;
+const LAYERS = ['lib', 'registry', 'tracker', 'client', 'testbed', 'bench', 'test'] as const;
 type Layer = (typeof LAYERS)[number];
+
+const TOOLING = ['testbed', 'bench', 'test'];
 
 /** Top-level folders each layer must not import from. */
 const FORBIDDEN: Record<Layer, readonly string[]> = {
-  lib: ['registry', 'tracker', 'client', 'bench', 'test'],
-  registry: ['client', 'bench', 'test'],
-  tracker: ['client', 'bench', 'test'],
-  client: ['registry', 'tracker', 'bench', 'test'],
+  lib: ['registry', 'tracker', 'client', ...TOOLING],
+  registry: ['client', ...TOOLING],
+  tracker: ['client', ...TOOLING],
+  client: ['registry', 'tracker', ...TOOLING],
+  testbed: ['bench', 'test'],
+  bench: ['test'],
+  test: ['bench'],
 };
 
 /**
@@ -74,7 +80,7 @@ function sources(dir: string): string[] {
 describe('import direction', () => {
   it('holds for every source file', () => {
     const files = LAYERS.flatMap((layer) => sources(layer));
-    expect(files.length).toBeGreaterThan(50);
+    expect(files.length).toBeGreaterThan(150);
     const found = files.flatMap((file) => violations(file, readFileSync(join(ROOT, file), 'utf8')));
     expect(found).toEqual([]);
   });
@@ -96,6 +102,21 @@ describe('import direction', () => {
     ).toEqual([
       "client/commands/push.ts imports '../../registry/main.js' (client/ may not import registry/)",
     ]);
+  });
+
+  it('keeps bench/ and test/ apart: they share testbed/', () => {
+    expect(
+      violations('test/e2e/multihost/swarm.test.ts', "import '../../../bench/run.js';"),
+    ).toEqual([
+      "test/e2e/multihost/swarm.test.ts imports '../../../bench/run.js' (test/ may not import bench/)",
+    ]);
+    expect(violations('bench/image.ts', "import '../test/helpers/images.js';")).toEqual([
+      "bench/image.ts imports '../test/helpers/images.js' (bench/ may not import test/)",
+    ]);
+    expect(violations('testbed/docket.ts', "import '../bench/config.js';")).toHaveLength(1);
+    expect(violations('bench/run.ts', "import '../testbed/testbed.js';")).toEqual([]);
+    expect(violations('test/e2e/x.test.ts', "import '../../testbed/images.js';")).toEqual([]);
+    expect(violations('client/cli.ts', "import '../testbed/images.js';")).toHaveLength(1);
   });
 
   it('lets the composition points start what they compose, and nothing more', () => {

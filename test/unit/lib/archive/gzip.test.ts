@@ -3,7 +3,7 @@ import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { gzipLayer, gzipPays, isGzip } from '../../../../lib/archive/gzip.js';
-import { randomBytes } from '../../../helpers/images.js';
+import { randomBytes } from '../../../../testbed/images.js';
 
 async function compress(chunks: Buffer[]): Promise<Buffer> {
   return buffer(Readable.from(chunks).pipe(gzipLayer()));

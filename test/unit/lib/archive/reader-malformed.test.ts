@@ -14,7 +14,7 @@ import {
   ociEntries,
   TempDirSink,
 } from '../../../helpers/archives.js';
-import { randomBytes } from '../../../helpers/images.js';
+import { randomBytes } from '../../../../testbed/images.js';
 
 let sink: TempDirSink;
 const sinks: TempDirSink[] = [];

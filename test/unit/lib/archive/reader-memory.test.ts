@@ -6,7 +6,7 @@ import { readImageArchive } from '../../../../lib/archive/reader.js';
 import type { BlobSink } from '../../../../lib/archive/types.js';
 import type { Digest } from '../../../../lib/digest.js';
 import { fixtureConfig } from '../../../helpers/archives.js';
-import { randomBytes } from '../../../helpers/images.js';
+import { randomBytes } from '../../../../testbed/images.js';
 
 const CHUNK = 1024 * 1024;
 const CHUNKS = 256;

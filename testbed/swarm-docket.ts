@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DocketRegistry, docketArgv, docketEnv } from './docket.js';
-import { type BenchImage, removeImage, verifyImage } from './image.js';
+import { type BenchImage, removeImage, verifyImage } from './bench-image.js';
 import { type BytesBySource, measurePhase, type PhaseResult, type PullOutcome } from './phase.js';
-import type { Managed } from './testbed/processes.js';
-import type { PeerHost, Testbed } from './testbed/testbed.js';
+import type { Managed } from './processes.js';
+import type { PeerHost, Testbed } from './testbed.js';
 
 /** The part of `docket pull --json-summary` the bench reads (client/services/pull.ts). */
 interface PullSummaryLine {

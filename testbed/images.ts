@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { type ProgressEvent, readProgress } from '../../client/docker-progress.js';
+import { type ProgressEvent, readProgress } from '../client/docker-progress.js';
 
 /** The image every test image builds FROM: Debian's busybox-static in an empty rootfs. */
 export const BASE_IMAGE = 'docket-test/busybox:base';

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NetHost } from './testbed/network.js';
-import type { Managed } from './testbed/processes.js';
-import { reapedChildrenCpu } from './testbed/procfs.js';
-import type { Testbed } from './testbed/testbed.js';
+import type { NetHost } from './network.js';
+import type { Managed } from './processes.js';
+import { reapedChildrenCpu } from './procfs.js';
+import type { Testbed } from './testbed.js';
 
 /** The docket CLI as built by `npm run build` (from bench/ and from dist/bench/ alike). */
 export const DOCKET_BIN = join(packageRoot(), 'bin', 'docket.js');

@@ -1,12 +1,5 @@
 import type Docker from 'dockerode';
-import {
-  buildTestImage,
-  ensureBaseImage,
-  runInImage,
-  type TestLayer,
-} from '../test/helpers/images.js';
-
-export { buildTestImage };
+import { buildTestImage, ensureBaseImage, runInImage, type TestLayer } from './images.js';
 
 /** An incompressible test image and the command whose output proves a host has all of it. */
 export interface BenchImage {

@@ -1,8 +1,10 @@
 import { cpus } from 'node:os';
-import type { System } from './config.js';
-import type { Managed } from './testbed/processes.js';
-import { machineCpu } from './testbed/procfs.js';
-import type { PeerHost, Testbed } from './testbed/testbed.js';
+import type { Managed } from './processes.js';
+import { machineCpu } from './procfs.js';
+import type { PeerHost, Testbed } from './testbed.js';
+
+/** The systems `npm run bench` compares (bench/config.ts). */
+export type System = 'docket' | 'docket2015' | 'distribution';
 
 /** Bytes a host received, by source, as `docket pull --json-summary` reports them. */
 export interface BytesBySource {
