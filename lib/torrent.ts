@@ -119,7 +119,7 @@ async function hashInfo(
  * the last piece hash and fails with a RangeError when `size` was given and the bytes
  * are another length, so a pipeline writing a temp file rejects before any rename.
  *
- * Without `size` the piece length is a guess, that of a blob up to 256 MiB: `result()`
+ * Without `size` the piece length is a guess, that of a blob up to 1 GiB: `result()`
  * then resolves with undefined when the blob turned out larger, and the caller hashes
  * it again with the right piece length.
  */
@@ -159,7 +159,7 @@ export class TorrentPieceStream extends Transform {
 
   /**
    * The torrent info of every byte that passed, once the stream ended; undefined when
-   * no size was given and the blob is larger than 256 MiB.
+   * no size was given and the blob is larger than 1 GiB.
    */
   result(): Promise<BlobTorrentInfo | undefined> {
     return this.hashed;

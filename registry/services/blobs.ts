@@ -126,7 +126,7 @@ export class BlobService {
   /**
    * Reads a stored blob back to hash its pieces: only when no hasher saw its bytes (it
    * was recorded when the write began) or the piece length was guessed wrong (a blob of
-   * unknown size above 256 MiB).
+   * unknown size above 1 GiB).
    */
   private async hashStored(stored: HashResult): Promise<BlobTorrentInfo> {
     const pieces = this.pieceHasher(stored.size);

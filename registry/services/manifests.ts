@@ -12,6 +12,7 @@ import type { ManifestRecord } from '../metadata/manifests.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
 import { accepts, isForeignLayer, type ParsedManifest, parseManifest } from './manifest-parse.js';
+import { layerDiffId } from './diff-id.js';
 import { readConfig } from './image-config.js';
 
 /** Manifests by repository and reference (tag or digest), with tags and tag history. */
@@ -38,7 +39,8 @@ export class ManifestService {
     if (!tag && reference !== digest) throw new DigestMismatchError(reference, digest);
     const parsed = parseManifest(body, contentType);
     this.checkRefs(parsed);
-    const diffIds = parsed.config ? await this.diffIds(parsed.config) : undefined;
+    const claimed = parsed.config ? await this.diffIds(parsed.config) : undefined;
+    const diffIds = claimed && (await this.verifiedDiffIds(parsed, claimed));
     this.metadata.transaction(() => {
       this.metadata.manifests.insert(
         repository,
@@ -126,15 +128,39 @@ export class ManifestService {
     return parsed?.diffIds;
   }
 
-  private describeBlobs(parsed: ParsedManifest, diffIds: Digest[] | undefined): void {
+  /**
+   * The config's diff_ids where the layer blob really has them, undefined elsewhere: a
+   * layer blob's diff_id is computed (diff-id.ts) the first time a manifest names it,
+   * never taken from the config, so one uploader cannot make another's import or push
+   * reuse its layer. A blob already indexed keeps its diff_id (checked when recorded).
+   */
+  private async verifiedDiffIds(
+    parsed: ParsedManifest,
+    claimed: Digest[],
+  ): Promise<(Digest | undefined)[] | undefined> {
+    if (claimed.length !== parsed.layers.length) return undefined;
+    const out: (Digest | undefined)[] = [];
+    for (const [i, layer] of parsed.layers.entries()) {
+      const digest = layer.digest as Digest;
+      const known = this.blobs.find(digest);
+      if (isForeignLayer(layer) || !known || known.diffId) {
+        out.push(undefined);
+        continue;
+      }
+      const actual = await layerDiffId((range) => this.blobs.open(digest, range), known.size);
+      out.push(actual === claimed[i] ? actual : undefined);
+    }
+    return out;
+  }
+
+  private describeBlobs(parsed: ParsedManifest, diffIds: (Digest | undefined)[] | undefined): void {
     if (parsed.config)
       this.blobs.describe(parsed.config.digest as Digest, { mediaType: parsed.config.mediaType });
-    const matched = diffIds && diffIds.length === parsed.layers.length ? diffIds : undefined;
     parsed.layers.forEach((layer, i) => {
       if (isForeignLayer(layer)) return;
       this.blobs.describe(layer.digest as Digest, {
         mediaType: layer.mediaType,
-        diffId: matched?.[i],
+        diffId: diffIds?.[i],
       });
     });
   }

@@ -69,6 +69,35 @@ describe('docket API, persistence and auth', () => {
     );
   });
 
+  it('indexes a layer under the diff_id it really has, never the one a config claims', async () => {
+    const victimTar = 'victim layer: the real bytes';
+    const victimDiffId = sha256Digest(Buffer.from(victimTar));
+    // The attacker's config says its own layer is the victim's.
+    const evil = await api.pushImage(
+      'evil/app',
+      '1',
+      'evil layer',
+      MediaType.ociManifest,
+      victimDiffId,
+    );
+    await expectError(
+      await api.request('GET', `/docket/v1/layers/${victimDiffId}`),
+      404,
+      'BLOB_UNKNOWN',
+    );
+    // Nor is the evil layer indexed under its own diff_id by that lie.
+    await expectError(
+      await api.request('GET', `/docket/v1/layers/${evil.diffId}`),
+      404,
+      'BLOB_UNKNOWN',
+    );
+    // The genuine push of the victim's layer is what the diff_id leads to.
+    const genuine = await api.pushImage('victim/app', '1', victimTar);
+    const found = await api.request('GET', `/docket/v1/layers/${victimDiffId}`);
+    expect(found.status).toBe(200);
+    expect(((await found.json()) as { digest: string }).digest).toBe(sha256Digest(genuine.layer));
+  });
+
   it('imports a tarball into the schema2 manifest a docket push builds', async () => {
     const plain = await fixtureLayer({ 'a.txt': 'imported plain' });
     const gzipped = await fixtureLayer({ 'b.txt': 'imported gzipped' }, true);

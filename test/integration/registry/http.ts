@@ -43,6 +43,8 @@ export function client(reg: TestRegistry) {
       tag: string,
       content: string,
       mediaType: string = MediaType.ociManifest,
+      /** The diff_id the config claims for the layer (default: the true one). */
+      claimDiffId?: Digest,
     ) {
       const layerTar = Buffer.from(content);
       const layer = gzipSync(layerTar);
@@ -51,7 +53,7 @@ export function client(reg: TestRegistry) {
           architecture: 'amd64',
           os: 'linux',
           created: '2024-05-06T07:08:09Z',
-          rootfs: { type: 'layers', diff_ids: [sha256Digest(layerTar)] },
+          rootfs: { type: 'layers', diff_ids: [claimDiffId ?? sha256Digest(layerTar)] },
         }),
       );
       const oci = mediaType === MediaType.ociManifest;

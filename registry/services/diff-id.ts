@@ -1,0 +1,30 @@
+import { Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { isGzip } from '../../lib/archive/gzip.js';
+import { type Digest, DigestStream } from '../../lib/digest.js';
+import type { ByteRange } from '../storage/blob-store.js';
+
+/**
+ * The diff_id of a layer blob: the sha256 of its uncompressed tar (image-spec config
+ * "rootfs.diff_ids"). A gzip blob (RFC 1952 magic) is gunzipped on the way; any other
+ * blob is taken as the plain tar it is. `open` streams the blob, or a range of it.
+ *
+ * The registry indexes layers by diff_id (`GET /docket/v1/layers/<diffId>`; tarball
+ * import and `docket push` reuse the blob found there), so it records only diff_ids it
+ * computed: an uploader's config may claim any diff_id for its layers.
+ */
+export async function layerDiffId(
+  open: (range?: ByteRange) => Promise<Readable>,
+  size: number,
+): Promise<Digest> {
+  const head = size >= 2 ? await buffer(await open({ start: 0, end: 1 })) : Buffer.alloc(0);
+  const hash = new DigestStream();
+  const discard = new Writable({ write: (_chunk, _enc, cb) => cb() });
+  const body = await open();
+  if (isGzip(head)) await pipeline(body, createGunzip(), hash, discard);
+  else await pipeline(body, hash, discard);
+  return hash.result().digest;
+}
