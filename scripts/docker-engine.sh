@@ -100,11 +100,25 @@ stop() {
   pid=$(cat "$dir/pid")
   kill "$pid" 2>/dev/null || true
   for i in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || { log "engine $pid stopped"; return 0; }
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "engine $pid stopped"
+      unmount_under "$dir"
+      return 0
+    fi
     sleep 0.5
   done
   log "engine $pid did not stop in 30 s; killing it"
   kill -9 "$pid" 2>/dev/null || true
+  unmount_under "$dir"
+}
+
+# Mounts dockerd leaves under DIR (its netns file, a private bind of the data root), deepest
+# first, so the directory can be removed.
+unmount_under() {
+  local m
+  for m in $(awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
 }
 
 case "${1:-}" in
