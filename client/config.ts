@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { key } from '../lib/config-keys.js';
@@ -56,9 +57,16 @@ export class ConfigStore {
 
   async write(config: ConfigFile): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, this.path);
+    // An unpredictable name created exclusively ('wx'): a leftover or a planted symlink at
+    // a guessable path can neither receive the token nor be followed.
+    const tmp = `${this.path}.${randomBytes(8).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      await rename(tmp, this.path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 }
 

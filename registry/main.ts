@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -59,6 +59,15 @@ export interface RunningRegistry {
  *     docket.db     SQLite metadata (WAL)
  *     admin-token   the admin token, mode 0600, created at first start
  */
+/** SQLite creates its files with the process umask: the metadata holds token hashes. */
+async function makePrivate(paths: string[]): Promise<void> {
+  for (const path of paths) {
+    await chmod(path, 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+}
+
 export async function startRegistry(
   config: RegistryConfig,
   deps: RegistryDeps = {},
@@ -66,12 +75,13 @@ export async function startRegistry(
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const metricsRegistry = deps.metricsRegistry ?? new Registry();
   const dataDir = resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const store = new FsBlobStore(join(dataDir, 'blobs'));
   await store.init();
   /** The seeder reads pieces from files: the one user of the store's local paths. */
   const localFiles: LocalBlobFiles = store;
   const metadata = Metadata.open(join(dataDir, 'docket.db'));
+  await makePrivate(['docket.db', 'docket.db-wal', 'docket.db-shm'].map((f) => join(dataDir, f)));
 
   let publicUrl = '';
   let seeder: Seeder | undefined;

@@ -34,9 +34,10 @@ export class FsBlobStore implements BlobStore, LocalBlobFiles {
   async init(): Promise<void> {
     await rm(this.uploadsDir, { recursive: true, force: true });
     await rm(this.tmpDir, { recursive: true, force: true });
-    await mkdir(this.blobsDir, { recursive: true });
-    await mkdir(this.uploadsDir, { recursive: true });
-    await mkdir(this.tmpDir, { recursive: true });
+    // Private: blobs of a registry with --auth-reads must not be readable by other users.
+    await mkdir(this.blobsDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.uploadsDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
   }
 
   localPath(digest: Digest): string {
@@ -85,7 +86,7 @@ export class FsBlobStore implements BlobStore, LocalBlobFiles {
 
   async startUpload(): Promise<string> {
     const id = randomUUID();
-    const handle = await open(join(this.uploadsDir, id), 'wx');
+    const handle = await open(join(this.uploadsDir, id), 'wx', 0o600);
     await handle.close();
     return id;
   }
@@ -147,7 +148,7 @@ export class FsBlobStore implements BlobStore, LocalBlobFiles {
 
   private async moveIntoPlace(from: string, digest: Digest): Promise<void> {
     const target = this.localPath(digest);
-    await mkdir(join(target, '..'), { recursive: true });
+    await mkdir(join(target, '..'), { recursive: true, mode: 0o700 });
     await rename(from, target);
   }
 }
@@ -159,7 +160,7 @@ async function writeDurably(
   body: Readable,
   through: NodeJS.ReadWriteStream[],
 ): Promise<void> {
-  await pipeline([body, ...through, createWriteStream(path, { flags, flush: true })]);
+  await pipeline([body, ...through, createWriteStream(path, { flags, flush: true, mode: 0o600 })]);
 }
 
 function discard(): Writable {

@@ -1,5 +1,5 @@
 import { mkdtempSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,5 +70,23 @@ describe('ConfigStore', () => {
   it('honours DOCKET_CONFIG, else XDG_CONFIG_HOME', () => {
     expect(defaultConfigPath({ DOCKET_CONFIG: '/x/c.json' })).toBe('/x/c.json');
     expect(defaultConfigPath({ XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/docket/config.json');
+  });
+});
+
+describe('ConfigStore.write', () => {
+  it('writes the file 0600 through an unpredictable temp name, never a planted symlink', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'docket-config-write-'));
+    const path = join(dir, 'config.json');
+    // Where an attacker would point the old temp name (<path>.<pid>.tmp).
+    const target = join(dir, 'stolen');
+    await writeFile(target, 'untouched');
+    await symlink(target, `${path}.${process.pid}.tmp`);
+    await new ConfigStore(path).write({ registry: 'http://r:5000', auths: {} });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(await readFile(target, 'utf8')).toBe('untouched');
+    expect(
+      (await readdir(dir)).filter((f) => f.endsWith('.tmp') && !f.includes(`${process.pid}`)),
+    ).toEqual([]);
+    expect(JSON.parse(await readFile(path, 'utf8')).registry).toBe('http://r:5000');
   });
 });
