@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { type Digest, isDigest } from '../lib/digest.js';
 import { type ProgressEvent, readProgress } from './docker-progress.js';
+import { mapLimit } from './services/map-limit.js';
 import {
   EngineError,
   EngineUnreachableError,
@@ -39,6 +40,9 @@ export interface DockerEngine {
   /** RootFS.Layers of every image the engine holds. */
   listLayerLists(): Promise<Digest[][]>;
 }
+
+/** Image inspects in flight at once while listing layer chains. */
+const INSPECT_CONCURRENCY = 8;
 
 /** DockerEngine over dockerode (which honours DOCKER_HOST). */
 export class DockerodeEngine implements DockerEngine {
@@ -94,12 +98,9 @@ export class DockerodeEngine implements DockerEngine {
     } catch (err) {
       throw engineError(err);
     }
-    const lists: Digest[][] = [];
-    for (const id of ids) {
-      const image = await this.inspectImage(id);
-      if (image && image.diffIds.length > 0) lists.push(image.diffIds);
-    }
-    return lists;
+    // One inspect per image: a few at a time, not one after the other (hosts hold hundreds).
+    const images = await mapLimit(ids, INSPECT_CONCURRENCY, (id) => this.inspectImage(id));
+    return images.flatMap((image) => (image && image.diffIds.length > 0 ? [image.diffIds] : []));
   }
 }
 
