@@ -11,7 +11,10 @@ export interface TransferStats {
   fromPeers: number;
   /** From the registry's own BitTorrent seed (peer id prefix -DKR). */
   fromRegistrySeed: number;
-  /** From the registry's HTTP blob URL as a BEP 19 web seed. */
+  /**
+   * From the registry over HTTP: its blob URL as a BEP 19 web seed, or a small blob
+   * (client/services/pull.ts HTTP_BLOB_MAX_BYTES) fetched whole.
+   */
   fromWebSeed: number;
 }
 
