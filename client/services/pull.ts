@@ -175,16 +175,9 @@ function startFetches(
     digest: parseDigest(l.digest),
     size: l.size,
   }));
-  const settlers = new Map<number, { resolve(f: FetchedLayer): void; reject(e: unknown): void }>();
-  const promises = new Map<number, Promise<FetchedLayer>>();
-  for (const { index } of missing) {
-    const p = new Promise<FetchedLayer>((resolve, reject) =>
-      settlers.set(index, { resolve, reject }),
-    );
-    // Observed through `all`; the load may never ask for a layer after a failure.
-    p.catch(() => {});
-    promises.set(index, p);
-  }
+  const layers = new Map(missing.map(({ index }) => [index, deferred<FetchedLayer>()]));
+  // Observed through `all`; the load may never ask for a layer after a failure.
+  for (const { promise } of layers.values()) promise.catch(() => {});
   const fetchOne = async ({ index, digest, size }: (typeof missing)[number]) => {
     if (deps.signal.aborted) throw new InterruptedError();
     const viaTorrent = size > HTTP_BLOB_MAX_BYTES;
@@ -227,7 +220,7 @@ function startFetches(
     return { index, path, fromCache: false, torrent };
   };
   const all = mapLimit(missing, deps.concurrency, async (item) => {
-    const settle = settlers.get(item.index)!;
+    const settle = layers.get(item.index)!;
     try {
       const fetched = await fetchOne(item);
       settle.resolve(fetched);
@@ -239,12 +232,13 @@ function startFetches(
   });
   all.catch((err: unknown) => {
     // Layers that never started must not leave the load waiting.
-    for (const s of settlers.values()) s.reject(err);
+    for (const d of layers.values()) d.reject(err);
   });
   return {
     all,
     layer: (index) =>
-      promises.get(index) ?? Promise.reject(new EngineError(`layer ${index} is not fetched`)),
+      layers.get(index)?.promise ??
+      Promise.reject(new EngineError(`layer ${index} is not fetched`)),
   };
 }
 
@@ -288,4 +282,21 @@ async function load(
     throw new EngineError(`the engine reports no image ${image.configDigest} after load`);
   deps.onProgress?.({ kind: 'loaded', imageId: loaded.id });
   return loaded.id;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+/** A promise with its settle functions (Promise.withResolvers, which Node 20 lacks). */
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
