@@ -117,6 +117,16 @@ export async function startRegistry(
       })
     : undefined;
 
+  const uploads = new UploadService(store, blobs, config.maxUploadBytes, config.uploadTtlMs);
+  const sweeping = setInterval(
+    () =>
+      void uploads
+        .sweep()
+        .catch((err: unknown) => logger.error({ err }, 'upload session sweep failed')),
+    Math.min(config.uploadTtlMs, 60_000),
+  );
+  sweeping.unref();
+
   const metrics = createMetrics(metricsRegistry, {
     blobsStored: () => metadata.blobs.count(),
     seeder: () => seeder?.stats() ?? { activeTorrents: 0, peers: 0, uploadedBytes: 0 },
@@ -127,7 +137,7 @@ export async function startRegistry(
       logger,
       metricsRegistry,
       blobs,
-      uploads: new UploadService(store, blobs, config.maxUploadBytes),
+      uploads,
       manifests,
       tags: new TagService(metadata),
       images: new ImageService(metadata, blobs, torrents),
@@ -145,6 +155,7 @@ export async function startRegistry(
           ?.seed(seedable(blob))
           .catch((err: unknown) => logger.error({ err, digest: blob.digest }, 'seeding failed')),
       tracker: tracker && ((req, res) => tracker.handle(req, res)),
+      publicUrl: () => publicUrl,
       authReads: config.authReads,
       maxUploadBytes: config.maxUploadBytes,
     },
@@ -172,6 +183,7 @@ export async function startRegistry(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      clearInterval(sweeping);
       const stopped = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
       await stopped;

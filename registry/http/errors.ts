@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { Header } from '../../lib/api/index.js';
+import { Header, paths } from '../../lib/api/index.js';
 import { type ErrorCode, type ErrorEnvelope, ErrorCodes } from '../../lib/errcode.js';
 import {
   ArchiveError,
@@ -35,10 +35,13 @@ export const BASIC_CHALLENGE = 'Basic realm="docket"';
  * endpoint, since the engine applies every challenge it has a handler for and fails a
  * Basic one without credentials, so a Basic challenge there would break anonymous pulls.
  * Everything else gets Basic (curl -u, any user name, the token as password).
+ * The realm is built on the registry's public URL (configured, else its listening
+ * address), never on the request's Host header: a client sends its credentials to the
+ * realm, so a forged Host must not be able to point it elsewhere.
  */
-export function authChallenge(ctx: Context): string {
+export function authChallenge(ctx: Context, publicUrl: string): string {
   if (ctx.state.route !== 'v2.base') return BASIC_CHALLENGE;
-  return `Bearer realm="${ctx.protocol}://${ctx.host}/v2/token",service="docket"`;
+  return `Bearer realm="${publicUrl}${paths.token()}",service="docket"`;
 }
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -76,7 +79,7 @@ export function codeFor(err: unknown): ErrorCode | undefined {
  * envelope (distribution-spec "Error Codes"). Unknown errors are 500 UNKNOWN, logged
  * with their stack; their message is not sent.
  */
-export function errorMiddleware(logger: Logger) {
+export function errorMiddleware(logger: Logger, publicUrl: () => string) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
@@ -92,7 +95,8 @@ export function errorMiddleware(logger: Logger) {
         body = { errors: [{ code: 'UNKNOWN', message: ErrorCodes.UNKNOWN.message, detail: {} }] };
       }
       if (err instanceof RouteUnknownError) status = err.methodNotAllowed ? 405 : 404;
-      if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', authChallenge(ctx));
+      if (err instanceof UnauthorizedError)
+        ctx.set('WWW-Authenticate', authChallenge(ctx, publicUrl()));
       if (err instanceof RangeNotSatisfiableError) ctx.set('Content-Range', `bytes */${err.size}`);
       if (ctx.headerSent || !ctx.writable) {
         ctx.req.socket.destroy();

@@ -29,6 +29,8 @@ export interface HttpDeps {
   seed(blob: BlobRecord): void;
   /** The embedded tracker's HTTP handler for /announce and /scrape; none when disabled. */
   tracker?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The registry's public URL (configured, else its listening address); set once listening. */
+  publicUrl(): string;
   authReads: boolean;
   maxUploadBytes: number;
 }

@@ -4,7 +4,21 @@ import type { Descriptor } from '../../lib/media-types.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
 import { readConfig } from './image-config.js';
+import { MAX_INDEX_DEPTH, MAX_INDEX_ENTRIES } from './manifest-parse.js';
 import type { TorrentService } from './torrents.js';
+
+/** At most this many manifests are read to summarize one tag, however its indexes nest. */
+const MAX_MANIFESTS_PER_TAG = 1024;
+
+type Summary = Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers'>;
+
+const EMPTY: Summary = { size: 0, layerCount: 0, created: null, layers: [] };
+
+/** One listing's state: image summaries already made (shared by tags), manifests left to read. */
+interface Walk {
+  images: Map<string, Summary>;
+  left: number;
+}
 
 /** The docket image listing: every repository:tag with what `docket images` shows. */
 export class ImageService {
@@ -15,11 +29,13 @@ export class ImageService {
   ) {}
 
   async list(): Promise<ImageSummary[]> {
+    const images = new Map<string, Summary>();
     const out: ImageSummary[] = [];
     for (const tag of this.metadata.tags.all()) {
       const manifest = this.metadata.manifests.get(tag.manifestDigest);
       if (!manifest) continue;
-      const summary = await this.summarize(manifest.digest);
+      const walk: Walk = { images, left: MAX_MANIFESTS_PER_TAG };
+      const summary = await this.summarize(manifest.digest, 0, walk);
       out.push({
         repository: tag.repository,
         tag: tag.tag,
@@ -32,23 +48,36 @@ export class ImageService {
     return out;
   }
 
-  private async summarize(
-    digest: string,
-  ): Promise<Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers'>> {
+  /**
+   * An index sums its children (each distinct child once, each distinct layer once),
+   * following at most MAX_INDEX_ENTRIES children, MAX_INDEX_DEPTH levels and
+   * MAX_MANIFESTS_PER_TAG manifests: manifest PUT refuses more, but a listing must stay
+   * cheap whatever the database holds, since anyone may ask for it.
+   */
+  private async summarize(digest: string, depth: number, walk: Walk): Promise<Summary> {
+    const known = walk.images.get(digest);
+    if (known) return known;
+    if (walk.left <= 0) return EMPTY;
+    walk.left--;
     const manifest = this.metadata.manifests.get(digest);
-    if (!manifest) return { size: 0, layerCount: 0, created: null, layers: [] };
+    if (!manifest) return EMPTY;
     const doc = JSON.parse(manifest.content.toString('utf8')) as {
       config?: Descriptor;
       layers?: Descriptor[];
       manifests?: Descriptor[];
     };
     if (doc.manifests) {
-      const children = await Promise.all(doc.manifests.map((m) => this.summarize(m.digest)));
+      if (depth >= MAX_INDEX_DEPTH) return EMPTY;
+      const digests = [...new Set(doc.manifests.map((m) => m.digest))];
+      const children: Summary[] = [];
+      for (const child of digests.slice(0, MAX_INDEX_ENTRIES))
+        children.push(await this.summarize(child, depth + 1, walk));
+      const layers = new Map(children.flatMap((c) => c.layers).map((l) => [l.digest, l]));
       return {
         size: children.reduce((n, c) => n + c.size, 0),
         layerCount: children.reduce((n, c) => n + c.layerCount, 0),
         created: children.find((c) => c.created)?.created ?? null,
-        layers: children.flatMap((c) => c.layers),
+        layers: [...layers.values()],
       };
     }
     const config = doc.config && (await readConfig(this.blobs, doc.config.digest as Digest));
@@ -62,11 +91,13 @@ export class ImageService {
         magnet: blob ? this.torrents.magnet(blob) : null,
       };
     });
-    return {
+    const summary: Summary = {
       size: (doc.config?.size ?? 0) + layers.reduce((n, l) => n + l.size, 0),
       layerCount: layers.length,
       created: config?.created ?? null,
       layers,
     };
+    walk.images.set(digest, summary);
+    return summary;
   }
 }
