@@ -98,7 +98,8 @@ export async function startRegistry(
     metadata,
     deps.pieceHashers ?? ((size) => new TorrentPieceStream(size)),
   );
-  const manifests = new ManifestService(metadata, blobs);
+  const gunzip = { maxBytes: config.maxLayerBytes, maxRatio: config.maxGzipRatio };
+  const manifests = new ManifestService(metadata, blobs, gunzip);
   const torrents = new TorrentService(
     blobs,
     { renderTorrentFile, magnetLink },
@@ -147,6 +148,7 @@ export async function startRegistry(
         manifests,
         deps.readImageArchive ?? readImageArchive,
         config.maxUploadBytes,
+        gunzip,
       ),
       torrents,
       tokens,

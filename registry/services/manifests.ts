@@ -1,3 +1,4 @@
+import type { GunzipBounds } from '../../lib/archive/gzip.js';
 import { type Digest, isDigest, sha256Digest } from '../../lib/digest.js';
 import { DigestMismatchError } from '../../lib/errors.js';
 import type { Descriptor } from '../../lib/media-types.js';
@@ -27,6 +28,7 @@ export class ManifestService {
   constructor(
     private readonly metadata: Metadata,
     private readonly blobs: BlobService,
+    private readonly gunzip: GunzipBounds,
   ) {}
 
   /**
@@ -194,7 +196,11 @@ export class ManifestService {
         out.push(undefined);
         continue;
       }
-      const actual = await layerDiffId((range) => this.blobs.open(digest, range), known.size);
+      const actual = await layerDiffId(
+        (range) => this.blobs.open(digest, range),
+        known.size,
+        this.gunzip,
+      );
       out.push(actual === claimed[i] ? actual : undefined);
     }
     return out;
