@@ -8,6 +8,7 @@ import {
 } from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
 import { parseErrorEnvelope } from '../lib/errcode.js';
+import { readBounded, readBoundedJson } from './bounded-body.js';
 import { DigestMismatchError, DocketError, UnauthorizedError } from '../lib/errors.js';
 import { MANIFEST_MEDIA_TYPES } from '../lib/media-types.js';
 import {
@@ -17,6 +18,19 @@ import {
   RegistryUnreachableError,
   systemErrorCode,
 } from './errors.js';
+
+/**
+ * The most the client reads into memory of each kind of answer. Manifests: 4 MiB, as
+ * the registry accepts (and distribution); the rest well above what a real one sends.
+ */
+export const RESPONSE_LIMITS = {
+  manifest: 4 * 1024 * 1024,
+  config: 16 * 1024 * 1024,
+  torrent: 16 * 1024 * 1024,
+  imageList: 64 * 1024 * 1024,
+  layerLookup: 64 * 1024,
+  error: 64 * 1024,
+} as const;
 
 export interface RegistryClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:5000`. */
@@ -36,7 +50,8 @@ export interface FetchedManifest {
  * A typed client of one docket registry: the OCI distribution API (distribution-spec
  * v1.1, "Pull", "Push", "Content Discovery") and docket's `/docket/v1` endpoints.
  * Every method throws UnauthorizedError (401/403), NotFoundError (404), RegistryError
- * (any other error status, with the envelope's code) or RegistryUnreachableError.
+ * (any other error status, with the envelope's code), RegistryUnreachableError, or
+ * ResponseTooLargeError for an answer beyond RESPONSE_LIMITS.
  */
 export class RegistryClient {
   readonly url: URL;
@@ -70,10 +85,13 @@ export class RegistryClient {
     }
   }
 
-  /** `GET /v2/<name>/blobs/<digest>`, whole in memory (configs): verified against `digest`. */
+  /**
+   * `GET /v2/<name>/blobs/<digest>`, whole in memory (configs, at most
+   * RESPONSE_LIMITS.config): verified against `digest`.
+   */
   async getBlob(name: string, digest: Digest): Promise<Buffer> {
     const res = await this.request('GET', paths.blob(name, digest));
-    const body = Buffer.from(await res.arrayBuffer());
+    const body = await readBounded(res, RESPONSE_LIMITS.config, 'blob');
     const actual = sha256Digest(body);
     if (actual !== digest) throw new DigestMismatchError(digest, actual);
     return body;
@@ -138,13 +156,14 @@ export class RegistryClient {
 
   /**
    * `GET /v2/<name>/manifests/<reference>` accepting Docker schema2, OCI manifests
-   * and indexes. When `reference` is a digest the body is verified against it.
+   * and indexes, of at most RESPONSE_LIMITS.manifest. When `reference` is a digest the
+   * body is verified against it.
    */
   async getManifest(name: string, reference: string): Promise<FetchedManifest> {
     const res = await this.request('GET', paths.manifest(name, reference), {
       headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
     });
-    const body = Buffer.from(await res.arrayBuffer());
+    const body = await readBounded(res, RESPONSE_LIMITS.manifest, 'manifest');
     const digest = sha256Digest(body);
     if (reference.startsWith('sha256:') && digest !== reference)
       throw new DigestMismatchError(reference, digest);
@@ -158,21 +177,29 @@ export class RegistryClient {
   /** `GET /docket/v1/images` */
   async listImages(): Promise<ImageSummary[]> {
     const res = await this.request('GET', paths.images());
-    const body = (await res.json()) as ImageList | ImageSummary[];
+    const body = await readBoundedJson<ImageList | ImageSummary[]>(
+      res,
+      RESPONSE_LIMITS.imageList,
+      'image list',
+    );
     return Array.isArray(body) ? body : body.images;
   }
 
   /** `GET /docket/v1/blobs/<digest>/torrent`: the blob's .torrent file (bencoded). */
   async getTorrent(digest: Digest): Promise<Buffer> {
     const res = await this.request('GET', paths.torrent(digest));
-    return Buffer.from(await res.arrayBuffer());
+    return readBounded(res, RESPONSE_LIMITS.torrent, 'torrent');
   }
 
   /** `GET /docket/v1/layers/<diffId>`: a compressed blob already stored for that diffId. */
   async findLayer(diffId: Digest): Promise<LayerLookup | undefined> {
     try {
       const res = await this.request('GET', paths.layer(diffId));
-      const found = (await res.json()) as LayerLookup;
+      const found = await readBoundedJson<LayerLookup>(
+        res,
+        RESPONSE_LIMITS.layerLookup,
+        'layer lookup',
+      );
       parseDigest(found.digest);
       return found;
     } catch (err) {
@@ -231,10 +258,10 @@ function docketCause(err: unknown): DocketError | undefined {
 async function responseError(method: string, url: URL, res: Response): Promise<Error> {
   let body: unknown;
   if (method !== 'HEAD') {
-    const text = await res.text();
     try {
-      body = JSON.parse(text);
+      body = await readBoundedJson(res, RESPONSE_LIMITS.error, 'error');
     } catch {
+      // Not an envelope (or too large to be one): the status says it all.
       body = undefined;
     }
   }
