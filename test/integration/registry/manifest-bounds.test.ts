@@ -1,7 +1,9 @@
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Digest } from '../../../lib/digest.js';
 import { MediaType } from '../../../lib/media-types.js';
+import { Metadata } from '../../../registry/metadata/metadata.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { client, expectError } from './http.js';
 
@@ -56,6 +58,46 @@ describe('manifest bounds', () => {
     const level2Entry = listing.images.find((i) => i.tag === 'level2');
     expect(level2Entry?.layerCount).toBe(1);
     expect(level2Entry?.layers.map((l) => l.digest)).toEqual([sha256Digest(image.layer)]);
+  });
+
+  it('lists indexes stored before the bounds within the bounds', async () => {
+    const image = await api.pushImage('reg/old', 'image', 'stored before the bounds');
+    const metadata = Metadata.open(join(reg.dataDir, 'docket.db'));
+    const store = (tag: string, children: string[]): string => {
+      const body = index(children.map((digest) => ({ digest, size: 1 })));
+      const digest = sha256Digest(body);
+      metadata.manifests.insert(
+        'reg/old',
+        { digest, mediaType: MediaType.ociIndex, content: body, configDigest: null },
+        children.map((d) => ({ kind: 'manifest', digest: d })),
+      );
+      metadata.tags.set('reg/old', tag, digest, null);
+      return digest;
+    };
+    try {
+      const wide = store(
+        'wide',
+        Array.from({ length: 1000 }, () => image.digest),
+      );
+      store(
+        'wider',
+        Array.from({ length: 1000 }, () => wide),
+      );
+      let chain = image.digest;
+      for (let i = 1; i <= 4; i++) chain = store(`depth${i}`, [chain]);
+    } finally {
+      metadata.close();
+    }
+    const listing = (await (await api.request('GET', '/docket/v1/images')).json()) as {
+      images: { repository: string; tag: string; layerCount: number; layers: unknown[] }[];
+    };
+    const byTag = new Map(
+      listing.images.filter((i) => i.repository === 'reg/old').map((i) => [i.tag, i]),
+    );
+    expect(byTag.get('wide')?.layers).toHaveLength(1);
+    expect(byTag.get('wider')?.layers).toHaveLength(1);
+    expect(byTag.get('depth2')?.layerCount).toBe(1);
+    expect(byTag.get('depth3')?.layerCount).toBe(0);
   });
 
   it('refuses descriptors whose size is not the stored size', async () => {
