@@ -83,7 +83,7 @@ describe('manifest bounds', () => {
         'wider',
         Array.from({ length: 1000 }, () => wide),
       );
-      let chain = image.digest;
+      let chain: string = image.digest;
       for (let i = 1; i <= 4; i++) chain = store(`depth${i}`, [chain]);
     } finally {
       metadata.close();
