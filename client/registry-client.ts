@@ -17,6 +17,7 @@ import {
   RegistryUnreachableError,
   systemErrorCode,
 } from './errors.js';
+import { streamRequest } from './http-stream-request.js';
 
 export interface RegistryClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:5000`. */
@@ -117,10 +118,11 @@ export class RegistryClient {
     const location = await this.startUpload(name);
     location.searchParams.set('digest', digest);
     const body = open().pipe(new DigestStream({ digest, size }));
-    await this.request('PUT', location, {
-      body: Readable.toWeb(body) as ReadableStream,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    const headers = this.headers({
+      'content-type': 'application/octet-stream',
+      'content-length': String(size),
     });
+    await this.settle('PUT', location, () => streamRequest('PUT', location, headers, body));
   }
 
   /** `PUT /v2/<name>/manifests/<tag>`; resolves with the manifest digest. */
@@ -195,17 +197,29 @@ export class RegistryClient {
     } = {},
   ): Promise<Response> {
     const url = typeof path === 'string' ? new URL(`.${path}`, this.url) : path;
-    const headers: Record<string, string> = { ...init.headers };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, {
+    const headers = this.headers(init.headers);
+    return this.settle(method, url, () =>
+      this.fetchFn(url, {
         method,
         headers,
         body: init.body ?? null,
         ...(init.signal ? { signal: init.signal } : {}),
         ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
-      } as RequestInit);
+      } as RequestInit),
+    );
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { ...extra };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    return headers;
+  }
+
+  /** Maps a failed exchange to the errors the class contract names. */
+  private async settle(method: string, url: URL, send: () => Promise<Response>): Promise<Response> {
+    let res: Response;
+    try {
+      res = await send();
     } catch (err) {
       const inner = docketCause(err);
       if (inner) throw inner;
