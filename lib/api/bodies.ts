@@ -26,6 +26,10 @@ export interface ImageSummary {
   created: string | null;
   /** When the tag was last pushed (ISO 8601). */
   lastPushed: string;
+  /** `os/architecture` of each image (one for a manifest, one per image for an index). */
+  platforms: string[];
+  /** The config blob's digest; for an index, its first image's. */
+  configDigest: string | null;
   layers: ImageLayerSummary[];
 }
 
