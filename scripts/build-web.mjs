@@ -38,6 +38,7 @@ const html = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>docket registry</title>
 <link rel="stylesheet" href="/web/${style}">
 <script type="module" src="/web/${script}"></script>

@@ -27,7 +27,7 @@ export interface SwarmSnapshot {
   infoHash: string;
   seeders: number;
   leechers: number;
-  /** Peers the tracker heard send 'completed'. */
+  /** Peers, the registry's seed left out, the tracker heard send 'completed'. */
   completed: number;
   /** Peers still in the swarm. */
   peers: PeerRecord[];
@@ -165,7 +165,9 @@ export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTra
         infoHash,
         seeders: swarm?.complete ?? 0,
         leechers: swarm?.incomplete ?? 0,
-        completed: everyPeer.filter((p) => p.completed).length,
+        completed: everyPeer.filter(
+          (p) => p.completed && !peerIdHasPrefix(p.peerId, REGISTRY_PEER_ID_PREFIX),
+        ).length,
         peers: book.current(infoHash),
         everyPeer,
       };

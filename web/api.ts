@@ -1,4 +1,5 @@
 import type { HealthReport, ImageList, SwarmReport, TagHistory } from '../lib/api/bodies.js';
+import { Header } from '../lib/api/headers.js';
 import { paths } from '../lib/api/paths.js';
 import type { Digest } from '../lib/digest.js';
 
@@ -28,7 +29,10 @@ export const tokenStore = {
 async function getJson<T>(path: string): Promise<T> {
   const token = tokenStore.get();
   const res = await fetch(path, {
-    headers: token ? { Authorization: `Bearer ${token}` } : {},
+    headers: {
+      [Header.requestedWith]: 'docket-web',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
     cache: 'no-store',
   });
   if (res.status === 401) throw new UnauthorizedError('a token is needed');
