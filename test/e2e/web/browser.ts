@@ -25,7 +25,39 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+// What runs in the page is passed as expression text: the test's TypeScript has no DOM
+// types (they would clash with Node's fetch types in the rest of the repository).
+
 /** Waits until the page's visible text contains `text`. */
 export async function waitForText(page: Page, text: string, timeout = 15_000): Promise<void> {
-  await page.waitForFunction((t: string) => document.body.innerText.includes(t), { timeout }, text);
+  await page.waitForFunction(`document.body.innerText.includes(${JSON.stringify(text)})`, {
+    timeout,
+  });
+}
+
+/** Waits until a page expression is truthy. */
+export async function waitFor(page: Page, expression: string, timeout = 15_000): Promise<void> {
+  await page.waitForFunction(expression, { timeout });
+}
+
+/** The text of each cell, row by row, of the rows matching `rows`. */
+export function cellTexts(page: Page, rows: string): Promise<string[][]> {
+  return page.evaluate(
+    `Array.from(document.querySelectorAll(${JSON.stringify(rows)}), (tr) =>
+      Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? ''))`,
+  ) as Promise<string[][]>;
+}
+
+/** An attribute of every element matching `selector`. */
+export function attributes(page: Page, selector: string, name: string): Promise<string[]> {
+  return page.evaluate(
+    `Array.from(document.querySelectorAll(${JSON.stringify(selector)}), (el) =>
+      el.getAttribute(${JSON.stringify(name)}))`,
+  ) as Promise<string[]>;
+}
+
+/** Empties a text input the way a user would. */
+export async function clearInput(page: Page, selector: string): Promise<void> {
+  await page.click(selector, { clickCount: 3 });
+  await page.keyboard.press('Backspace');
 }

@@ -5,7 +5,15 @@ import { buildTestImage } from '../../../testbed/images.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { type RunningCli, runCli, startCli } from '../../helpers/run-cli.js';
 import { removeImages, tempCacheDir } from '../cli/cli-env.js';
-import { launchBrowser, screenshot, waitForText } from './browser.js';
+import {
+  attributes,
+  cellTexts,
+  clearInput,
+  launchBrowser,
+  screenshot,
+  waitFor,
+  waitForText,
+} from './browser.js';
 
 const docker = new Docker();
 const APP = 'web-test/app:v1';
@@ -53,33 +61,26 @@ describe('the web page, in a real browser', () => {
     it('lists the images; an image shows its layers, which images share them, config and history', async () => {
       await page.goto(`${registry.url}/`);
       await waitForText(page, 'web-test/tools');
-      const rows = await page.$$eval('table.images tbody tr', (trs) =>
-        trs.map((tr) => tr.getAttribute('data-ref')),
-      );
+      const rows = await attributes(page, 'table.images tbody tr', 'data-ref');
       expect(rows).toEqual(expect.arrayContaining([APP, TOOLS]));
 
       await page.type('#search', 'tools');
-      await page.waitForFunction(
-        () => document.querySelectorAll('table.images tbody tr').length === 1,
-      );
-      await page.$eval('#search', (el) => {
-        (el as HTMLInputElement).select();
-      });
-      await page.keyboard.press('Backspace');
+      await waitFor(page, `document.querySelectorAll('table.images tbody tr').length === 1`);
+      expect(await attributes(page, 'table.images tbody tr', 'data-ref')).toEqual([TOOLS]);
+      await clearInput(page, '#search');
 
       // Keyboard only: tab to the repository's button, Enter opens the details.
       await page.focus(`tr[data-ref="${APP}"] button`);
       await page.keyboard.press('Enter');
       await waitForText(page, `History of ${APP}`);
       await waitForText(page, '"/bin/sh","-c","echo app"');
-      const layers = await page.$$eval('table.layers tbody tr', (trs) =>
-        trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
-      );
+      const layers = await cellTexts(page, 'table.layers tbody tr');
       expect(layers).toHaveLength(2);
       expect(layers[0]?.[3]).toBe(TOOLS);
       expect(layers[1]?.[3]).toBe('none');
-      const history = await page.$$eval('table.history tbody tr', (trs) => trs.length);
-      expect(history).toBe(1);
+      const history = await cellTexts(page, 'table.history tbody tr');
+      expect(history).toHaveLength(1);
+      expect(history[0]?.[2]).toBe('admin');
       await screenshot(page, 'images');
     });
 
@@ -91,17 +92,18 @@ describe('the web page, in a real browser', () => {
       // The host announces while it downloads and keeps announcing while it seeds.
       await page.waitForSelector('tr.peer[data-registry="false"]', { timeout: 60_000 });
       await pull.waitForStdout(/seeding \d+ blobs/, 60_000);
-      await page.waitForFunction(
-        () =>
-          Array.from(document.querySelectorAll('tr.peer[data-registry="false"]')).some((tr) =>
-            tr.textContent?.includes('100%'),
-          ),
-        { timeout: 30_000 },
+      // Once it has the blob, its next announce says left=0: the page shows it complete.
+      await waitFor(
+        page,
+        `Array.from(document.querySelectorAll('tr.peer[data-registry="false"]'))
+          .some((tr) => tr.textContent.includes('100%'))`,
+        30_000,
       );
-      const byImage = await page.$$eval('table.image-swarms tbody tr', (trs) =>
-        trs.map((tr) => tr.querySelector('td')?.textContent),
-      );
-      expect(byImage).toContain(APP);
+      const peers = await cellTexts(page, 'tr.peer[data-registry="false"]');
+      expect(peers.length).toBeGreaterThan(0);
+      for (const peer of peers) expect(peer[1]).toMatch(/^127\.0\.0\.1:\d+$/);
+      const byImage = await cellTexts(page, 'table.image-swarms tbody tr');
+      expect(byImage.map((row) => row[0])).toContain(APP);
       await waitForText(page, 'Registry egress saved');
       await screenshot(page, 'swarm');
 
@@ -132,13 +134,11 @@ describe('the web page, in a real browser', () => {
         await page.keyboard.press('Enter');
         await waitForText(page, 'The registry refused that token.');
 
-        await page.$eval('#token', (el) => {
-          (el as HTMLInputElement).value = '';
-        });
+        await clearInput(page, '#token');
         await page.type('#token', registry.token);
         await page.keyboard.press('Enter');
         await waitForText(page, 'No images pushed yet.');
-        const stored = await page.evaluate(() => sessionStorage.getItem('docket.token'));
+        const stored = await page.evaluate(`sessionStorage.getItem('docket.token')`);
         expect(stored).toBe(registry.token);
 
         await page.goto(`${registry.url}/#health`);
