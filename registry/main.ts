@@ -9,6 +9,7 @@ import { readImageArchive } from '../lib/archive/reader.js';
 import type { Digest } from '../lib/digest.js';
 import { magnetLink, renderTorrentFile, TorrentPieceStream } from '../lib/torrent.js';
 import { createEmbeddedTracker, type EmbeddedTracker } from '../tracker/embedded.js';
+import { packageVersion, webRoot } from './assets.js';
 import { announceUrls, publicUrlFor, type RegistryConfig } from './config.js';
 import { createApp } from './http/app.js';
 import type { BlobRecord } from './metadata/blobs.js';
@@ -16,13 +17,16 @@ import { Metadata } from './metadata/metadata.js';
 import { createMetrics } from './metrics.js';
 import { type SeedableBlob, Seeder } from './p2p/seeder.js';
 import { BlobService, type TorrentPieceHashers } from './services/blobs.js';
+import { HealthService } from './services/health.js';
 import { ImageService } from './services/images.js';
 import { ImportService, type ReadImageArchive } from './services/import.js';
 import { ManifestService } from './services/manifests.js';
+import { SwarmService } from './services/swarm.js';
 import { TagService } from './services/tags.js';
 import { TokenService } from './services/tokens.js';
 import { TorrentService } from './services/torrents.js';
 import { UploadService } from './services/uploads.js';
+import { WebFiles } from './services/web-files.js';
 import type { LocalBlobFiles } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 
@@ -72,6 +76,7 @@ export async function startRegistry(
   config: RegistryConfig,
   deps: RegistryDeps = {},
 ): Promise<RunningRegistry> {
+  const startedAt = Date.now();
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const metricsRegistry = deps.metricsRegistry ?? new Registry();
   const dataDir = resolve(config.dataDir);
@@ -122,6 +127,26 @@ export async function startRegistry(
     seeder: () => seeder?.stats() ?? { activeTorrents: 0, peers: 0, uploadedBytes: 0 },
     tracker: tracker ? () => tracker.stats() : undefined,
   });
+  const blobRef = (blob: BlobRecord | undefined) =>
+    blob && { digest: blob.digest, infoHash: blob.infoHash, size: blob.size };
+  const swarm = new SwarmService({
+    swarms: () => tracker?.swarms() ?? [],
+    seedBytes: () => seeder?.uploadedByInfoHash() ?? new Map(),
+    webSeedBytes: () => metrics.webSeedBytes.snapshot(),
+    blobByInfoHash: (infoHash) => blobRef(metadata.blobs.findByInfoHash(infoHash)),
+    blobByDigest: (digest) => blobRef(metadata.blobs.get(digest)),
+  });
+  const health = new HealthService({
+    version: packageVersion(),
+    startedAt,
+    authReads: config.authReads,
+    storageBytes: () => blobs.totalSize(),
+    blobs: () => blobs.count(),
+    activeTorrents: () => seeder?.stats().activeTorrents ?? 0,
+    trackedSwarms: () => tracker?.stats().torrents ?? 0,
+  });
+  const web = webRoot();
+  if (!web) logger.warn('web page not built (npm run build): / answers 404');
   const app = createApp(
     {
       logger,
@@ -140,6 +165,9 @@ export async function startRegistry(
       ),
       torrents,
       tokens,
+      swarm,
+      health,
+      webFiles: new WebFiles(web),
       seed: (blob) =>
         void seeder
           ?.seed(seedable(blob))

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Server } from 'bittorrent-tracker';
+import { type AnnounceParams, Server } from 'bittorrent-tracker';
 import type { Logger } from 'pino';
 import { paths } from '../lib/api/index.js';
 import { REGISTRY_PEER_ID_PREFIX, peerIdHasPrefix } from '../lib/torrent.js';
+import { PeerBook, type PeerRecord } from './peer-book.js';
 import { handleScrape } from './scrape.js';
 
 export const DEFAULT_ANNOUNCE_INTERVAL_MS = 10_000;
@@ -21,6 +22,19 @@ export interface EmbeddedTrackerOptions {
   logger: Logger;
 }
 
+/** One swarm as the embedded tracker sees it. */
+export interface SwarmSnapshot {
+  infoHash: string;
+  seeders: number;
+  leechers: number;
+  /** Peers, the registry's seed left out, the tracker heard send 'completed'. */
+  completed: number;
+  /** Peers still in the swarm. */
+  peers: PeerRecord[];
+  /** Every peer heard, departed ones too: for byte totals. */
+  everyPeer: PeerRecord[];
+}
+
 export interface TrackerStats {
   /** Swarms the tracker has seen an announce for. */
   torrents: number;
@@ -36,12 +50,15 @@ export interface EmbeddedTracker {
    */
   handle(req: IncomingMessage, res: ServerResponse): void;
   stats(): TrackerStats;
+  swarms(): SwarmSnapshot[];
   close(): Promise<void>;
 }
 
 export interface TrackerServerOptions extends Omit<EmbeddedTrackerOptions, 'filter'> {
   /** Absent: every infohash is allowed. */
   filter?: (infoHash: string) => boolean | Promise<boolean>;
+  /** Every accepted announce, for a PeerBook. */
+  onPeerAnnounce?: (params: AnnounceParams) => void;
 }
 
 /** A bittorrent-tracker Server that owns no socket: a host HTTP server hands it requests. */
@@ -66,6 +83,7 @@ export function createTrackerServer(opts: TrackerServerOptions): Server {
             cb(new Error('infohash not allowed on this tracker'));
             return;
           }
+          opts.onPeerAnnounce?.(params);
           const fromPeer = !peerIdHasPrefix(params.peer_id, REGISTRY_PEER_ID_PREFIX);
           if (params.event !== 'stopped' && fromPeer) {
             try {
@@ -123,8 +141,39 @@ export function forceCompact(url: string): string {
 }
 
 export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTracker {
-  const server = createTrackerServer(opts);
+  const intervalMs = opts.announceIntervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS;
+  // A peer missing two announces (and some slack) has left.
+  const book = new PeerBook({ staleMs: 2 * intervalMs + 5_000 });
+  const server = createTrackerServer({
+    ...opts,
+    onPeerAnnounce: (p) =>
+      book.record({
+        infoHash: p.info_hash,
+        peerId: p.peer_id,
+        address: p.addr ?? `${p.ip ?? ''}:${p.port ?? 0}`,
+        event: p.event,
+        left: p.left ?? Number.POSITIVE_INFINITY,
+        downloaded: Number(p.downloaded ?? 0),
+        uploaded: Number(p.uploaded ?? 0),
+      }),
+  });
+  const swarms = (): SwarmSnapshot[] =>
+    book.infoHashes().map((infoHash) => {
+      const swarm = server.torrents[infoHash];
+      const everyPeer = book.all(infoHash);
+      return {
+        infoHash,
+        seeders: swarm?.complete ?? 0,
+        leechers: swarm?.incomplete ?? 0,
+        completed: everyPeer.filter(
+          (p) => p.completed && !peerIdHasPrefix(p.peerId, REGISTRY_PEER_ID_PREFIX),
+        ).length,
+        peers: book.current(infoHash),
+        everyPeer,
+      };
+    });
   return {
+    swarms,
     handle(req, res) {
       if (!routeTrackerRequest(server, req, res)) {
         res.statusCode = 404;

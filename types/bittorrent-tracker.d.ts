@@ -13,6 +13,10 @@ declare module 'bittorrent-tracker' {
     port?: number;
     addr?: string;
     type?: string;
+    /** A number once parsed (Infinity when absent); `downloaded`, `uploaded` stay query text. */
+    left?: number;
+    downloaded?: string;
+    uploaded?: string;
   }
 
   export interface Swarm {

@@ -30,6 +30,12 @@ export const paths = {
   announce: (): string => '/announce',
   scrape: (): string => '/scrape',
   metrics: (): string => '/metrics',
+  /** Seeders, leechers and peers of every swarm, and the bytes each source served. */
+  swarm: (): string => '/docket/v1/swarm',
+  health: (): string => '/docket/v1/health',
+  webIndex: (): string => '/',
+  /** A file of the built web page (bundle, stylesheet). */
+  webFile: (name: string): string => `/web/${segment(name)}`,
 } as const;
 
 function segment(value: string): string {

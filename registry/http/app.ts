@@ -12,6 +12,8 @@ import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes } from './routes/ops.js';
 import { tokenRoutes } from './routes/token.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { statusRoutes } from './routes/status.js';
+import { webRoutes } from './routes/web.js';
 import type { RegistryMetrics } from '../metrics.js';
 
 /** Routes any peer may use without a token, whatever --auth-reads says. */
@@ -19,6 +21,9 @@ const OPEN_ROUTES: ReadonlySet<RouteName> = new Set([
   'tracker.announce',
   'tracker.scrape',
   'v2.token',
+  // The page itself loads without a token; it then asks for one to read the API.
+  'web.index',
+  'web.file',
 ]);
 
 /**
@@ -41,6 +46,8 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     docketRoutes(deps),
     opsRoutes(deps),
     tokenRoutes(deps),
+    statusRoutes(deps),
+    webRoutes(deps),
   ]);
   const app = new Koa();
   app.silent = true;
@@ -52,6 +59,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     const methods = match && table[match.route];
     if (!match || !methods) throw new RouteUnknownError(ctx.method, ctx.path, false);
     ctx.state.route = match.route;
+    ctx.state.routeParams = match.params;
     const handler = methods[ctx.method];
     if (!handler) {
       ctx.set('Allow', Object.keys(methods).join(', '));

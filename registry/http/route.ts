@@ -11,6 +11,9 @@ import type { TagService } from '../services/tags.js';
 import type { TokenService } from '../services/tokens.js';
 import type { TorrentService } from '../services/torrents.js';
 import type { UploadService } from '../services/uploads.js';
+import type { HealthService } from '../services/health.js';
+import type { SwarmService } from '../services/swarm.js';
+import type { WebFiles } from '../services/web-files.js';
 import type { RouteMatch, RouteName } from '../../lib/api/index.js';
 
 /** What the HTTP layer is handed by the composition root. */
@@ -25,6 +28,10 @@ export interface HttpDeps {
   imports: ImportService;
   torrents: TorrentService;
   tokens: TokenService;
+  swarm: SwarmService;
+  health: HealthService;
+  /** The built web page served at `/`. */
+  webFiles: WebFiles;
   /** Called when a .torrent is served, so the seeder holds the blob's torrent. */
   seed(blob: BlobRecord): void;
   /** The embedded tracker's HTTP handler for /announce and /scrape; none when disabled. */

@@ -78,6 +78,8 @@ export class Seeder {
   private readonly maxActive: number;
   private readonly sweep: NodeJS.Timeout;
   private uploadedClosed = 0;
+  /** Bytes uploaded by torrents already stopped, per infohash. */
+  private readonly uploadedClosedBy = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly opts: SeederOptions) {
@@ -171,6 +173,15 @@ export class Seeder {
     return { activeTorrents: this.active.size, peers, uploadedBytes: uploaded };
   }
 
+  /** Bytes uploaded to peers since the seeder started, per infohash. */
+  uploadedByInfoHash(): Map<string, number> {
+    const out = new Map(this.uploadedClosedBy);
+    for (const torrent of this.client.torrents) {
+      out.set(torrent.infoHash, (out.get(torrent.infoHash) ?? 0) + torrent.uploaded);
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -258,6 +269,10 @@ export class Seeder {
     entry.torrent
       .then((torrent) => {
         this.uploadedClosed += torrent.uploaded;
+        this.uploadedClosedBy.set(
+          infoHash,
+          (this.uploadedClosedBy.get(infoHash) ?? 0) + torrent.uploaded,
+        );
         this.opts.logger.debug({ infoHash, digest: entry.digest }, 'stopped seeding idle blob');
         torrent.destroy();
       })

@@ -34,9 +34,19 @@ export class ImageService {
 
   private async summarize(
     digest: string,
-  ): Promise<Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers'>> {
+  ): Promise<
+    Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers' | 'platforms' | 'configDigest'>
+  > {
     const manifest = this.metadata.manifests.get(digest);
-    if (!manifest) return { size: 0, layerCount: 0, created: null, layers: [] };
+    if (!manifest)
+      return {
+        size: 0,
+        layerCount: 0,
+        created: null,
+        layers: [],
+        platforms: [],
+        configDigest: null,
+      };
     const doc = JSON.parse(manifest.content.toString('utf8')) as {
       config?: Descriptor;
       layers?: Descriptor[];
@@ -49,6 +59,8 @@ export class ImageService {
         layerCount: children.reduce((n, c) => n + c.layerCount, 0),
         created: children.find((c) => c.created)?.created ?? null,
         layers: children.flatMap((c) => c.layers),
+        platforms: children.flatMap((c) => c.platforms),
+        configDigest: children.find((c) => c.configDigest)?.configDigest ?? null,
       };
     }
     const config = doc.config && (await readConfig(this.blobs, doc.config.digest as Digest));
@@ -67,6 +79,8 @@ export class ImageService {
       layerCount: layers.length,
       created: config?.created ?? null,
       layers,
+      platforms: config?.os ? [`${config.os}/${config.architecture ?? 'unknown'}`] : [],
+      configDigest: doc.config?.digest ?? null,
     };
   }
 }

@@ -21,6 +21,10 @@ function cases(): Array<[string, RouteName, string[]]> {
     [paths.announce(), 'tracker.announce', []],
     [paths.scrape(), 'tracker.scrape', []],
     [paths.metrics(), 'metrics', []],
+    [paths.swarm(), 'docket.swarm', []],
+    [paths.health(), 'docket.health', []],
+    [paths.webIndex(), 'web.index', []],
+    [paths.webFile('app-ABCD1234.js'), 'web.file', ['app-ABCD1234.js']],
   ];
   for (const name of NAMES) {
     out.push([paths.tags(name), 'v2.tags', [name]]);
