@@ -12,6 +12,8 @@ import type { TokenService } from '../services/tokens.js';
 import type { TorrentService } from '../services/torrents.js';
 import type { UploadService } from '../services/uploads.js';
 import type { RouteMatch, RouteName } from '../../lib/api/index.js';
+import type { Digest } from '../../lib/digest.js';
+import type { SignatureCheck } from '../private/signing.js';
 
 /** What the HTTP layer is handed by the composition root. */
 export interface HttpDeps {
@@ -30,7 +32,13 @@ export interface HttpDeps {
   /** The embedded tracker's HTTP handler for /announce and /scrape; none when disabled. */
   tracker?: (req: IncomingMessage, res: ServerResponse) => void;
   authReads: boolean;
+  /** Checks signed web seed URLs; set in a private registry (authReads). */
+  signedUrls?: SignedUrls;
   maxUploadBytes: number;
+}
+
+export interface SignedUrls {
+  checkBlobUrl(digest: Digest, query: { expires?: string; sig?: string }): SignatureCheck;
 }
 
 export type Handler = (ctx: Context, match: RouteMatch) => Promise<void> | void;

@@ -47,7 +47,8 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   };
 
   const torrent: Handler = (ctx, m) => {
-    const { blob, torrent } = deps.torrents.torrentFile(digestParam(m.params[0]));
+    const viewer = (ctx.state.tokenName as string | null | undefined) ?? null;
+    const { blob, torrent } = deps.torrents.torrentFile(digestParam(m.params[0]), viewer);
     deps.seed(blob);
     ctx.status = 200;
     ctx.type = 'application/x-bittorrent';
