@@ -111,7 +111,8 @@ export function createTrackerServer(opts: TrackerServerOptions): Server {
 
 /**
  * Whether the swarm already holds `max` peers at the announcing address, not counting
- * this peer (its re-announces keep working). HTTP peers are keyed by `ip:port`.
+ * this peer (its re-announces keep working). HTTP and UDP peers are keyed by `ip:port`;
+ * WebSocket peers (by peer id) are not counted.
  */
 function tooManyFromIp(
   server: Server,
@@ -120,7 +121,7 @@ function tooManyFromIp(
   max: number | undefined,
 ): boolean {
   const swarm = server.torrents[infoHash];
-  if (max === undefined || !swarm || params.type !== 'http') return false;
+  if (max === undefined || !swarm || params.type === 'ws') return false;
   if (params.addr !== undefined && swarm.peers.peek(params.addr)) return false;
   let count = 0;
   for (const key of swarm.peers.keys) {

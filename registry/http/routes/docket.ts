@@ -26,7 +26,8 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   };
 
   const listImages: Handler = async (ctx) => {
-    const body: ImageList = { images: await deps.images.list() };
+    const viewer = (ctx.state.tokenName as string | null | undefined) ?? null;
+    const body: ImageList = { images: await deps.images.list(viewer) };
     ctx.body = body;
   };
 
