@@ -225,7 +225,10 @@ export class Seeder {
     });
     torrent.once('close', () => stopRationing?.());
     torrent.on('upload', () => this.touch(infoHash));
-    torrent.on('wire', () => this.touch(infoHash));
+    // A wire the passkey guard closed is no activity: strangers must not keep a torrent open.
+    torrent.on('wire', (wire: Wire) => {
+      if (!wire.destroyed) this.touch(infoHash);
+    });
     this.opts.logger.debug({ infoHash, digest: blob.digest }, 'seeding blob');
     return torrent;
   }
