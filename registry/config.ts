@@ -83,7 +83,8 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
   authReads: key.boolean({
     flag: '--auth-reads',
     env: 'DOCKET_AUTH_READS',
-    description: 'require a token for reads too',
+    description:
+      'require a token for reads too, over BitTorrent as well (passkeys in announce URLs, signed web seed URLs)',
     default: false,
   }),
   signedUrlTtlSeconds: key.integer({
