@@ -20,8 +20,15 @@ export interface RegistryConfig {
   trackerUrls: string[];
   /** Serve /announce and /scrape and list `<publicUrl>/announce` in torrents. */
   embeddedTracker: boolean;
-  /** Require a token for reads as well as writes. */
+  /**
+   * Require a token for reads as well as writes, over BitTorrent too: passkeys in announce
+   * URLs, signed web seed URLs, a seeder that serves only peers that announced with a passkey.
+   */
   authReads: boolean;
+  /** How long the signed web seed URL of a private registry's torrent stays valid. */
+  signedUrlTtlSeconds: number;
+  /** Peers one address may have in a swarm of the embedded tracker. */
+  maxPeersPerIp: number;
   /** Largest blob upload or image archive accepted. */
   maxUploadBytes: number;
   /** How long the seeder keeps an idle torrent, and how many at most. */
@@ -76,8 +83,22 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
   authReads: key.boolean({
     flag: '--auth-reads',
     env: 'DOCKET_AUTH_READS',
-    description: 'require a token for reads too',
+    description:
+      'require a token for reads too, over BitTorrent as well (passkeys in announce URLs, signed web seed URLs)',
     default: false,
+  }),
+  signedUrlTtlSeconds: key.integer({
+    env: 'DOCKET_SIGNED_URL_TTL_SECONDS',
+    description:
+      "with --auth-reads: how long a served torrent's signed web seed URL stays valid, in seconds",
+    default: 3600,
+    min: 1,
+  }),
+  maxPeersPerIp: key.integer({
+    env: 'DOCKET_MAX_PEERS_PER_IP',
+    description: 'peers one address may have in a swarm of the embedded tracker',
+    default: 32,
+    min: 1,
   }),
   maxUploadBytes: key.integer({
     flag: '--max-upload-bytes',

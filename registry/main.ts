@@ -29,6 +29,8 @@ import { UploadService } from './services/uploads.js';
 import { WebFiles } from './services/web-files.js';
 import type { LocalBlobFiles } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
+import { PrivateAccess } from './private/private-access.js';
+import { ensureServerSecret } from './private/server-secret.js';
 
 /** What a caller may inject instead of the defaults (tests pass a quiet logger, say). */
 export interface RegistryDeps {
@@ -62,6 +64,7 @@ export interface RunningRegistry {
  *     blobs/        FsBlobStore (see storage/fs-blob-store.ts)
  *     docket.db     SQLite metadata (WAL)
  *     admin-token   the admin token, mode 0600, created at first start
+ *     server-secret the key of passkeys and signed URLs, mode 0600 (with --auth-reads)
  */
 /** SQLite creates its files with the process umask: the metadata holds token hashes. */
 async function makePrivate(paths: string[]): Promise<void> {
@@ -96,7 +99,36 @@ export async function startRegistry(
     size: blob.size,
     info: blob.torrentInfo,
   });
-  const webSeedUrl = (digest: Digest) => `${publicUrl}${paths.docketBlob(digest)}`;
+  const privateAccess = config.authReads
+    ? new PrivateAccess({
+        secret: await ensureServerSecret(join(dataDir, 'server-secret')),
+        tokens: {
+          idOf: (name) => metadata.tokens.findByName(name)?.id,
+          exists: (id) => metadata.tokens.findById(id) !== undefined,
+        },
+        signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+      })
+    : undefined;
+  const webSeedUrl = (digest: Digest) => {
+    const url = `${publicUrl}${paths.docketBlob(digest)}`;
+    return privateAccess ? privateAccess.signBlobUrl(url, digest) : url;
+  };
+  /**
+   * The announce list of served torrents (`viewer`: the token's name) and of the seeder
+   * (`seeder`): in a private registry the embedded tracker's URL carries a passkey.
+   */
+  const announceFor = (who: { viewer: string | null } | 'seeder'): string[] => {
+    const urls = announceUrls(config, publicUrl);
+    if (!privateAccess || !config.embeddedTracker) return urls;
+    const [embedded = '', ...external] = urls;
+    const keyed =
+      who === 'seeder'
+        ? privateAccess.seederAnnounceUrl(embedded)
+        : who.viewer !== null
+          ? privateAccess.announceUrlFor(embedded, who.viewer)
+          : undefined;
+    return [keyed ?? embedded, ...external];
+  };
 
   const blobs = new BlobService(
     store,
@@ -107,7 +139,7 @@ export async function startRegistry(
   const torrents = new TorrentService(
     blobs,
     { renderTorrentFile, magnetLink },
-    { announce: () => announceUrls(config, publicUrl), webSeedUrl },
+    { announce: (viewer) => announceFor({ viewer }), webSeedUrl },
   );
   const tokens = new TokenService(metadata);
   const adminTokenPath = join(dataDir, 'admin-token');
@@ -117,7 +149,12 @@ export async function startRegistry(
   const tracker: EmbeddedTracker | undefined = config.embeddedTracker
     ? createEmbeddedTracker({
         filter: (infoHash) => metadata.blobs.findByInfoHash(infoHash) !== undefined,
-        onAnnounce: (infoHash) => seeder?.onAnnounce(infoHash),
+        onAnnounce: (infoHash, peer) => {
+          privateAccess?.admit({ infoHash, ...peer });
+          seeder?.onAnnounce(infoHash);
+        },
+        maxPeersPerIp: config.maxPeersPerIp,
+        acceptsPasskey: privateAccess && ((passkey) => privateAccess.acceptsPasskey(passkey)),
         logger: logger.child({ component: 'tracker' }),
       })
     : undefined;
@@ -174,6 +211,7 @@ export async function startRegistry(
           .catch((err: unknown) => logger.error({ err, digest: blob.digest }, 'seeding failed')),
       tracker: tracker && ((req, res) => tracker.handle(req, res)),
       authReads: config.authReads,
+      signedUrls: privateAccess,
       maxUploadBytes: config.maxUploadBytes,
     },
     metrics,
@@ -187,8 +225,9 @@ export async function startRegistry(
       const blob = metadata.blobs.findByInfoHash(infoHash);
       return blob && seedable(blob);
     },
-    announce: announceUrls(config, publicUrl),
+    announce: announceFor('seeder'),
     webSeedUrl,
+    admitPeer: privateAccess && ((peer) => privateAccess.admits(peer)),
     idleMs: config.seedIdleMs,
     maxActive: config.seedMaxActive,
     rationPieces: config.rationPieces,

@@ -3,6 +3,7 @@ import { RouteUnknownError } from '../errors.js';
 import { authenticate } from './auth.js';
 import { errorMiddleware } from './errors.js';
 import { observeMiddleware } from './observe.js';
+import { signedBlobRequest } from './signed-url.js';
 import { API_VERSION, Header, matchRoute, type RouteName } from '../../lib/api/index.js';
 import type { HttpDeps, RouteTable } from './route.js';
 import { blobRoutes } from './routes/blobs.js';
@@ -65,7 +66,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
       ctx.set('Allow', Object.keys(methods).join(', '));
       throw new RouteUnknownError(ctx.method, ctx.path, true);
     }
-    if (!OPEN_ROUTES.has(match.route)) {
+    if (!OPEN_ROUTES.has(match.route) && !signedBlobRequest(ctx, match, deps.signedUrls)) {
       const write = ctx.method !== 'GET' && ctx.method !== 'HEAD';
       const required = write || deps.authReads || CHALLENGE_ROUTES.has(match.route);
       ctx.state.tokenName = authenticate(ctx, deps.tokens, required);

@@ -15,6 +15,8 @@ import type { HealthService } from '../services/health.js';
 import type { SwarmService } from '../services/swarm.js';
 import type { WebFiles } from '../services/web-files.js';
 import type { RouteMatch, RouteName } from '../../lib/api/index.js';
+import type { Digest } from '../../lib/digest.js';
+import type { SignatureCheck } from '../private/signing.js';
 
 /** What the HTTP layer is handed by the composition root. */
 export interface HttpDeps {
@@ -37,7 +39,13 @@ export interface HttpDeps {
   /** The embedded tracker's HTTP handler for /announce and /scrape; none when disabled. */
   tracker?: (req: IncomingMessage, res: ServerResponse) => void;
   authReads: boolean;
+  /** Checks signed web seed URLs; set in a private registry (authReads). */
+  signedUrls?: SignedUrls;
   maxUploadBytes: number;
+}
+
+export interface SignedUrls {
+  checkBlobUrl(digest: Digest, query: { expires?: string; sig?: string }): SignatureCheck;
 }
 
 export type Handler = (ctx: Context, match: RouteMatch) => Promise<void> | void;

@@ -14,12 +14,13 @@ export class ImageService {
     private readonly torrents: TorrentService,
   ) {}
 
-  async list(): Promise<ImageSummary[]> {
+  /** `viewer`: the requesting token's name (null: anonymous), for the layers' magnet links. */
+  async list(viewer: string | null = null): Promise<ImageSummary[]> {
     const out: ImageSummary[] = [];
     for (const tag of this.metadata.tags.all()) {
       const manifest = this.metadata.manifests.get(tag.manifestDigest);
       if (!manifest) continue;
-      const summary = await this.summarize(manifest.digest);
+      const summary = await this.summarize(manifest.digest, viewer);
       out.push({
         repository: tag.repository,
         tag: tag.tag,
@@ -34,6 +35,7 @@ export class ImageService {
 
   private async summarize(
     digest: string,
+    viewer: string | null,
   ): Promise<
     Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers' | 'platforms' | 'configDigest'>
   > {
@@ -53,7 +55,9 @@ export class ImageService {
       manifests?: Descriptor[];
     };
     if (doc.manifests) {
-      const children = await Promise.all(doc.manifests.map((m) => this.summarize(m.digest)));
+      const children = await Promise.all(
+        doc.manifests.map((m) => this.summarize(m.digest, viewer)),
+      );
       return {
         size: children.reduce((n, c) => n + c.size, 0),
         layerCount: children.reduce((n, c) => n + c.layerCount, 0),
@@ -71,7 +75,7 @@ export class ImageService {
         size: l.size,
         mediaType: l.mediaType,
         diffId: blob?.diffId ?? null,
-        magnet: blob ? this.torrents.magnet(blob) : null,
+        magnet: blob ? this.torrents.magnet(blob, viewer) : null,
       };
     });
     return {
