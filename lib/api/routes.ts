@@ -19,6 +19,9 @@ export type RouteName =
   | 'docket.torrent'
   | 'docket.layer'
   | 'docket.infohashes'
+  | 'docket.events'
+  | 'agent.status'
+  | 'agent.preheat'
   | 'tracker.announce'
   | 'tracker.scrape'
   | 'metrics';
@@ -38,6 +41,9 @@ export const PATTERNS: ReadonlyArray<readonly [RouteName, RegExp]> = [
   ['docket.torrent', /^\/docket\/v1\/blobs\/([^/]+)\/torrent$/],
   ['docket.layer', /^\/docket\/v1\/layers\/([^/]+)$/],
   ['docket.infohashes', /^\/docket\/v1\/infohashes$/],
+  ['docket.events', /^\/docket\/v1\/events$/],
+  ['agent.status', /^\/docket\/v1\/agent$/],
+  ['agent.preheat', /^\/docket\/v1\/agent\/preheat\/(.+)\/([^/]+)$/],
   ['tracker.announce', /^\/announce$/],
   ['tracker.scrape', /^\/scrape$/],
   ['metrics', /^\/metrics$/],
