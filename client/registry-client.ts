@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import {
+  type AgentStatus,
   Header,
   type ImageList,
   type ImageSummary,
   type LayerLookup,
+  type PreheatResult,
   paths,
 } from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
@@ -192,6 +194,21 @@ export class RegistryClient {
   async getTorrent(digest: Digest): Promise<Buffer> {
     const res = await this.request('GET', paths.torrent(digest));
     return Buffer.from(await res.arrayBuffer());
+  }
+
+  /**
+   * `POST /docket/v1/agent/preheat/<name>/<reference>`: answered by a `docket agent` (this
+   * client pointed at it), once the image's blobs are in its cache.
+   */
+  async preheat(name: string, reference: string): Promise<PreheatResult> {
+    const res = await this.request('POST', paths.agentPreheat(name, reference));
+    return (await res.json()) as PreheatResult;
+  }
+
+  /** `GET /docket/v1/agent`: what a `docket agent` holds. */
+  async agentStatus(): Promise<AgentStatus> {
+    const res = await this.request('GET', paths.agentStatus());
+    return (await res.json()) as AgentStatus;
   }
 
   /** `GET /docket/v1/layers/<diffId>`: a compressed blob already stored for that diffId. */
