@@ -87,7 +87,7 @@ export async function agentSwarm(
   try {
     const before = await Promise.all(opts.hosts.map((h) => opts.agents.status(h)));
     const result = await measurePhase(tb, {
-      system: 'docket',
+      system: 'docket-agent',
       hosts: opts.hosts,
       imageBytes: opts.image.bytes,
       mbit: opts.mbit,
