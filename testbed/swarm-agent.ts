@@ -11,6 +11,8 @@ export const AGENT_ADDRESS = '127.0.0.1:5050';
 
 export interface HostAgents {
   procs: Managed[];
+  /** The agent process of a host. */
+  proc(host: PeerHost): Managed;
   /** `GET /docket/v1/agent` of a host's agent, from inside its namespace. */
   status(host: PeerHost): Promise<AgentStatus>;
   /** Stops every agent (SIGINT, as Ctrl-C). */
@@ -23,6 +25,7 @@ export async function startHostAgents(
   opts: { hosts: PeerHost[]; registry: DocketRegistry; preheat?: string[]; label: string },
 ): Promise<HostAgents> {
   const procs: Managed[] = [];
+  const byHost = new Map<number, Managed>();
   const stop = () =>
     Promise.all(procs.map((p) => tb.processes.stop(p, 15_000, 'SIGINT'))).then(() => {});
   try {
@@ -42,6 +45,7 @@ export async function startHostAgents(
           }),
         );
         procs.push(proc);
+        byHost.set(host.index, proc);
         await proc.waitForLine(/listening on/, 30_000);
         if (opts.preheat?.length) await proc.waitForLine(/^preheating pushes/, 30_000);
       }),
@@ -52,6 +56,7 @@ export async function startHostAgents(
   }
   return {
     procs,
+    proc: (host) => byHost.get(host.index)!,
     status: async (host) =>
       JSON.parse(
         await tb.exec(host, 'curl', [
@@ -86,6 +91,8 @@ export async function agentSwarm(
   const ref = `${AGENT_ADDRESS}/${opts.image.name}:${opts.image.tag}`;
   try {
     const before = await Promise.all(opts.hosts.map((h) => opts.agents.status(h)));
+    // The agent does the pull's work (docker only asks it): its CPU is the pull's CPU.
+    const cpu0 = opts.hosts.map((h) => opts.agents.proc(h).cpuSeconds());
     const result = await measurePhase(tb, {
       system: 'docket-agent',
       hosts: opts.hosts,
@@ -108,9 +115,11 @@ export async function agentSwarm(
         }
         const doneAt = Date.now();
         const i = opts.hosts.indexOf(host);
+        const pullerCpu = opts.agents.proc(host).cpuSeconds() - cpu0[i]!;
         const got = diff((await opts.agents.status(host)).received, before[i]!.received);
         return {
           doneAt,
+          pullerCpu,
           bytes: {
             peers: got.fromPeers,
             registrySeed: got.fromRegistrySeed,

@@ -28,7 +28,7 @@ export class AgentRangeError extends Error {
 
 /**
  * What the runtime sees for each failure (distribution-spec "Error Codes"): the registry's
- * 404s keep their code; an unreachable registry is 503 UNAVAILABLE; content that failed
+ * 404s keep their code (a bare 404 to a blob HEAD is BLOB_UNKNOWN); an unreachable registry is 503 UNAVAILABLE; content that failed
  * verification is 502 DIGEST_INVALID / SIZE_INVALID (the fault is upstream, and nothing of
  * it was served); credentials the registry refused are 502 DENIED (the runtime has none
  * to offer: they live with the agent).
@@ -36,7 +36,8 @@ export class AgentRangeError extends Error {
 export function wireError(err: unknown): { status: number; code: ErrorCode } | undefined {
   if (err instanceof AgentRouteError) return { status: err.status, code: 'UNSUPPORTED' };
   if (err instanceof AgentRangeError) return { status: 416, code: 'RANGE_INVALID' };
-  if (err instanceof NotFoundError) return { status: 404, code: err.code ?? 'NAME_UNKNOWN' };
+  // Only a HEAD (of a blob: manifests are fetched with GET) comes back without a code.
+  if (err instanceof NotFoundError) return { status: 404, code: err.code ?? 'BLOB_UNKNOWN' };
   if (err instanceof RegistryUnreachableError) return { status: 503, code: 'UNAVAILABLE' };
   if (err instanceof UnauthorizedError) return { status: 502, code: 'DENIED' };
   if (err instanceof DigestMismatchError) return { status: 502, code: 'DIGEST_INVALID' };
