@@ -46,14 +46,14 @@ describe('docket agent on 3 hosts', () => {
     image = await buildBenchImage(docker, {
       name: 'multihost-agent/app',
       tag: tb.runId,
-      bytes: 12e6,
+      bytes: 8e6,
       layerCount: 2,
       seed: `multihost-agent:${tb.runId}`,
     });
     later = await buildBenchImage(docker, {
       name: 'multihost-pre/app',
       tag: tb.runId,
-      bytes: 6e6,
+      bytes: 4e6,
       layerCount: 2,
       seed: `multihost-pre:${tb.runId}`,
     });
