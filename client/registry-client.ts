@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import {
+  type AgentStatus,
   Header,
   type ImageList,
   type ImageSummary,
   type LayerLookup,
+  type PreheatResult,
   paths,
 } from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
@@ -69,6 +71,31 @@ export class RegistryClient {
       if (err instanceof NotFoundError) return false;
       throw err;
     }
+  }
+
+  /** `HEAD /v2/<name>/blobs/<digest>`: the blob's size; NotFoundError when it is not there. */
+  async blobSize(name: string, digest: Digest): Promise<number> {
+    const res = await this.request('HEAD', paths.blob(name, digest));
+    const size = Number(res.headers.get('content-length'));
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new RegistryError(res.status, undefined, `no Content-Length for ${digest}`);
+    return size;
+  }
+
+  /** `GET /v2/<name>/tags/list` (first page). */
+  async listTags(name: string): Promise<{ name: string; tags: string[] }> {
+    const res = await this.request('GET', paths.tags(name));
+    return (await res.json()) as { name: string; tags: string[] };
+  }
+
+  /** `GET /docket/v1/events`: the registry's server-sent event stream, until `signal` aborts. */
+  async openEvents(signal: AbortSignal): Promise<Readable> {
+    const res = await this.request('GET', paths.events(), {
+      headers: { accept: 'text/event-stream' },
+      signal,
+    });
+    if (!res.body) throw new RegistryError(res.status, 'UNKNOWN', 'empty event stream');
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   }
 
   /** `GET /v2/<name>/blobs/<digest>`, whole in memory (configs): verified against `digest`. */
@@ -140,11 +167,12 @@ export class RegistryClient {
 
   /**
    * `GET /v2/<name>/manifests/<reference>` accepting Docker schema2, OCI manifests
-   * and indexes. When `reference` is a digest the body is verified against it.
+   * and indexes (or the media types of `accept`, as a runtime asked an agent for them).
+   * When `reference` is a digest the body is verified against it.
    */
-  async getManifest(name: string, reference: string): Promise<FetchedManifest> {
+  async getManifest(name: string, reference: string, accept?: string): Promise<FetchedManifest> {
     const res = await this.request('GET', paths.manifest(name, reference), {
-      headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+      headers: { accept: accept || MANIFEST_MEDIA_TYPES.join(', ') },
     });
     const body = Buffer.from(await res.arrayBuffer());
     const digest = sha256Digest(body);
@@ -168,6 +196,21 @@ export class RegistryClient {
   async getTorrent(digest: Digest): Promise<Buffer> {
     const res = await this.request('GET', paths.torrent(digest));
     return Buffer.from(await res.arrayBuffer());
+  }
+
+  /**
+   * `POST /docket/v1/agent/preheat/<name>/<reference>`: answered by a `docket agent` (this
+   * client pointed at it), once the image's blobs are in its cache.
+   */
+  async preheat(name: string, reference: string): Promise<PreheatResult> {
+    const res = await this.request('POST', paths.agentPreheat(name, reference));
+    return (await res.json()) as PreheatResult;
+  }
+
+  /** `GET /docket/v1/agent`: what a `docket agent` holds. */
+  async agentStatus(): Promise<AgentStatus> {
+    const res = await this.request('GET', paths.agentStatus());
+    return (await res.json()) as AgentStatus;
   }
 
   /** `GET /docket/v1/layers/<diffId>`: a compressed blob already stored for that diffId. */

@@ -26,6 +26,7 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body larger than the configured limit' },
   ARCHIVE_INVALID: { status: 400, message: 'image archive invalid' },
   TORRENT_UNKNOWN: { status: 404, message: 'no torrent for that blob' },
+  UNAVAILABLE: { status: 503, message: 'service unavailable' },
   UNKNOWN: { status: 500, message: 'unknown error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -36,6 +36,11 @@ export interface RegistryConfig {
   seedMaxActive: number;
   /** The seed offers each peer a few pieces at a time, each first copy to another peer. */
   rationPieces: boolean;
+  /** Registry events are POSTed to each of these (Distribution's notification envelope). */
+  webhookUrls: string[];
+  /** Tries per webhook batch, and the wait before the first retry (doubled each time). */
+  webhookAttempts: number;
+  webhookBackoffMs: number;
   logLevel: string;
 }
 
@@ -121,6 +126,24 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
       'the seed hands out each piece about once and lets peers trade the rest (--no-ration-pieces: every piece to every peer)',
     default: true,
   }),
+  webhookUrls: key.list({
+    flag: '--webhook',
+    env: 'DOCKET_WEBHOOK_URLS',
+    description: 'POST registry events (push, delete) as JSON to this URL (repeatable)',
+    default: [],
+  }),
+  webhookAttempts: key.integer({
+    env: 'DOCKET_WEBHOOK_ATTEMPTS',
+    description: 'tries per webhook delivery before it is dropped',
+    default: 6,
+    min: 1,
+  }),
+  webhookBackoffMs: key.integer({
+    env: 'DOCKET_WEBHOOK_BACKOFF_MS',
+    description: 'wait before the first webhook retry, in ms (doubled each retry)',
+    default: 1000,
+    min: 1,
+  }),
   logLevel: key.string({
     env: 'DOCKET_LOG_LEVEL',
     description: 'pino log level',
@@ -179,7 +202,11 @@ export function resolveConfig(...sources: PartialConfig[]): RegistryConfig {
     throw new ConfigError(`port must be 0-65535, not ${merged.port}`);
   if (!Number.isSafeInteger(merged.maxUploadBytes) || merged.maxUploadBytes <= 0)
     throw new ConfigError('maxUploadBytes must be a positive integer');
-  for (const url of [...merged.trackerUrls, ...(merged.publicUrl ? [merged.publicUrl] : [])]) {
+  for (const url of [
+    ...merged.trackerUrls,
+    ...merged.webhookUrls,
+    ...(merged.publicUrl ? [merged.publicUrl] : []),
+  ]) {
     if (!URL.canParse(url)) throw new ConfigError(`invalid URL "${url}"`);
   }
   if (merged.publicUrl) merged.publicUrl = merged.publicUrl.replace(/\/+$/, '');

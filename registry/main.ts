@@ -18,6 +18,7 @@ import { createMetrics } from './metrics.js';
 import { type SeedableBlob, Seeder } from './p2p/seeder.js';
 import { BlobService, type TorrentPieceHashers } from './services/blobs.js';
 import { HealthService } from './services/health.js';
+import { EventPublisher } from './services/events.js';
 import { ImageService } from './services/images.js';
 import { ImportService, type ReadImageArchive } from './services/import.js';
 import { ManifestService } from './services/manifests.js';
@@ -27,6 +28,7 @@ import { TokenService } from './services/tokens.js';
 import { TorrentService } from './services/torrents.js';
 import { UploadService } from './services/uploads.js';
 import { WebFiles } from './services/web-files.js';
+import { WebhookSender } from './services/webhooks.js';
 import type { LocalBlobFiles } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { PrivateAccess } from './private/private-access.js';
@@ -135,7 +137,20 @@ export async function startRegistry(
     metadata,
     deps.pieceHashers ?? ((size) => new TorrentPieceStream(size)),
   );
-  const manifests = new ManifestService(metadata, blobs);
+  const events = new EventPublisher((err) => logger.error({ err }, 'event listener failed'));
+  const webhooks =
+    config.webhookUrls.length > 0
+      ? new WebhookSender({
+          urls: config.webhookUrls,
+          attempts: config.webhookAttempts,
+          backoffMs: config.webhookBackoffMs,
+          maxQueue: 1000,
+          timeoutMs: 10_000,
+          logger: logger.child({ component: 'webhooks' }),
+        })
+      : undefined;
+  if (webhooks) events.subscribe((event) => webhooks.enqueue(event));
+  const manifests = new ManifestService(metadata, blobs, events);
   const torrents = new TorrentService(
     blobs,
     { renderTorrentFile, magnetLink },
@@ -205,6 +220,7 @@ export async function startRegistry(
       swarm,
       health,
       webFiles: new WebFiles(web),
+      events,
       seed: (blob) =>
         void seeder
           ?.seed(seedable(blob))
@@ -242,7 +258,7 @@ export async function startRegistry(
       const stopped = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
       await stopped;
-      await Promise.allSettled([tracker?.close(), seeder?.close()]);
+      await Promise.allSettled([tracker?.close(), seeder?.close(), webhooks?.close()]);
       metadata.close();
     })();
     return closing;

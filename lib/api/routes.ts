@@ -21,6 +21,9 @@ export type RouteName =
   | 'docket.infohashes'
   | 'docket.swarm'
   | 'docket.health'
+  | 'docket.events'
+  | 'agent.status'
+  | 'agent.preheat'
   | 'tracker.announce'
   | 'tracker.scrape'
   | 'metrics'
@@ -42,6 +45,9 @@ export const PATTERNS: ReadonlyArray<readonly [RouteName, RegExp]> = [
   ['docket.torrent', /^\/docket\/v1\/blobs\/([^/]+)\/torrent$/],
   ['docket.layer', /^\/docket\/v1\/layers\/([^/]+)$/],
   ['docket.infohashes', /^\/docket\/v1\/infohashes$/],
+  ['docket.events', /^\/docket\/v1\/events$/],
+  ['agent.status', /^\/docket\/v1\/agent$/],
+  ['agent.preheat', /^\/docket\/v1\/agent\/preheat\/(.+)\/([^/]+)$/],
   ['tracker.announce', /^\/announce$/],
   ['tracker.scrape', /^\/scrape$/],
   ['docket.swarm', /^\/docket\/v1\/swarm$/],

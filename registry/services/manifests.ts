@@ -11,6 +11,7 @@ import {
 import type { ManifestRecord } from '../metadata/manifests.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
+import type { EventPublisher } from './events.js';
 import { accepts, isForeignLayer, type ParsedManifest, parseManifest } from './manifest-parse.js';
 import { layerDiffId } from './diff-id.js';
 import { readConfig } from './image-config.js';
@@ -20,6 +21,7 @@ export class ManifestService {
   constructor(
     private readonly metadata: Metadata,
     private readonly blobs: BlobService,
+    private readonly events?: EventPublisher,
   ) {}
 
   /**
@@ -55,6 +57,13 @@ export class ManifestService {
       this.describeBlobs(parsed, diffIds);
       if (tag) this.metadata.tags.set(repository, tag, digest, pushedBy);
     });
+    if (tag)
+      this.events?.pushed(
+        repository,
+        tag,
+        { digest, mediaType: parsed.mediaType, size: body.length },
+        pushedBy,
+      );
     return { digest, mediaType: parsed.mediaType };
   }
 
@@ -76,6 +85,7 @@ export class ManifestService {
     if (!isDigest(reference)) {
       if (!this.metadata.tags.delete(repository, checkTag(reference)))
         throw new ManifestUnknownError(repository, reference);
+      this.events?.deleted(repository, reference);
       return;
     }
     this.metadata.transaction(() => {
@@ -83,6 +93,7 @@ export class ManifestService {
         throw new ManifestUnknownError(repository, reference);
       this.metadata.tags.deleteByDigest(repository, reference);
     });
+    this.events?.deleted(repository, reference);
   }
 
   private resolve(repository: string, reference: string): ManifestRecord {

@@ -15,6 +15,8 @@ function cases(): Array<[string, RouteName, string[]]> {
     [paths.catalog(), 'v2.catalog', []],
     [paths.images(), 'docket.images', []],
     [paths.infohashes(), 'docket.infohashes', []],
+    [paths.events(), 'docket.events', []],
+    [paths.agentStatus(), 'agent.status', []],
     [paths.docketBlob(D), 'docket.blob', [D]],
     [paths.torrent(D), 'docket.torrent', [D]],
     [paths.layer(D), 'docket.layer', [D]],
@@ -34,6 +36,7 @@ function cases(): Array<[string, RouteName, string[]]> {
       out.push([paths.manifest(name, ref), 'v2.manifest', [name, ref]]);
       out.push([paths.upload(name, ref), 'v2.upload', [name, ref]]);
       out.push([paths.history(name, ref), 'docket.history', [name, ref]]);
+      out.push([paths.agentPreheat(name, ref), 'agent.preheat', [name, ref]]);
     }
   }
   return out;
