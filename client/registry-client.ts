@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import {
+  type AgentStatus,
   Header,
   type ImageList,
   type ImageSummary,
   type LayerLookup,
+  type PreheatResult,
   paths,
 } from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
@@ -18,6 +20,7 @@ import {
   RegistryUnreachableError,
   systemErrorCode,
 } from './errors.js';
+import { streamRequest } from './http-stream-request.js';
 
 /**
  * The most the client reads into memory of each kind of answer. Manifests: 4 MiB, as
@@ -27,6 +30,7 @@ export const RESPONSE_LIMITS = {
   manifest: 4 * 1024 * 1024,
   config: 16 * 1024 * 1024,
   torrent: 16 * 1024 * 1024,
+  /** Also tag lists and an agent's answers. */
   imageList: 64 * 1024 * 1024,
   layerLookup: 64 * 1024,
   error: 64 * 1024,
@@ -85,6 +89,35 @@ export class RegistryClient {
     }
   }
 
+  /** `HEAD /v2/<name>/blobs/<digest>`: the blob's size; NotFoundError when it is not there. */
+  async blobSize(name: string, digest: Digest): Promise<number> {
+    const res = await this.request('HEAD', paths.blob(name, digest));
+    const size = Number(res.headers.get('content-length'));
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new RegistryError(res.status, undefined, `no Content-Length for ${digest}`);
+    return size;
+  }
+
+  /** `GET /v2/<name>/tags/list` (first page). */
+  async listTags(name: string): Promise<{ name: string; tags: string[] }> {
+    const res = await this.request('GET', paths.tags(name));
+    return readBoundedJson<{ name: string; tags: string[] }>(
+      res,
+      RESPONSE_LIMITS.imageList,
+      'tag list',
+    );
+  }
+
+  /** `GET /docket/v1/events`: the registry's server-sent event stream, until `signal` aborts. */
+  async openEvents(signal: AbortSignal): Promise<Readable> {
+    const res = await this.request('GET', paths.events(), {
+      headers: { accept: 'text/event-stream' },
+      signal,
+    });
+    if (!res.body) throw new RegistryError(res.status, 'UNKNOWN', 'empty event stream');
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  }
+
   /**
    * `GET /v2/<name>/blobs/<digest>`, whole in memory (configs, at most
    * RESPONSE_LIMITS.config): verified against `digest`.
@@ -135,10 +168,11 @@ export class RegistryClient {
     const location = await this.startUpload(name);
     location.searchParams.set('digest', digest);
     const body = open().pipe(new DigestStream({ digest, size }));
-    await this.request('PUT', location, {
-      body: Readable.toWeb(body) as ReadableStream,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    const headers = this.headers({
+      'content-type': 'application/octet-stream',
+      'content-length': String(size),
     });
+    await this.settle('PUT', location, () => streamRequest('PUT', location, headers, body));
   }
 
   /** `PUT /v2/<name>/manifests/<tag>`; resolves with the manifest digest. */
@@ -156,12 +190,13 @@ export class RegistryClient {
 
   /**
    * `GET /v2/<name>/manifests/<reference>` accepting Docker schema2, OCI manifests
-   * and indexes, of at most RESPONSE_LIMITS.manifest. When `reference` is a digest the
-   * body is verified against it.
+   * and indexes (or the media types of `accept`, as a runtime asked an agent for them),
+   * of at most RESPONSE_LIMITS.manifest. When `reference` is a digest the body is
+   * verified against it.
    */
-  async getManifest(name: string, reference: string): Promise<FetchedManifest> {
+  async getManifest(name: string, reference: string, accept?: string): Promise<FetchedManifest> {
     const res = await this.request('GET', paths.manifest(name, reference), {
-      headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+      headers: { accept: accept || MANIFEST_MEDIA_TYPES.join(', ') },
     });
     const body = await readBounded(res, RESPONSE_LIMITS.manifest, 'manifest');
     const digest = sha256Digest(body);
@@ -189,6 +224,21 @@ export class RegistryClient {
   async getTorrent(digest: Digest): Promise<Buffer> {
     const res = await this.request('GET', paths.torrent(digest));
     return readBounded(res, RESPONSE_LIMITS.torrent, 'torrent');
+  }
+
+  /**
+   * `POST /docket/v1/agent/preheat/<name>/<reference>`: answered by a `docket agent` (this
+   * client pointed at it), once the image's blobs are in its cache.
+   */
+  async preheat(name: string, reference: string): Promise<PreheatResult> {
+    const res = await this.request('POST', paths.agentPreheat(name, reference));
+    return readBoundedJson<PreheatResult>(res, RESPONSE_LIMITS.imageList, 'preheat result');
+  }
+
+  /** `GET /docket/v1/agent`: what a `docket agent` holds. */
+  async agentStatus(): Promise<AgentStatus> {
+    const res = await this.request('GET', paths.agentStatus());
+    return readBoundedJson<AgentStatus>(res, RESPONSE_LIMITS.imageList, 'agent status');
   }
 
   /** `GET /docket/v1/layers/<diffId>`: a compressed blob already stored for that diffId. */
@@ -222,17 +272,29 @@ export class RegistryClient {
     } = {},
   ): Promise<Response> {
     const url = typeof path === 'string' ? new URL(`.${path}`, this.url) : path;
-    const headers: Record<string, string> = { ...init.headers };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, {
+    const headers = this.headers(init.headers);
+    return this.settle(method, url, () =>
+      this.fetchFn(url, {
         method,
         headers,
         body: init.body ?? null,
         ...(init.signal ? { signal: init.signal } : {}),
         ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
-      } as RequestInit);
+      } as RequestInit),
+    );
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { ...extra };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    return headers;
+  }
+
+  /** Maps a failed exchange to the errors the class contract names. */
+  private async settle(method: string, url: URL, send: () => Promise<Response>): Promise<Response> {
+    let res: Response;
+    try {
+      res = await send();
     } catch (err) {
       const inner = docketCause(err);
       if (inner) throw inner;

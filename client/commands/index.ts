@@ -1,7 +1,9 @@
 import type { CommandClass } from 'clipanion';
+import { AgentCommand } from './agent.js';
 import { ImagesCommand } from './images.js';
 import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
+import { PreheatCommand } from './preheat.js';
 import { PullCommand } from './pull.js';
 import { PushCommand } from './push.js';
 import { RegistryCommand } from './registry.js';
@@ -17,5 +19,7 @@ export const commands: CommandClass[] = [
   LogoutCommand,
   TrackerCommand,
   SeedCommand,
+  AgentCommand,
+  PreheatCommand,
   RegistryCommand,
 ];

@@ -20,6 +20,7 @@ import {
   PayloadTooLargeError,
   RangeNotSatisfiableError,
   RouteUnknownError,
+  SignatureInvalidError,
   TagInvalidError,
   TorrentUnknownError,
   UnsupportedError,
@@ -35,12 +36,15 @@ export const BASIC_CHALLENGE = 'Basic realm="docket"';
  * (distribution-spec "Determining support"): it gets a Bearer challenge naming our token
  * endpoint, since the engine applies every challenge it has a handler for and fails a
  * Basic one without credentials, so a Basic challenge there would break anonymous pulls.
+ * The web page's requests (Header.requestedWith) get a Bearer challenge too: a browser
+ * answers a Basic one with its own password dialog instead of letting the page ask.
  * Everything else gets Basic (curl -u, any user name, the token as password).
  * The realm is built on the registry's public URL (configured, else its listening
  * address), never on the request's Host header: a client sends its credentials to the
  * realm, so a forged Host must not be able to point it elsewhere.
  */
 export function authChallenge(ctx: Context, publicUrl: string): string {
+  if (ctx.get(Header.requestedWith)) return 'Bearer realm="docket"';
   if (ctx.state.route !== 'v2.base') return BASIC_CHALLENGE;
   return `Bearer realm="${publicUrl}${paths.token()}",service="docket"`;
 }
@@ -64,6 +68,7 @@ const MAPPING: ReadonlyArray<[ErrorClass, ErrorCode]> = [
   [ReferenceInvalidError, 'NAME_INVALID'],
   [NameUnknownError, 'NAME_UNKNOWN'],
   [UnauthorizedError, 'UNAUTHORIZED'],
+  [SignatureInvalidError, 'DENIED'],
   [PayloadTooLargeError, 'PAYLOAD_TOO_LARGE'],
   [GunzipLimitError, 'LAYER_TOO_LARGE'],
   [ArchiveError, 'ARCHIVE_INVALID'],

@@ -10,14 +10,28 @@ import type { TorrentService } from './torrents.js';
 /** At most this many manifests are read to summarize one tag, however its indexes nest. */
 const MAX_MANIFESTS_PER_TAG = 1024;
 
-type Summary = Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers'>;
+type Summary = Pick<
+  ImageSummary,
+  'size' | 'layerCount' | 'created' | 'layers' | 'platforms' | 'configDigest'
+>;
 
-const EMPTY: Summary = { size: 0, layerCount: 0, created: null, layers: [] };
+const EMPTY: Summary = {
+  size: 0,
+  layerCount: 0,
+  created: null,
+  layers: [],
+  platforms: [],
+  configDigest: null,
+};
 
-/** One listing's state: image summaries already made (shared by tags), manifests left to read. */
+/**
+ * One listing's state: image summaries already made (shared by tags), manifests left to
+ * read, and the requesting token's name (null: anonymous) for the layers' magnet links.
+ */
 interface Walk {
   images: Map<string, Summary>;
   left: number;
+  viewer: string | null;
 }
 
 /** The docket image listing: every repository:tag with what `docket images` shows. */
@@ -28,13 +42,14 @@ export class ImageService {
     private readonly torrents: TorrentService,
   ) {}
 
-  async list(): Promise<ImageSummary[]> {
+  /** `viewer`: the requesting token's name (null: anonymous), for the layers' magnet links. */
+  async list(viewer: string | null = null): Promise<ImageSummary[]> {
     const images = new Map<string, Summary>();
     const out: ImageSummary[] = [];
     for (const tag of this.metadata.tags.all()) {
       const manifest = this.metadata.manifests.get(tag.manifestDigest);
       if (!manifest) continue;
-      const walk: Walk = { images, left: MAX_MANIFESTS_PER_TAG };
+      const walk: Walk = { images, left: MAX_MANIFESTS_PER_TAG, viewer };
       const summary = await this.summarize(manifest.digest, 0, walk);
       out.push({
         repository: tag.repository,
@@ -78,6 +93,8 @@ export class ImageService {
         layerCount: children.reduce((n, c) => n + c.layerCount, 0),
         created: children.find((c) => c.created)?.created ?? null,
         layers: [...layers.values()],
+        platforms: [...new Set(children.flatMap((c) => c.platforms))],
+        configDigest: children.find((c) => c.configDigest)?.configDigest ?? null,
       };
     }
     const config = doc.config && (await readConfig(this.blobs, doc.config.digest as Digest));
@@ -88,7 +105,7 @@ export class ImageService {
         size: l.size,
         mediaType: l.mediaType,
         diffId: blob?.diffId ?? null,
-        magnet: blob ? this.torrents.magnet(blob) : null,
+        magnet: blob ? this.torrents.magnet(blob, walk.viewer) : null,
       };
     });
     const summary: Summary = {
@@ -96,6 +113,8 @@ export class ImageService {
       layerCount: layers.length,
       created: config?.created ?? null,
       layers,
+      platforms: config?.os ? [`${config.os}/${config.architecture ?? 'unknown'}`] : [],
+      configDigest: doc.config?.digest ?? null,
     };
     walk.images.set(digest, summary);
     return summary;

@@ -13,6 +13,7 @@ import {
 import type { ManifestRecord } from '../metadata/manifests.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
+import type { EventPublisher } from './events.js';
 import {
   accepts,
   isForeignLayer,
@@ -29,6 +30,7 @@ export class ManifestService {
     private readonly metadata: Metadata,
     private readonly blobs: BlobService,
     private readonly gunzip: GunzipBounds,
+    private readonly events?: EventPublisher,
   ) {}
 
   /**
@@ -65,6 +67,13 @@ export class ManifestService {
       this.describeBlobs(parsed, diffIds);
       if (tag) this.metadata.tags.set(repository, tag, digest, pushedBy);
     });
+    if (tag)
+      this.events?.pushed(
+        repository,
+        tag,
+        { digest, mediaType: parsed.mediaType, size: body.length },
+        pushedBy,
+      );
     return { digest, mediaType: parsed.mediaType };
   }
 
@@ -86,6 +95,7 @@ export class ManifestService {
     if (!isDigest(reference)) {
       if (!this.metadata.tags.delete(repository, checkTag(reference)))
         throw new ManifestUnknownError(repository, reference);
+      this.events?.deleted(repository, reference);
       return;
     }
     this.metadata.transaction(() => {
@@ -93,6 +103,7 @@ export class ManifestService {
         throw new ManifestUnknownError(repository, reference);
       this.metadata.tags.deleteByDigest(repository, reference);
     });
+    this.events?.deleted(repository, reference);
   }
 
   private resolve(repository: string, reference: string): ManifestRecord {

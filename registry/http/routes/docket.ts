@@ -26,7 +26,8 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   };
 
   const listImages: Handler = async (ctx) => {
-    const body: ImageList = { images: await deps.images.list() };
+    const viewer = (ctx.state.tokenName as string | null | undefined) ?? null;
+    const body: ImageList = { images: await deps.images.list(viewer) };
     ctx.body = body;
   };
 
@@ -47,7 +48,8 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   };
 
   const torrent: Handler = (ctx, m) => {
-    const { blob, torrent } = deps.torrents.torrentFile(digestParam(m.params[0]));
+    const viewer = (ctx.state.tokenName as string | null | undefined) ?? null;
+    const { blob, torrent } = deps.torrents.torrentFile(digestParam(m.params[0]), viewer);
     deps.seed(blob);
     ctx.status = 200;
     ctx.type = 'application/x-bittorrent';
