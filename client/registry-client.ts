@@ -212,6 +212,14 @@ export class RegistryClient {
       const code = systemErrorCode(err);
       if (isNetworkErrorCode(code) || code === undefined)
         throw new RegistryUnreachableError(this.url.origin, code ?? 'network error');
+      // An https:// URL for a plain-HTTP server fails its TLS handshake with an OpenSSL code.
+      if (code.startsWith('ERR_SSL_') || code === 'EPROTO')
+        throw new RegistryUnreachableError(
+          this.url.origin,
+          this.url.protocol === 'https:'
+            ? `${code}; the registry may speak plain HTTP: try http://${this.url.host}`
+            : code,
+        );
       throw err;
     }
     if (res.ok) return res;
