@@ -1,3 +1,5 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isDiskFullCode, systemErrorCode } from './errors.js';
 
 /**
@@ -52,11 +54,27 @@ export function describeSystemFailure(err: unknown): SystemFailure | undefined {
       kind: 'port',
       message: `cannot listen on ${String(fields.address)} (${code}): pass a local --host`,
     };
-  const reason = PATH_REASONS[code];
+  const real = code === 'ENOENT' && fields.syscall === 'mkdir' && path ? mkdirCause(path) : code;
+  const reason = PATH_REASONS[real];
   if (reason && path)
     return {
       kind: 'path',
-      message: `cannot use ${path}: ${reason} (${code}); pick a writable directory`,
+      message: `cannot use ${path}: ${reason} (${real}); pick a writable directory`,
     };
   return undefined;
+}
+
+/**
+ * A recursive mkdir reports ENOENT when the real cause is that its nearest existing
+ * ancestor cannot be written (a read-only mount, no permission): find that cause.
+ */
+function mkdirCause(path: string): string {
+  let dir = path;
+  for (let depth = 0; depth < 64 && !existsSync(dir); depth++) dir = dirname(dir);
+  try {
+    accessSync(dir, constants.W_OK);
+    return 'ENOENT';
+  } catch (err) {
+    return systemErrorCode(err) ?? 'ENOENT';
+  }
 }

@@ -21,8 +21,8 @@ const SEED_KEYS: KeyTable<SeedSettings> = {
   }),
   rescanSeconds: key.seconds({
     flag: '--rescan',
-    description: 'seconds between cache scans',
-    default: 30,
+    description: 'seconds between cache scans (a blob a pull just cached is seeded by the next)',
+    default: 5,
   }),
 };
 
@@ -34,7 +34,8 @@ export class SeedCommand extends DocketCommand {
     details: `
       Seeds each cached blob that was downloaded as a torrent (its .torrent is kept in
       the cache), so other hosts can pull from this one. Looks for newly cached blobs
-      every --rescan seconds. Runs until Ctrl-C.
+      every --rescan seconds. While it runs, \`docket pull\` on the same cache returns as
+      soon as the image is loaded and leaves seeding to it. Runs until Ctrl-C.
     `,
     examples: [['Seed the cache', '$0 seed']],
   });
