@@ -80,7 +80,7 @@ async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
 }
 
 /** Builds what commands receive from the environment; SIGINT/SIGTERM abort `signal`. */
-function createServices(env: NodeJS.ProcessEnv, isTTY: boolean): ClientServices {
+function createServices(env: NodeJS.ProcessEnv, isTTY: boolean, colored: boolean): ClientServices {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (): void => {
@@ -109,6 +109,8 @@ function createServices(env: NodeJS.ProcessEnv, isTTY: boolean): ClientServices 
     tmpDir: tmpdir(),
     cpus: availableParallelism(),
     isTTY,
+    colored,
+    version: packageVersion(),
   };
 }
 
@@ -138,7 +140,7 @@ export async function main(argv: string[]): Promise<number> {
   const context: DocketContext = {
     ...Cli.defaultContext,
     colorDepth: colored ? Cli.defaultContext.colorDepth : 1,
-    docket: createServices(process.env, isTTY),
+    docket: createServices(process.env, isTTY, colored),
   };
   let command: ReturnType<typeof cli.process>;
   try {
