@@ -59,6 +59,16 @@ export class RegistryClient {
     await this.request('GET', paths.base());
   }
 
+  /**
+   * The registry's docket version, from the Header.docketVersion of its `GET /v2/` answer
+   * (sent even with a 401); undefined for a registry that does not send it.
+   */
+  async version(): Promise<string | undefined> {
+    const res = await this.request('GET', paths.base(), { anyStatus: true });
+    await res.body?.cancel();
+    return res.headers.get(Header.docketVersion) ?? undefined;
+  }
+
   /** `HEAD /v2/<name>/blobs/<digest>` */
   async hasBlob(name: string, digest: Digest): Promise<boolean> {
     try {
@@ -192,6 +202,8 @@ export class RegistryClient {
       body?: Buffer | ReadableStream;
       headers?: Record<string, string>;
       signal?: AbortSignal;
+      /** Resolve with the response whatever its status (the caller reads only headers). */
+      anyStatus?: boolean;
     } = {},
   ): Promise<Response> {
     const url = typeof path === 'string' ? new URL(`.${path}`, this.url) : path;
@@ -222,7 +234,7 @@ export class RegistryClient {
         );
       throw err;
     }
-    if (res.ok) return res;
+    if (res.ok || init.anyStatus) return res;
     throw await responseError(method, url, res);
   }
 }

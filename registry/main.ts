@@ -1,10 +1,10 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { paths } from '../lib/api/index.js';
+import { Header, paths } from '../lib/api/index.js';
 import { readImageArchive } from '../lib/archive/reader.js';
 import type { Digest } from '../lib/digest.js';
 import { magnetLink, renderTorrentFile, TorrentPieceStream } from '../lib/torrent.js';
@@ -151,7 +151,12 @@ export async function startRegistry(
     metrics,
   );
 
-  const server = createServer(app.callback());
+  const version = await packageVersion();
+  const handle = app.callback();
+  const server = createServer((req, res) => {
+    res.setHeader(Header.docketVersion, version);
+    return handle(req, res);
+  });
   const port = await listen(server, config.port, config.host);
   publicUrl = publicUrlFor(config, port);
   seeder = new Seeder({
@@ -191,6 +196,22 @@ export async function startRegistry(
     metricsRegistry,
     close,
   };
+}
+
+/** docket's version from package.json (two levels above this file, in src and in dist). */
+async function packageVersion(): Promise<string> {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'docket' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -1,4 +1,5 @@
 import type { CommandClass } from 'clipanion';
+import { CompletionCommand } from './completion.js';
 import { ImagesCommand } from './images.js';
 import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
@@ -7,6 +8,7 @@ import { PushCommand } from './push.js';
 import { RegistryCommand } from './registry.js';
 import { SeedCommand } from './seed.js';
 import { TrackerCommand } from './tracker.js';
+import { VersionCommand } from './version.js';
 
 /** Every `docket` command; one clipanion class per file in this folder. */
 export const commands: CommandClass[] = [
@@ -18,4 +20,6 @@ export const commands: CommandClass[] = [
   TrackerCommand,
   SeedCommand,
   RegistryCommand,
+  VersionCommand,
+  CompletionCommand,
 ];

@@ -8,6 +8,8 @@ export const Header = {
   contentDigest: 'Docker-Content-Digest',
   location: 'Location',
   uploadUuid: 'Docker-Upload-UUID',
+  /** docket's own: the registry's package version, on every answer (`docket version`). */
+  docketVersion: 'Docket-Version',
 } as const;
 
 /** The value of Header.apiVersion on every answer (distribution-spec "Determining support"). */

@@ -163,13 +163,15 @@ describe('docket push / images / pull against a real registry and engine', () =>
   });
 
   it('push shows each layer and pluralises; push -q prints only the digest', async () => {
-    const text = await runCli(['push', 'cli-test/app:v1'], { env });
+    // The pulls above named the image <registry>/cli-test/app:v1 only.
+    const ref = `${registry.host}/cli-test/app:v1`;
+    const text = await runCli(['push', ref], { env });
     expect(text.exitCode, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/^reading cli-test\/app:v1 from the Docker engine$/m);
+    expect(text.stdout).toContain(`reading ${ref} from the Docker engine\n`);
     expect(text.stdout).toMatch(/^[0-9a-f]{12} +\S+ +already in the registry$/m);
     expect(text.stdout).toMatch(/: 0 layers uploaded, 3 skipped/);
     expect(text.stdout).not.toContain('\u001b');
-    const quiet = await runCli(['push', '-q', 'cli-test/app:v1'], { env });
+    const quiet = await runCli(['push', '-q', ref], { env });
     expect(quiet.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
   });
 });
