@@ -14,7 +14,7 @@ export class CompletionCommand extends DocketCommand {
     examples: [
       ['bash, this shell', 'eval "$($0 completion bash)"'],
       ['bash, every shell', '$0 completion bash > /etc/bash_completion.d/docket'],
-      ['zsh', '$0 completion zsh > "${fpath[1]}/_docket"'],
+      ['zsh', '$0 completion zsh > ~/.zfunc/_docket  # a folder in $fpath'],
     ],
   });
 

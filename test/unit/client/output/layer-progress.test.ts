@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { LayerProgress } from '../../../../client/output/layer-progress.js';
 import { duration, layerLine } from '../../../../client/output/progress-lines.js';
 import { PullProgress } from '../../../../client/output/pull-progress.js';
+import type { Digest } from '../../../../lib/digest.js';
 
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
+const DIGEST = `sha256:${'ab'.repeat(32)}` as Digest;
 
 function sink(): { out: Writable; text: () => string } {
   let text = '';
@@ -21,9 +22,10 @@ function sink(): { out: Writable; text: () => string } {
 function screen(text: string): string[] {
   const lines: string[] = [];
   let row = 0;
-  const parts = text.split(/(\u001b\[\d+A\r\u001b\[J)/);
+  const esc = String.fromCharCode(27);
+  const parts = text.split(new RegExp(`(${esc}\\[\\d+A\r${esc}\\[J)`));
   for (const part of parts) {
-    const up = /^\u001b\[(\d+)A\r\u001b\[J$/.exec(part);
+    const up = new RegExp(`^${esc}\\[(\\d+)A\r${esc}\\[J$`).exec(part);
     if (up) {
       row -= Number(up[1]);
       lines.length = row;
