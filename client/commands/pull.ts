@@ -29,7 +29,7 @@ const PULL_KEYS: KeyTable<PullSettings> = {
     default: 300,
     allowZero: true,
   }),
-  cacheDir: { ...CACHE_DIR_KEY, description: 'blob cache directory (default ~/.cache/docket)' },
+  cacheDir: CACHE_DIR_KEY,
   cacheBytes: key.size<number | undefined>({
     flag: '--cache-size',
     env: 'DOCKET_CACHE_SIZE',
