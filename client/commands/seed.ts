@@ -5,6 +5,7 @@ import { humanSize } from '../output/format.js';
 import { type SeedEvent, seedCachedBlobs } from '../services/seed.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 
 interface SeedSettings {
   cacheDir: string | undefined;
@@ -40,6 +41,11 @@ export class SeedCommand extends DocketCommand {
     examples: [['Seed the cache', '$0 seed']],
   });
 
+  quiet = quietOption('print only warnings');
+  json = jsonOption(
+    'print each event as a JSON line ({"kind": "seeding" | "listening" | "stopped", ...})',
+  );
+
   constructor() {
     super();
     Object.assign(this, keyOptions(SEED_KEYS));
@@ -48,13 +54,17 @@ export class SeedCommand extends DocketCommand {
   async run(): Promise<number> {
     const { docket, stdout, stderr } = this.context;
     const settings = settingsOf(this, SEED_KEYS, docket.environment);
+    const mode = outputMode(this);
     await seedCachedBlobs({
       cacheDir: settings.cacheDir ?? docket.cache.dir,
       cacheBytes: docket.cache.maxBytes,
       torrentPort: settings.torrentPort,
       rescanMs: settings.rescanSeconds * 1000,
       signal: docket.signal,
-      onEvent: (e) => stdout.write(describe(e)),
+      onEvent: (e) => {
+        if (mode === 'json') stdout.write(`${JSON.stringify(e)}\n`);
+        else if (mode === 'text') stdout.write(describe(e));
+      },
       onWarning: (m) => stderr.write(`docket: warning: ${m}\n`),
     });
     return 0;
