@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { humanSize, relativeTime, shortDigest, table } from '../output/format.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 
 export class ImagesCommand extends DocketCommand {
   static override paths = [['images']];
@@ -14,14 +15,20 @@ export class ImagesCommand extends DocketCommand {
   });
 
   registry = Option.String('--registry', { description: 'registry URL' });
-  json = Option.Boolean('--json', false, { description: 'print a JSON array' });
+  quiet = quietOption('print only REPOSITORY:TAG, one a line');
+  json = jsonOption('print a JSON array');
 
   async run(): Promise<number> {
     const registry = await this.registryClient(this.registry);
     const images = await registry.listImages();
     const { stdout } = this.context;
-    if (this.json) {
+    const mode = outputMode(this);
+    if (mode === 'json') {
       stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+      return 0;
+    }
+    if (mode === 'quiet') {
+      stdout.write(images.map((i) => `${i.repository}:${i.tag}\n`).join(''));
       return 0;
     }
     const now = new Date();

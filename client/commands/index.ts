@@ -1,5 +1,6 @@
 import type { CommandClass } from 'clipanion';
 import { AgentCommand } from './agent.js';
+import { CompletionCommand } from './completion.js';
 import { ImagesCommand } from './images.js';
 import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
@@ -9,6 +10,7 @@ import { PushCommand } from './push.js';
 import { RegistryCommand } from './registry.js';
 import { SeedCommand } from './seed.js';
 import { TrackerCommand } from './tracker.js';
+import { VersionCommand } from './version.js';
 
 /** Every `docket` command; one clipanion class per file in this folder. */
 export const commands: CommandClass[] = [
@@ -22,4 +24,6 @@ export const commands: CommandClass[] = [
   AgentCommand,
   PreheatCommand,
   RegistryCommand,
+  VersionCommand,
+  CompletionCommand,
 ];
