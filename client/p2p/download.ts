@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import type WebTorrent from 'webtorrent';
 import type { Torrent } from 'webtorrent';
 import { PieceVerificationError } from '../../lib/errors.js';
+import { SwarmStalledError } from '../errors.js';
 import { fileStore } from '../../lib/p2p/file-store.js';
 import { removeTorrent } from '../../lib/p2p/torrent-client.js';
 import type { DownloadProgress, TransferStats } from '../services/swarm.js';
 import { type WebSeedReason, WebSeedFallback } from './fallback-policy.js';
 import { failedPieceIndex } from './piece-failed-warning.js';
 import { PieceWatch } from './piece-watch.js';
+import { StallWatch } from './stall-watch.js';
 import { TransferTally } from './transfer-stats.js';
 import { startWatchdog } from './watchdog.js';
 
@@ -44,7 +46,9 @@ export interface DownloadOptions extends DownloadTuning {
  * web seeds only when WebSeedFallback says so. Rejects with PieceVerificationError when
  * PieceWatch gives up on bad pieces (the partial file is removed: its pieces are sound
  * but the next attempt must not trust this source), with the signal's reason when aborted
- * (the partial file stays so the next attempt resumes), and with the torrent's error.
+ * (the partial file stays so the next attempt resumes), with SwarmStalledError when no
+ * source sent data for `stallMs` after the web seed was added (the partial file stays
+ * too), and with the torrent's error.
  */
 export async function downloadTorrent(
   client: WebTorrent,
@@ -90,10 +94,12 @@ function follow(
     maxFailures: opts.maxPieceFailures,
     windowMs: opts.pieceFailureWindowMs,
   });
+  const stall = new StallWatch(opts.stallMs, Date.now());
   const consider = (decide: () => WebSeedReason | undefined) => {
     if (torrent.destroyed || torrent.done) return;
     const reason = decide();
     if (!reason) return;
+    stall.lastResortTried(Date.now());
     if (webSeeds.length === 0) {
       logger?.warn({ digest, reason }, 'no peers and no web seed');
       return;
@@ -107,6 +113,8 @@ function follow(
       consider(() => fallback.tick(now));
       const failure = watch.check(now);
       if (failure) finish(failure);
+      const idleMs = stall.idleMs(now);
+      if (idleMs !== undefined && !torrent.done) finish(new SwarmStalledError(digest, idleMs));
     });
     let settled = false;
     const finish = (err?: unknown) => {
@@ -124,6 +132,7 @@ function follow(
       watch.watchWire(wire);
       wire.on('download', (bytes: number) => {
         tally.add(source, bytes);
+        stall.data(Date.now());
         if (source !== 'fromWebSeed') fallback.peerData(Date.now());
       });
     });
