@@ -34,6 +34,14 @@ export interface DownloadRequest {
 }
 
 export interface DownloadOptions extends DownloadTuning {
+  /**
+   * Peers ("ip:port") to connect to besides the trackers': other hosts of the deploy,
+   * found by earlier downloads, so that a download starting after the tracker died
+   * still finds them.
+   */
+  peers?: string[];
+  /** A host of the swarm (not the registry's seed) we connected to, as "ip:port". */
+  onPeer?(addr: string): void;
   logger?: Logger | undefined;
   onProgress?(p: DownloadProgress): void;
   signal?: AbortSignal | undefined;
@@ -65,6 +73,13 @@ export async function downloadTorrent(
     storeCacheSlots: 8,
     strategy: 'rarest',
   });
+  const addPeers = () => {
+    if (torrent.destroyed) return;
+    for (const addr of opts.peers ?? []) torrent.addPeer(addr);
+  };
+  // webtorrent throws on addPeer before the torrent has its infohash (set asynchronously).
+  if (torrent.infoHash) addPeers();
+  else torrent.once('infoHash', addPeers);
   const close = () => new Promise<void>((resolve) => torrent.destroy(() => resolve()));
   const tally = new TransferTally();
   try {
@@ -89,10 +104,20 @@ function follow(
   const { digest, size } = request;
   const { logger } = opts;
   const fallback = new WebSeedFallback({ stallMs: opts.stallMs, startedAt: Date.now() });
+  /** Peer ids of peers that sent bad pieces: their connections are dropped, now and later. */
+  const banned = new Set<string>();
   const watch = new PieceWatch({
     digest,
     maxFailures: opts.maxPieceFailures,
     windowMs: opts.pieceFailureWindowMs,
+    onBan: (wire) => {
+      banned.add(wire.peerId);
+      logger?.warn(
+        { digest, peer: `${wire.remoteAddress}:${wire.remotePort}` },
+        'dropped a peer that sent bad pieces',
+      );
+      wire.destroy();
+    },
   });
   const stall = new StallWatch(opts.stallMs, Date.now());
   const consider = (decide: () => WebSeedReason | undefined) => {
@@ -128,7 +153,15 @@ function follow(
     const onAbort = () => finish(opts.signal?.reason);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     torrent.on('wire', (wire) => {
+      // The tracker hands a banned peer out again at each announce.
+      if (banned.has(wire.peerId)) {
+        wire.destroy();
+        return;
+      }
       const source = tally.classify(wire);
+      // Only an outgoing connection's remote port is the peer's listening port.
+      if (source === 'fromPeers' && wire.type === 'tcpOutgoing' && wire.remoteAddress)
+        opts.onPeer?.(`${wire.remoteAddress}:${wire.remotePort}`);
       watch.watchWire(wire);
       wire.on('download', (bytes: number) => {
         tally.add(source, bytes);
