@@ -32,8 +32,8 @@ import { type PeerHost, Testbed } from '../../../testbed/testbed.js';
  */
 const HOSTS = 3;
 const PORT = 5000;
-const MBIT = 20;
-const IMAGE_BYTES = 12e6;
+const MBIT = 30;
+const IMAGE_BYTES = 8e6;
 
 describe('faults during a swarm deploy on 3 hosts', () => {
   const docker = new Docker();
