@@ -42,6 +42,8 @@ export interface DownloadOptions extends DownloadTuning {
   peers?: string[];
   /** A host of the swarm (not the registry's seed) we connected to, as "ip:port". */
   onPeer?(addr: string): void;
+  /** A peer dropped for sending bad pieces, as "ip:port". */
+  onBadPeer?(addr: string): void;
   logger?: Logger | undefined;
   onProgress?(p: DownloadProgress): void;
   signal?: AbortSignal | undefined;
@@ -111,11 +113,10 @@ function follow(
     maxFailures: opts.maxPieceFailures,
     windowMs: opts.pieceFailureWindowMs,
     onBan: (wire) => {
+      const peer = `${wire.remoteAddress}:${wire.remotePort}`;
       banned.add(wire.peerId);
-      logger?.warn(
-        { digest, peer: `${wire.remoteAddress}:${wire.remotePort}` },
-        'dropped a peer that sent bad pieces',
-      );
+      logger?.warn({ digest, peer }, 'dropped a peer that sent bad pieces');
+      opts.onBadPeer?.(peer);
       wire.destroy();
     },
   });

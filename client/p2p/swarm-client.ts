@@ -120,6 +120,7 @@ export class SwarmClient {
         ...this.tuning,
         peers: [...this.knownPeers],
         onPeer: (addr) => this.rememberPeer(addr),
+        onBadPeer: (addr) => this.knownPeers.delete(addr),
         logger: this.logger,
         signal: opts.signal,
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
