@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,8 @@ const HOSTS = 3;
 const PORT = 5000;
 const MBIT = 30;
 const IMAGE_BYTES = 8e6;
+/** testbed/corrupt-peer.ts as built by `npm run build`. */
+const CORRUPT_PEER = new URL('../../../dist/testbed/corrupt-peer.js', import.meta.url).pathname;
 
 describe('faults during a swarm deploy on 3 hosts', () => {
   const docker = new Docker();
@@ -151,5 +154,44 @@ describe('faults during a swarm deploy on 3 hosts', () => {
     await tb.processes.stop(seeder.proc, 5_000, 'SIGKILL');
     await Promise.all(pulling.map((p) => pullDone(p, 90_000)));
     await Promise.all([h2, h3].map((h) => verifyImage(h.engine.docker, ref, image)));
+  }, 240_000);
+
+  it('a peer answering with wrong bytes: the pulls still load verified images', async () => {
+    const [h1, h2, h3] = [host(1), host(2), host(3)];
+    // The largest layer's .torrent, fetched inside the registry's namespace.
+    const manifest = JSON.parse(
+      await tb.exec(tb.origin, 'curl', [
+        '-sf',
+        '-H',
+        'Accept: application/vnd.docker.distribution.manifest.v2+json',
+        `${registry.loopbackUrl}/v2/${image.name}/manifests/${image.tag}`,
+      ]),
+    ) as { layers: { digest: string; size: number }[] };
+    const layer = manifest.layers.reduce((a, b) => (b.size > a.size ? b : a));
+    const dir = tb.path('corrupt-peer');
+    const torrentFile = join(dir, 'layer.torrent');
+    const badFile = join(dir, 'layer.bad');
+    await tb.exec(tb.origin, 'curl', [
+      '-sf',
+      '-o',
+      torrentFile,
+      `${registry.loopbackUrl}/docket/v1/blobs/${layer.digest}/torrent`,
+    ]);
+    writeFileSync(badFile, randomBytes(layer.size));
+    const bad = tb.spawn(h3, 'corrupt-peer', process.execPath, [
+      CORRUPT_PEER,
+      torrentFile,
+      badFile,
+    ]);
+    try {
+      await bad.waitForLine(/^listening \d+/, 15_000);
+      const pulling = [pull(h1, 'victim'), pull(h2, 'victim')];
+      await Promise.all(pulling.map((p) => pullDone(p, 90_000)));
+      await Promise.all([h1, h2].map((h) => verifyImage(h.engine.docker, ref, image)));
+      // The corrupt peer was in play: it sent (bad) blocks that never reached an engine.
+      expect(bad.stdout()).toMatch(/^uploaded [1-9]\d*$/m);
+    } finally {
+      await tb.processes.stop(bad, 5_000);
+    }
   }, 240_000);
 });
