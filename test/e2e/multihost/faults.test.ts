@@ -24,6 +24,7 @@ import {
   waitForRx,
 } from '../../../testbed/fault-pull.js';
 import { type PeerHost, Testbed } from '../../../testbed/testbed.js';
+import { within } from '../../helpers/within.js';
 
 /**
  * Faults during a swarm deploy, with real processes on 3 hosts (network namespaces, one
@@ -113,10 +114,12 @@ describe('faults during a swarm deploy on 3 hosts', () => {
     const first = pull(h3, 'cut');
     await waitForRx(tb, h3, from, 0.4 * image.layerBytes, 60_000);
     await killRegistry();
-    const exit = await first.proc.exited;
+    // Stalled for stallMs (10 s), then the web seed is dead too for as long: ~20 s.
+    const exit = await within(60_000, 'the cut-off pull exits', first.proc.exited);
     const errors = docketLines(first).filter((l) => !l.startsWith('docket: warning:'));
     expect(exit.code, errors.join('\n')).toBe(ExitCode.registryUnreachable);
     expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/stalled.*pull again to resume|registry .* unreachable/);
 
     await restartRegistry();
     const again = await pullDone(pull(h3, 'resume'), 90_000);
