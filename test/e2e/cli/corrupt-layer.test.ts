@@ -73,6 +73,7 @@ describe('docket pull of a layer blob corrupted on the registry disk', () => {
     await utimes(file, later, later);
     const again = await runCli(pull, { env, timeoutMs: 60_000 });
     expect(again.exitCode, again.stderr).toBe(0);
-    expect(await hasImage(docker, IMAGE)).toBe(true);
+    // A pull tags only the registry's name (the bare name only with --bare-tag).
+    expect(await hasImage(docker, `${registry.host}/${IMAGE}`)).toBe(true);
   });
 });
