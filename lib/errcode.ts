@@ -26,6 +26,7 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body larger than the configured limit' },
   ARCHIVE_INVALID: { status: 400, message: 'image archive invalid' },
   TORRENT_UNKNOWN: { status: 404, message: 'no torrent for that blob' },
+  PARAMETER_INVALID: { status: 400, message: 'query parameter invalid' },
   UNKNOWN: { status: 500, message: 'unknown error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -16,11 +16,13 @@ import { Metadata } from './metadata/metadata.js';
 import { createMetrics } from './metrics.js';
 import { type SeedableBlob, Seeder } from './p2p/seeder.js';
 import { BlobService, type TorrentPieceHashers } from './services/blobs.js';
+import { DEFAULT_GC_GRACE_MS, GcService } from './services/gc.js';
 import { ImageService } from './services/images.js';
 import { ImportService, type ReadImageArchive } from './services/import.js';
 import { ManifestService } from './services/manifests.js';
 import { TagService } from './services/tags.js';
 import { TokenService } from './services/tokens.js';
+import { SweepGate } from './services/sweep-gate.js';
 import { TorrentService } from './services/torrents.js';
 import { UploadService } from './services/uploads.js';
 import type { LocalBlobFiles } from './storage/blob-store.js';
@@ -93,12 +95,18 @@ export async function startRegistry(
   });
   const webSeedUrl = (digest: Digest) => `${publicUrl}${paths.docketBlob(digest)}`;
 
+  const gate = new SweepGate();
   const blobs = new BlobService(
     store,
     metadata,
     deps.pieceHashers ?? ((size) => new TorrentPieceStream(size)),
+    gate,
   );
-  const manifests = new ManifestService(metadata, blobs);
+  const manifests = new ManifestService(metadata, blobs, gate);
+  const gc = new GcService(metadata, store, gate, (infoHashes) => {
+    for (const infoHash of infoHashes) seeder?.stop(infoHash);
+    logger.info({ blobs: infoHashes.length }, 'gc swept blobs: no longer seeded');
+  });
   const torrents = new TorrentService(
     blobs,
     { renderTorrentFile, magnetLink },
@@ -140,6 +148,8 @@ export async function startRegistry(
       ),
       torrents,
       tokens,
+      gc,
+      gcGraceMs: DEFAULT_GC_GRACE_MS,
       seed: (blob) =>
         void seeder
           ?.seed(seedable(blob))

@@ -7,6 +7,7 @@ import { API_VERSION, Header, matchRoute, type RouteName } from '../../lib/api/i
 import type { HttpDeps, RouteTable } from './route.js';
 import { blobRoutes } from './routes/blobs.js';
 import { docketRoutes } from './routes/docket.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { listingRoutes } from './routes/listing.js';
 import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes } from './routes/ops.js';
@@ -39,6 +40,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     uploadRoutes(deps),
     manifestRoutes(deps),
     docketRoutes(deps),
+    lifecycleRoutes(deps),
     opsRoutes(deps),
     tokenRoutes(deps),
   ]);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlobRecord } from '../metadata/blobs.js';
 import type { BlobService } from '../services/blobs.js';
+import type { GcService } from '../services/gc.js';
 import type { ImageService } from '../services/images.js';
 import type { ImportService } from '../services/import.js';
 import type { ManifestService } from '../services/manifests.js';
@@ -25,6 +26,9 @@ export interface HttpDeps {
   imports: ImportService;
   torrents: TorrentService;
   tokens: TokenService;
+  gc: GcService;
+  /** gc's grace period when a request names none. */
+  gcGraceMs: number;
   /** Called when a .torrent is served, so the seeder holds the blob's torrent. */
   seed(blob: BlobRecord): void;
   /** The embedded tracker's HTTP handler for /announce and /scrape; none when disabled. */

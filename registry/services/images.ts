@@ -1,4 +1,4 @@
-import type { ImageLayerSummary, ImageSummary } from '../../lib/api/index.js';
+import type { ImageLayerSummary, ImageSummary, UntaggedImageSummary } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
 import type { Descriptor } from '../../lib/media-types.js';
 import type { Metadata } from '../metadata/metadata.js';
@@ -30,6 +30,29 @@ export class ImageService {
       });
     }
     return out;
+  }
+
+  /** Manifests repositories hold that no tag points at (what gc sweeps after the grace period). */
+  async untagged(): Promise<UntaggedImageSummary[]> {
+    const out: UntaggedImageSummary[] = [];
+    for (const row of this.metadata.manifests.untagged()) {
+      const manifest = this.metadata.manifests.get(row.digest);
+      if (!manifest) continue;
+      out.push({
+        repository: row.repository,
+        digest: row.digest,
+        mediaType: manifest.mediaType,
+        lastPushed: row.usedAt,
+        ...(await this.summarize(row.digest)),
+      });
+    }
+    return out;
+  }
+
+  /** Bytes of an image as stored (config plus layers; an index: its images'); null when not held. */
+  async size(digest: string): Promise<number | null> {
+    if (!this.metadata.manifests.has(digest)) return null;
+    return (await this.summarize(digest)).size;
   }
 
   private async summarize(

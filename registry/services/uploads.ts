@@ -51,9 +51,11 @@ export class UploadService {
     return this.store.cancelUpload(id);
   }
 
-  /** Cross-repository mount: blobs are stored once, so any known blob mounts. */
+  /** Cross-repository mount: blobs are stored once, so any known blob mounts (and is used now). */
   mount(digest: Digest): BlobRecord | undefined {
-    return this.blobs.find(digest);
+    const blob = this.blobs.find(digest);
+    if (blob) this.blobs.touch(digest);
+    return blob;
   }
 
   private limited(body: Readable, remaining: number): Readable {
