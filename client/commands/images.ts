@@ -7,18 +7,32 @@ export class ImagesCommand extends DocketCommand {
 
   static override usage = Command.Usage({
     description: 'list the images (repository:tag) the registry holds',
+    details: `
+      With --all, also the manifests a repository still holds that no tag points at
+      (TAG <none>): what \`docket gc\` sweeps once they are older than its grace period.
+    `,
     examples: [
       ['A table like `docker images`', '$0 images'],
+      ['Untagged manifests too', '$0 images --all'],
       ['JSON for scripts', '$0 images --json'],
     ],
   });
 
   registry = Option.String('--registry', { description: 'registry URL' });
-  json = Option.Boolean('--json', false, { description: 'print a JSON array' });
+  all = Option.Boolean('-a,--all', false, { description: 'show untagged manifests too' });
+  json = Option.Boolean('--json', false, {
+    description: 'print a JSON array (with --all, untagged entries have "tag": null)',
+  });
 
   async run(): Promise<number> {
     const registry = await this.registryClient(this.registry);
-    const images = await registry.listImages();
+    const listed = this.all
+      ? await registry.listAllImages()
+      : { images: await registry.listImages(), untagged: [] };
+    const images = [
+      ...listed.images,
+      ...listed.untagged.map((u) => ({ ...u, tag: null as string | null })),
+    ];
     const { stdout } = this.context;
     if (this.json) {
       stdout.write(`${JSON.stringify(images, null, 2)}\n`);
@@ -27,7 +41,7 @@ export class ImagesCommand extends DocketCommand {
     const now = new Date();
     const rows = images.map((i) => [
       i.repository,
-      i.tag,
+      i.tag ?? '<none>',
       shortDigest(i.digest),
       humanSize(i.size),
       relativeTime(new Date(i.created ?? i.lastPushed), now),

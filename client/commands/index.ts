@@ -1,10 +1,15 @@
 import type { CommandClass } from 'clipanion';
+import { GcCommand } from './gc.js';
+import { HistoryCommand } from './history.js';
 import { ImagesCommand } from './images.js';
+import { InspectCommand } from './inspect.js';
 import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
 import { PullCommand } from './pull.js';
 import { PushCommand } from './push.js';
 import { RegistryCommand } from './registry.js';
+import { RmCommand } from './rm.js';
+import { RollbackCommand } from './rollback.js';
 import { SeedCommand } from './seed.js';
 import { TrackerCommand } from './tracker.js';
 
@@ -13,6 +18,11 @@ export const commands: CommandClass[] = [
   PushCommand,
   ImagesCommand,
   PullCommand,
+  RmCommand,
+  HistoryCommand,
+  RollbackCommand,
+  InspectCommand,
+  GcCommand,
   LoginCommand,
   LogoutCommand,
   TrackerCommand,

@@ -80,7 +80,7 @@ describe('gc while pushes run', () => {
     expect(swept).toContain(old.image.digest);
     expect(runs.flatMap((r) => r.blobs.map((b) => b.digest))).toContain(old.image.config);
     // Nothing any pushed image names was ever swept.
-    const named = new Set(results.flatMap((r) => [r.image.config, ...r.image.layers]));
+    const named = new Set<string>(results.flatMap((r) => [r.image.config, ...r.image.layers]));
     const sweptBlobs = runs.flatMap((r) => r.blobs.map((b) => b.digest));
     expect(sweptBlobs.filter((d) => named.has(d) && d !== sha256Digest(oldOnly))).toEqual([]);
   });
