@@ -31,8 +31,10 @@ export function manifestOf(config: Buffer, layers: Buffer[]): Buffer {
   );
 }
 
-export function configOf(name: string): Buffer {
-  return Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', name }));
+/** An image config; with `layers` (stored uncompressed), their diff_ids too. */
+export function configOf(name: string, layers?: Buffer[]): Buffer {
+  const rootfs = layers && { type: 'layers', diff_ids: layers.map((l) => sha256Digest(l)) };
+  return Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', name, rootfs }));
 }
 
 /**
