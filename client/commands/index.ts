@@ -1,4 +1,5 @@
 import type { CommandClass } from 'clipanion';
+import { CacheCommand } from './cache.js';
 import { GcCommand } from './gc.js';
 import { HistoryCommand } from './history.js';
 import { ImagesCommand } from './images.js';
@@ -23,6 +24,7 @@ export const commands: CommandClass[] = [
   RollbackCommand,
   InspectCommand,
   GcCommand,
+  CacheCommand,
   LoginCommand,
   LogoutCommand,
   TrackerCommand,

@@ -1,8 +1,12 @@
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageInspection } from '../../../client/services/inspect.js';
 import type { TagHistory } from '../../../lib/api/index.js';
+import { sha256Digest } from '../../../lib/digest.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { runCli } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { client } from './http.js';
 import { configOf, layerBytes, pushLikeDocker } from './lifecycle-images.js';
 
@@ -64,5 +68,37 @@ describe('docket history / inspect / images --all', () => {
     await cli(['gc', '--grace', 'soon'], 2);
     const missing = await cli(['rollback', '--steps', '5', 'team/app:v1'], 3);
     expect(missing.stderr).toMatch(/^docket: manifest team\/app:v1~5 unknown/);
+  });
+
+  it('lists the blob cache and prunes it (partial downloads count)', async () => {
+    const tmp = await tempDir();
+    try {
+      const dir = join(tmp.dir, 'cache');
+      await mkdir(join(dir, 'blobs'), { recursive: true });
+      await mkdir(join(dir, 'partial'), { recursive: true });
+      const blob = layerBytes('cached', 3000);
+      const hex = (b: Buffer | string) => sha256Digest(b).slice(7);
+      await writeFile(join(dir, 'blobs', hex(blob)), blob);
+      const stale = join(dir, 'partial', hex('stale'));
+      await writeFile(stale, layerBytes('stale', 4096));
+      const old = new Date(Date.now() - 2 * 3600_000);
+      await utimes(stale, old, old);
+      const ls = (await cli(['cache', 'ls', '--cache-dir', dir])).stdout;
+      expect(ls).toMatch(/^DIGEST\s+SIZE\s+STATE\s+LAST USED\n/);
+      expect(ls).toMatch(new RegExp(`${hex(blob).slice(0, 12)}\\s+3kB\\s+blob`));
+      expect(ls).toMatch(/partial/);
+      const pruned = JSON.parse(
+        (await cli(['cache', 'prune', '--json', '--cache-dir', dir, '--cache-size', '1024']))
+          .stdout,
+      ) as { blobs: string[]; partials: string[]; bytes: number };
+      expect(pruned).toEqual({
+        blobs: [sha256Digest(blob)],
+        partials: [sha256Digest('stale')],
+        bytes: 3000 + 4096,
+      });
+      await cli(['cache', 'nothing', '--cache-dir', dir], 2);
+    } finally {
+      await tmp.cleanup();
+    }
   });
 });
