@@ -29,6 +29,10 @@ export interface RegistryConfig {
   seedMaxActive: number;
   /** The seed offers each peer a few pieces at a time, each first copy to another peer. */
   rationPieces: boolean;
+  /** gc keeps manifests and blobs pushed or reused within this many seconds. */
+  gcGraceSeconds: number;
+  /** Run gc every this many seconds (0: only when asked, `docket gc`). */
+  gcIntervalSeconds: number;
   logLevel: string;
 }
 
@@ -99,6 +103,20 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     description:
       'the seed hands out each piece about once and lets peers trade the rest (--no-ration-pieces: every piece to every peer)',
     default: true,
+  }),
+  gcGraceSeconds: key.seconds({
+    flag: '--gc-grace',
+    env: 'DOCKET_GC_GRACE',
+    description: 'gc keeps what was pushed or reused within these seconds',
+    default: 3600,
+    allowZero: true,
+  }),
+  gcIntervalSeconds: key.seconds({
+    flag: '--gc-interval',
+    env: 'DOCKET_GC_INTERVAL',
+    description: 'run gc every N seconds (0: only on `docket gc`)',
+    default: 0,
+    allowZero: true,
   }),
   logLevel: key.string({
     env: 'DOCKET_LOG_LEVEL',

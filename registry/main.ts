@@ -16,7 +16,7 @@ import { Metadata } from './metadata/metadata.js';
 import { createMetrics } from './metrics.js';
 import { type SeedableBlob, Seeder } from './p2p/seeder.js';
 import { BlobService, type TorrentPieceHashers } from './services/blobs.js';
-import { DEFAULT_GC_GRACE_MS, GcService } from './services/gc.js';
+import { GcService } from './services/gc.js';
 import { ImageService } from './services/images.js';
 import { ImportService, type ReadImageArchive } from './services/import.js';
 import { ManifestService } from './services/manifests.js';
@@ -149,7 +149,7 @@ export async function startRegistry(
       torrents,
       tokens,
       gc,
-      gcGraceMs: DEFAULT_GC_GRACE_MS,
+      gcGraceMs: config.gcGraceSeconds * 1000,
       seed: (blob) =>
         void seeder
           ?.seed(seedable(blob))
@@ -176,12 +176,27 @@ export async function startRegistry(
     rationPieces: config.rationPieces,
     logger: logger.child({ component: 'seeder' }),
   });
+  const gcTimer =
+    config.gcIntervalSeconds > 0
+      ? setInterval(() => {
+          gc.collect({ dryRun: false, graceMs: config.gcGraceSeconds * 1000 })
+            .then((r) =>
+              logger.info(
+                { manifests: r.manifests.length, blobs: r.blobs.length, bytesFreed: r.bytesFreed },
+                'scheduled gc',
+              ),
+            )
+            .catch((err: unknown) => logger.error({ err }, 'scheduled gc failed'));
+        }, config.gcIntervalSeconds * 1000)
+      : undefined;
+  gcTimer?.unref();
   const url = publicUrlFor({ ...config, publicUrl: undefined }, port);
   logger.info({ url, publicUrl, dataDir }, 'registry listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      clearInterval(gcTimer);
       const stopped = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
       await stopped;

@@ -5,9 +5,6 @@ import type { Metadata } from '../metadata/metadata.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SweepGate } from './sweep-gate.js';
 
-/** Default grace period: what a push does between its first blob and its manifest. */
-export const DEFAULT_GC_GRACE_MS = 60 * 60_000;
-
 export interface GcOptions {
   /** Manifests and blobs used (pushed, re-pushed, mounted, checked) within this are kept. */
   graceMs: number;

@@ -157,3 +157,22 @@ describe('delete, gc, history and rollback', () => {
     );
   });
 });
+
+describe('scheduled gc', () => {
+  it('sweeps on the registry’s own schedule', async () => {
+    const reg = await startTestRegistry({ gcIntervalSeconds: 0.2, gcGraceSeconds: 0 });
+    try {
+      const api = client(reg);
+      const loose = await api.pushBlob('team/sched', Buffer.from('nobody names me'));
+      const deadline = Date.now() + 20_000;
+      let status = 200;
+      for (let i = 0; i < 400 && status === 200 && Date.now() < deadline; i++) {
+        status = (await api.request('HEAD', `/v2/team/sched/blobs/${loose}`)).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status).toBe(404);
+    } finally {
+      await reg.close();
+    }
+  });
+});
