@@ -39,14 +39,18 @@ export class ImagesCommand extends DocketCommand {
       return 0;
     }
     const now = new Date();
+    // The PLATFORMS column only when some image is multi-arch.
+    const multiArch = images.some((i) => i.platforms !== undefined);
     const rows = images.map((i) => [
       i.repository,
       i.tag ?? '<none>',
       shortDigest(i.digest),
       humanSize(i.size),
       relativeTime(new Date(i.created ?? i.lastPushed), now),
+      ...(multiArch ? [i.platforms?.join(',') ?? ''] : []),
     ]);
-    stdout.write(table(['REPOSITORY', 'TAG', 'DIGEST', 'SIZE', 'CREATED'], rows));
+    const header = ['REPOSITORY', 'TAG', 'DIGEST', 'SIZE', 'CREATED'];
+    stdout.write(table(multiArch ? [...header, 'PLATFORMS'] : header, rows));
     return 0;
   }
 }

@@ -1,10 +1,11 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option, UsageError } from 'clipanion';
 import { type KeyTable, key } from '../../lib/config-keys.js';
 import { formatReference, manifestReference } from '../../lib/reference.js';
 import { CACHE_DIR_KEY } from '../config.js';
 import { humanSize } from '../output/format.js';
 import { PullProgress } from '../output/pull-progress.js';
 import { type PullSummary, pullImage } from '../services/pull.js';
+import { parsePlatform } from '../services/platform.js';
 import { seedFor } from '../services/seed-time.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';
@@ -54,6 +55,9 @@ export class PullCommand extends DocketCommand {
   jsonSummary = Option.Boolean('--json-summary', false, {
     description: 'print the summary as JSON on stdout (progress goes to stderr)',
   });
+  platform = Option.String('--platform', {
+    description: 'os/arch[/variant] of a multi-arch image to pull (default: this host’s)',
+  });
   image = Option.String({ name: 'IMAGE[:TAG]' });
 
   constructor() {
@@ -63,6 +67,9 @@ export class PullCommand extends DocketCommand {
 
   async run(): Promise<number> {
     const ref = parseImageArg(this.image, { allowDigest: true });
+    const platform = this.platform === undefined ? undefined : parsePlatform(this.platform);
+    if (this.platform !== undefined && !platform)
+      throw new UsageError(`--platform "${this.platform}": expected os/arch[/variant]`);
     const { docket } = this.context;
     const settings = settingsOf(this, PULL_KEYS, docket.environment);
     const seedSeconds = settings.seedSeconds;
@@ -92,6 +99,7 @@ export class PullCommand extends DocketCommand {
         {
           repository: ref.name,
           reference: manifestReference(ref),
+          ...(platform ? { platform } : {}),
           localTags: tag
             ? [
                 { repo: `${registry.host}/${ref.name}`, tag },

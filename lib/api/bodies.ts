@@ -27,6 +27,8 @@ export interface ImageSummary {
   /** When the tag was last pushed (ISO 8601). */
   lastPushed: string;
   layers: ImageLayerSummary[];
+  /** For a multi-arch index: its images' platforms, `os/arch[/variant]`. */
+  platforms?: string[];
 }
 
 /** A manifest a repository holds that no tag points at (`GET /docket/v1/images?all=1`). */

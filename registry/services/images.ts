@@ -57,7 +57,7 @@ export class ImageService {
 
   private async summarize(
     digest: string,
-  ): Promise<Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers'>> {
+  ): Promise<Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers' | 'platforms'>> {
     const manifest = this.metadata.manifests.get(digest);
     if (!manifest) return { size: 0, layerCount: 0, created: null, layers: [] };
     const doc = JSON.parse(manifest.content.toString('utf8')) as {
@@ -72,6 +72,11 @@ export class ImageService {
         layerCount: children.reduce((n, c) => n + c.layerCount, 0),
         created: children.find((c) => c.created)?.created ?? null,
         layers: children.flatMap((c) => c.layers),
+        platforms: doc.manifests.map((m) =>
+          m.platform
+            ? [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/')
+            : 'unknown',
+        ),
       };
     }
     const config = doc.config && (await readConfig(this.blobs, doc.config.digest as Digest));
