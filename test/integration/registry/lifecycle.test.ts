@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GcResult, ImageList, RollbackResult, TagHistory } from '../../../lib/api/index.js';
 import { sha256Digest } from '../../../lib/digest.js';
+import { announceOnce } from '../../helpers/announce.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { client, expectError } from './http.js';
 import {
@@ -155,6 +156,44 @@ describe('delete, gc, history and rollback', () => {
       400,
       'PARAMETER_INVALID',
     );
+  });
+});
+
+describe('gc and the swarm', () => {
+  it('stops seeding a swept blob; the embedded tracker refuses its infohash', async () => {
+    const reg = await startTestRegistry();
+    try {
+      const api = client(reg);
+      const layer = layerBytes('seeded', 50_000);
+      const pushed = await pushLikeDocker(api, 'team/seed', 'v1', configOf('s'), [layer]);
+      const digest = pushed.image.layers[0]!;
+      const torrent = await api.request('GET', `/docket/v1/blobs/${digest}/torrent`);
+      expect(torrent.status).toBe(200);
+      const infoHash = (
+        (await (await api.request('GET', '/docket/v1/infohashes')).json()) as {
+          infoHashes: string[];
+        }
+      ).infoHashes;
+      const active = async () => {
+        const text = await (await api.request('GET', '/metrics')).text();
+        return Number(/^docket_seeder_active_torrents (\d+)$/m.exec(text)?.[1]);
+      };
+      expect(await active()).toBe(1);
+      const announce = `${reg.url}/announce`;
+      const before = await Promise.all(infoHash.map((h) => announceOnce(announce, h)));
+      expect(before.filter((r) => r.includes('failure reason'))).toEqual([]);
+
+      expect((await api.request('DELETE', '/v2/team/seed/manifests/v1')).status).toBe(202);
+      const swept = (await (
+        await api.request('POST', '/docket/v1/gc?graceSeconds=0')
+      ).json()) as GcResult;
+      expect(swept.blobs.map((b) => b.digest)).toContain(digest);
+      expect(await active()).toBe(0);
+      const after = await Promise.all(infoHash.map((h) => announceOnce(announce, h)));
+      expect(after.every((r) => r.includes('failure reason'))).toBe(true);
+    } finally {
+      await reg.close();
+    }
   });
 });
 
