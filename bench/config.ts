@@ -4,7 +4,7 @@ import type { System } from '../testbed/phase.js';
 
 export type { System };
 
-const SYSTEMS: readonly System[] = ['distribution', 'docket2015', 'docket'];
+const SYSTEMS: readonly System[] = ['distribution', 'docket2015', 'docket', 'docket-agent'];
 
 export interface BenchConfig {
   /** Host counts to run, each a full swarm deploy. */
@@ -29,9 +29,10 @@ const HELP = `usage: npm run bench -- [options]   (each option also as an env va
   --size-mb 150        BENCH_SIZE_MB    image size S in MB (10^6 bytes), incompressible
   --layers 4           BENCH_LAYERS     layers the size is split into
   --mbit 100           BENCH_MBIT       link rate B each way, Mbit/s (0 = unshaped)
-  --systems distribution,docket2015,docket  BENCH_SYSTEMS
+  --systems distribution,docket2015,docket,docket-agent  BENCH_SYSTEMS
                        docket2015 = the original Docket design: whole docker save tar as
-                       one torrent, ctorrent + opentracker, then docker load
+                       one torrent, ctorrent + opentracker, then docker load;
+                       docket-agent = stock docker pull through \`docket agent\` on each host
   --no-loopback        BENCH_LOOPBACK=0 skip the single-host loopback push/pull figures
   --timeout-s 600      BENCH_TIMEOUT_S  bound on one host's pull
   --out bench-results  BENCH_OUT

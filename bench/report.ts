@@ -89,7 +89,7 @@ export function formatReport(r: BenchReport): string {
           ? `h${h.host} ${mb(h.bytes.peers)}/${mb(h.bytes.registrySeed)}/${mb(h.bytes.webSeed)}`
           : `h${h.host} -`,
       );
-      lines.push(`  N=${p.hosts}: ${cells.join('  ')}`);
+      lines.push(`  ${p.system} N=${p.hosts}: ${cells.join('  ')}`);
     }
   }
   for (const x of r.failures) lines.push(`FAILED ${x.system} N=${x.hosts}: ${x.error}`);

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BenchConfig, readConfig, USAGE } from './config.js';
@@ -10,6 +10,7 @@ import type { BenchReport, LoopbackResult } from './report.js';
 import { formatReport } from './report.js';
 import { distributionSwarm } from './swarm-distribution.js';
 import { docketSwarm } from '../testbed/swarm-docket.js';
+import { agentSwarm, startHostAgents } from '../testbed/swarm-agent.js';
 import { docket2015Swarm } from './swarm-docket2015.js';
 import { SUBNET_PREFIX } from '../testbed/network.js';
 import { destroyOnSignal, Testbed } from '../testbed/testbed.js';
@@ -105,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
     }
     for (const n of cfg.hostCounts) {
       for (const system of cfg.systems) {
-        if (system === 'docket' && !docketPushed) continue;
+        if ((system === 'docket' || system === 'docket-agent') && !docketPushed) continue;
         log(`swarm: ${system}, N = ${n}`);
         try {
           const hosts = tb.peers.slice(0, n);
@@ -113,12 +114,14 @@ async function main(argv: string[]): Promise<number> {
           const result =
             system === 'docket'
               ? await docketSwarm(tb, { ...common, registry: docket!, label: `n${n}`, nodeArgs })
-              : system === 'docket2015'
-                ? await docket2015Swarm(tb, { ...common, label: `n${n}` })
-                : await distributionSwarm(tb, {
-                    ...common,
-                    registry: dist as DistributionRegistry,
-                  });
+              : system === 'docket-agent'
+                ? await agentPhase(tb, { ...common, registry: docket! }, `n${n}`)
+                : system === 'docket2015'
+                  ? await docket2015Swarm(tb, { ...common, label: `n${n}` })
+                  : await distributionSwarm(tb, {
+                      ...common,
+                      registry: dist as DistributionRegistry,
+                    });
           report.swarm.push(result);
           for (const h of result.perHost.filter((x) => x.error)) {
             report.failures.push({ system, hosts: n, error: `h${h.host}: ${h.error}` });
@@ -145,6 +148,24 @@ async function main(argv: string[]): Promise<number> {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`${formatReport(report)}\n\nJSON: ${file}\n`);
   return report.failures.length > 0 ? 1 : 0;
+}
+
+/**
+ * Starts `docket agent` on the phase's hosts, runs stock `docker pull` through them, then
+ * stops the agents and empties their caches (the next phase must start cold).
+ */
+async function agentPhase(
+  tb: Testbed,
+  opts: Omit<Parameters<typeof agentSwarm>[1], 'agents'>,
+  label: string,
+) {
+  const agents = await startHostAgents(tb, { hosts: opts.hosts, registry: opts.registry, label });
+  try {
+    return await agentSwarm(tb, { ...opts, agents });
+  } finally {
+    await agents.stop();
+    for (const h of opts.hosts) rmSync(h.cacheDir, { recursive: true, force: true });
+  }
 }
 
 /** Copies the run's process logs out of the temp dir, which the tear-down removes. */

@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
 import {
   type GcResult,
+  type AgentStatus,
   Header,
   type ImageList,
   type ImageSummary,
   type LayerLookup,
+  type PreheatResult,
   paths,
   type RollbackResult,
   type TagHistory,
@@ -20,6 +22,7 @@ import {
   RegistryUnreachableError,
   systemErrorCode,
 } from './errors.js';
+import { streamRequest } from './http-stream-request.js';
 
 export interface RegistryClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:5000`. */
@@ -73,6 +76,31 @@ export class RegistryClient {
     }
   }
 
+  /** `HEAD /v2/<name>/blobs/<digest>`: the blob's size; NotFoundError when it is not there. */
+  async blobSize(name: string, digest: Digest): Promise<number> {
+    const res = await this.request('HEAD', paths.blob(name, digest));
+    const size = Number(res.headers.get('content-length'));
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new RegistryError(res.status, undefined, `no Content-Length for ${digest}`);
+    return size;
+  }
+
+  /** `GET /v2/<name>/tags/list` (first page). */
+  async listTags(name: string): Promise<{ name: string; tags: string[] }> {
+    const res = await this.request('GET', paths.tags(name));
+    return (await res.json()) as { name: string; tags: string[] };
+  }
+
+  /** `GET /docket/v1/events`: the registry's server-sent event stream, until `signal` aborts. */
+  async openEvents(signal: AbortSignal): Promise<Readable> {
+    const res = await this.request('GET', paths.events(), {
+      headers: { accept: 'text/event-stream' },
+      signal,
+    });
+    if (!res.body) throw new RegistryError(res.status, 'UNKNOWN', 'empty event stream');
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  }
+
   /** `GET /v2/<name>/blobs/<digest>`, whole in memory (configs): verified against `digest`. */
   async getBlob(name: string, digest: Digest): Promise<Buffer> {
     const res = await this.request('GET', paths.blob(name, digest));
@@ -120,10 +148,11 @@ export class RegistryClient {
     const location = await this.startUpload(name);
     location.searchParams.set('digest', digest);
     const body = open().pipe(new DigestStream({ digest, size }));
-    await this.request('PUT', location, {
-      body: Readable.toWeb(body) as ReadableStream,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    const headers = this.headers({
+      'content-type': 'application/octet-stream',
+      'content-length': String(size),
     });
+    await this.settle('PUT', location, () => streamRequest('PUT', location, headers, body));
   }
 
   /** `PUT /v2/<name>/manifests/<tag>`; resolves with the manifest digest. */
@@ -141,11 +170,12 @@ export class RegistryClient {
 
   /**
    * `GET /v2/<name>/manifests/<reference>` accepting Docker schema2, OCI manifests
-   * and indexes. When `reference` is a digest the body is verified against it.
+   * and indexes (or the media types of `accept`, as a runtime asked an agent for them).
+   * When `reference` is a digest the body is verified against it.
    */
-  async getManifest(name: string, reference: string): Promise<FetchedManifest> {
+  async getManifest(name: string, reference: string, accept?: string): Promise<FetchedManifest> {
     const res = await this.request('GET', paths.manifest(name, reference), {
-      headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') },
+      headers: { accept: accept || MANIFEST_MEDIA_TYPES.join(', ') },
     });
     const body = Buffer.from(await res.arrayBuffer());
     const digest = sha256Digest(body);
@@ -215,6 +245,21 @@ export class RegistryClient {
     return Buffer.from(await res.arrayBuffer());
   }
 
+  /**
+   * `POST /docket/v1/agent/preheat/<name>/<reference>`: answered by a `docket agent` (this
+   * client pointed at it), once the image's blobs are in its cache.
+   */
+  async preheat(name: string, reference: string): Promise<PreheatResult> {
+    const res = await this.request('POST', paths.agentPreheat(name, reference));
+    return (await res.json()) as PreheatResult;
+  }
+
+  /** `GET /docket/v1/agent`: what a `docket agent` holds. */
+  async agentStatus(): Promise<AgentStatus> {
+    const res = await this.request('GET', paths.agentStatus());
+    return (await res.json()) as AgentStatus;
+  }
+
   /** `GET /docket/v1/layers/<diffId>`: a compressed blob already stored for that diffId. */
   async findLayer(diffId: Digest): Promise<LayerLookup | undefined> {
     try {
@@ -242,17 +287,29 @@ export class RegistryClient {
     } = {},
   ): Promise<Response> {
     const url = typeof path === 'string' ? new URL(`.${path}`, this.url) : path;
-    const headers: Record<string, string> = { ...init.headers };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, {
+    const headers = this.headers(init.headers);
+    return this.settle(method, url, () =>
+      this.fetchFn(url, {
         method,
         headers,
         body: init.body ?? null,
         ...(init.signal ? { signal: init.signal } : {}),
         ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
-      } as RequestInit);
+      } as RequestInit),
+    );
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { ...extra };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    return headers;
+  }
+
+  /** Maps a failed exchange to the errors the class contract names. */
+  private async settle(method: string, url: URL, send: () => Promise<Response>): Promise<Response> {
+    let res: Response;
+    try {
+      res = await send();
     } catch (err) {
       const inner = docketCause(err);
       if (inner) throw inner;

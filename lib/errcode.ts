@@ -27,6 +27,7 @@ export const ErrorCodes = {
   ARCHIVE_INVALID: { status: 400, message: 'image archive invalid' },
   TORRENT_UNKNOWN: { status: 404, message: 'no torrent for that blob' },
   PARAMETER_INVALID: { status: 400, message: 'query parameter invalid' },
+  UNAVAILABLE: { status: 503, message: 'service unavailable' },
   UNKNOWN: { status: 500, message: 'unknown error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -20,8 +20,15 @@ export interface RegistryConfig {
   trackerUrls: string[];
   /** Serve /announce and /scrape and list `<publicUrl>/announce` in torrents. */
   embeddedTracker: boolean;
-  /** Require a token for reads as well as writes. */
+  /**
+   * Require a token for reads as well as writes, over BitTorrent too: passkeys in announce
+   * URLs, signed web seed URLs, a seeder that serves only peers that announced with a passkey.
+   */
   authReads: boolean;
+  /** How long the signed web seed URL of a private registry's torrent stays valid. */
+  signedUrlTtlSeconds: number;
+  /** Peers one address may have in a swarm of the embedded tracker. */
+  maxPeersPerIp: number;
   /** Largest blob upload or image archive accepted. */
   maxUploadBytes: number;
   /** How long the seeder keeps an idle torrent, and how many at most. */
@@ -33,6 +40,11 @@ export interface RegistryConfig {
   gcGraceSeconds: number;
   /** Run gc every this many seconds (0: only when asked, `docket gc`). */
   gcIntervalSeconds: number;
+  /** Registry events are POSTed to each of these (Distribution's notification envelope). */
+  webhookUrls: string[];
+  /** Tries per webhook batch, and the wait before the first retry (doubled each time). */
+  webhookAttempts: number;
+  webhookBackoffMs: number;
   logLevel: string;
 }
 
@@ -80,8 +92,22 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
   authReads: key.boolean({
     flag: '--auth-reads',
     env: 'DOCKET_AUTH_READS',
-    description: 'require a token for reads too',
+    description:
+      'require a token for reads too, over BitTorrent as well (passkeys in announce URLs, signed web seed URLs)',
     default: false,
+  }),
+  signedUrlTtlSeconds: key.integer({
+    env: 'DOCKET_SIGNED_URL_TTL_SECONDS',
+    description:
+      "with --auth-reads: how long a served torrent's signed web seed URL stays valid, in seconds",
+    default: 3600,
+    min: 1,
+  }),
+  maxPeersPerIp: key.integer({
+    env: 'DOCKET_MAX_PEERS_PER_IP',
+    description: 'peers one address may have in a swarm of the embedded tracker',
+    default: 32,
+    min: 1,
   }),
   maxUploadBytes: key.integer({
     flag: '--max-upload-bytes',
@@ -117,6 +143,24 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     description: 'run gc every N seconds (0: only on `docket gc`)',
     default: 0,
     allowZero: true,
+  }),
+  webhookUrls: key.list({
+    flag: '--webhook',
+    env: 'DOCKET_WEBHOOK_URLS',
+    description: 'POST registry events (push, delete) as JSON to this URL (repeatable)',
+    default: [],
+  }),
+  webhookAttempts: key.integer({
+    env: 'DOCKET_WEBHOOK_ATTEMPTS',
+    description: 'tries per webhook delivery before it is dropped',
+    default: 6,
+    min: 1,
+  }),
+  webhookBackoffMs: key.integer({
+    env: 'DOCKET_WEBHOOK_BACKOFF_MS',
+    description: 'wait before the first webhook retry, in ms (doubled each retry)',
+    default: 1000,
+    min: 1,
   }),
   logLevel: key.string({
     env: 'DOCKET_LOG_LEVEL',
@@ -176,7 +220,11 @@ export function resolveConfig(...sources: PartialConfig[]): RegistryConfig {
     throw new ConfigError(`port must be 0-65535, not ${merged.port}`);
   if (!Number.isSafeInteger(merged.maxUploadBytes) || merged.maxUploadBytes <= 0)
     throw new ConfigError('maxUploadBytes must be a positive integer');
-  for (const url of [...merged.trackerUrls, ...(merged.publicUrl ? [merged.publicUrl] : [])]) {
+  for (const url of [
+    ...merged.trackerUrls,
+    ...merged.webhookUrls,
+    ...(merged.publicUrl ? [merged.publicUrl] : []),
+  ]) {
     if (!URL.canParse(url)) throw new ConfigError(`invalid URL "${url}"`);
   }
   if (merged.publicUrl) merged.publicUrl = merged.publicUrl.replace(/\/+$/, '');

@@ -113,3 +113,10 @@ export class RouteUnknownError extends DocketError {
     super(`${methodNotAllowed ? 'method not allowed' : 'no route'}: ${method} ${path}`);
   }
 }
+
+/** A signed blob URL whose signature the registry did not make (or made for another blob). */
+export class SignatureInvalidError extends DocketError {
+  constructor(readonly digest: string) {
+    super(`invalid signature for ${digest}`, { digest });
+  }
+}

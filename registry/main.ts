@@ -9,6 +9,7 @@ import { readImageArchive } from '../lib/archive/reader.js';
 import type { Digest } from '../lib/digest.js';
 import { magnetLink, renderTorrentFile, TorrentPieceStream } from '../lib/torrent.js';
 import { createEmbeddedTracker, type EmbeddedTracker } from '../tracker/embedded.js';
+import { packageVersion, webRoot } from './assets.js';
 import { announceUrls, publicUrlFor, type RegistryConfig } from './config.js';
 import { createApp } from './http/app.js';
 import type { BlobRecord } from './metadata/blobs.js';
@@ -17,16 +18,23 @@ import { createMetrics } from './metrics.js';
 import { type SeedableBlob, Seeder } from './p2p/seeder.js';
 import { BlobService, type TorrentPieceHashers } from './services/blobs.js';
 import { GcService } from './services/gc.js';
+import { HealthService } from './services/health.js';
+import { EventPublisher } from './services/events.js';
 import { ImageService } from './services/images.js';
 import { ImportService, type ReadImageArchive } from './services/import.js';
 import { ManifestService } from './services/manifests.js';
+import { SwarmService } from './services/swarm.js';
 import { TagService } from './services/tags.js';
 import { TokenService } from './services/tokens.js';
 import { SweepGate } from './services/sweep-gate.js';
 import { TorrentService } from './services/torrents.js';
 import { UploadService } from './services/uploads.js';
+import { WebFiles } from './services/web-files.js';
+import { WebhookSender } from './services/webhooks.js';
 import type { LocalBlobFiles } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
+import { PrivateAccess } from './private/private-access.js';
+import { ensureServerSecret } from './private/server-secret.js';
 
 /** What a caller may inject instead of the defaults (tests pass a quiet logger, say). */
 export interface RegistryDeps {
@@ -60,6 +68,7 @@ export interface RunningRegistry {
  *     blobs/        FsBlobStore (see storage/fs-blob-store.ts)
  *     docket.db     SQLite metadata (WAL)
  *     admin-token   the admin token, mode 0600, created at first start
+ *     server-secret the key of passkeys and signed URLs, mode 0600 (with --auth-reads)
  */
 /** SQLite creates its files with the process umask: the metadata holds token hashes. */
 async function makePrivate(paths: string[]): Promise<void> {
@@ -74,6 +83,7 @@ export async function startRegistry(
   config: RegistryConfig,
   deps: RegistryDeps = {},
 ): Promise<RunningRegistry> {
+  const startedAt = Date.now();
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const metricsRegistry = deps.metricsRegistry ?? new Registry();
   const dataDir = resolve(config.dataDir);
@@ -93,7 +103,36 @@ export async function startRegistry(
     size: blob.size,
     info: blob.torrentInfo,
   });
-  const webSeedUrl = (digest: Digest) => `${publicUrl}${paths.docketBlob(digest)}`;
+  const privateAccess = config.authReads
+    ? new PrivateAccess({
+        secret: await ensureServerSecret(join(dataDir, 'server-secret')),
+        tokens: {
+          idOf: (name) => metadata.tokens.findByName(name)?.id,
+          exists: (id) => metadata.tokens.findById(id) !== undefined,
+        },
+        signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+      })
+    : undefined;
+  const webSeedUrl = (digest: Digest) => {
+    const url = `${publicUrl}${paths.docketBlob(digest)}`;
+    return privateAccess ? privateAccess.signBlobUrl(url, digest) : url;
+  };
+  /**
+   * The announce list of served torrents (`viewer`: the token's name) and of the seeder
+   * (`seeder`): in a private registry the embedded tracker's URL carries a passkey.
+   */
+  const announceFor = (who: { viewer: string | null } | 'seeder'): string[] => {
+    const urls = announceUrls(config, publicUrl);
+    if (!privateAccess || !config.embeddedTracker) return urls;
+    const [embedded = '', ...external] = urls;
+    const keyed =
+      who === 'seeder'
+        ? privateAccess.seederAnnounceUrl(embedded)
+        : who.viewer !== null
+          ? privateAccess.announceUrlFor(embedded, who.viewer)
+          : undefined;
+    return [keyed ?? embedded, ...external];
+  };
 
   const gate = new SweepGate();
   const blobs = new BlobService(
@@ -102,15 +141,28 @@ export async function startRegistry(
     deps.pieceHashers ?? ((size) => new TorrentPieceStream(size)),
     gate,
   );
-  const manifests = new ManifestService(metadata, blobs, gate);
   const gc = new GcService(metadata, store, gate, (infoHashes) => {
     for (const infoHash of infoHashes) seeder?.stop(infoHash);
     logger.info({ blobs: infoHashes.length }, 'gc swept blobs: no longer seeded');
   });
+  const events = new EventPublisher((err) => logger.error({ err }, 'event listener failed'));
+  const webhooks =
+    config.webhookUrls.length > 0
+      ? new WebhookSender({
+          urls: config.webhookUrls,
+          attempts: config.webhookAttempts,
+          backoffMs: config.webhookBackoffMs,
+          maxQueue: 1000,
+          timeoutMs: 10_000,
+          logger: logger.child({ component: 'webhooks' }),
+        })
+      : undefined;
+  if (webhooks) events.subscribe((event) => webhooks.enqueue(event));
+  const manifests = new ManifestService(metadata, blobs, events, gate);
   const torrents = new TorrentService(
     blobs,
     { renderTorrentFile, magnetLink },
-    { announce: () => announceUrls(config, publicUrl), webSeedUrl },
+    { announce: (viewer) => announceFor({ viewer }), webSeedUrl },
   );
   const tokens = new TokenService(metadata);
   const adminTokenPath = join(dataDir, 'admin-token');
@@ -120,7 +172,12 @@ export async function startRegistry(
   const tracker: EmbeddedTracker | undefined = config.embeddedTracker
     ? createEmbeddedTracker({
         filter: (infoHash) => metadata.blobs.findByInfoHash(infoHash) !== undefined,
-        onAnnounce: (infoHash) => seeder?.onAnnounce(infoHash),
+        onAnnounce: (infoHash, peer) => {
+          privateAccess?.admit({ infoHash, ...peer });
+          seeder?.onAnnounce(infoHash);
+        },
+        maxPeersPerIp: config.maxPeersPerIp,
+        acceptsPasskey: privateAccess && ((passkey) => privateAccess.acceptsPasskey(passkey)),
         logger: logger.child({ component: 'tracker' }),
       })
     : undefined;
@@ -130,6 +187,26 @@ export async function startRegistry(
     seeder: () => seeder?.stats() ?? { activeTorrents: 0, peers: 0, uploadedBytes: 0 },
     tracker: tracker ? () => tracker.stats() : undefined,
   });
+  const blobRef = (blob: BlobRecord | undefined) =>
+    blob && { digest: blob.digest, infoHash: blob.infoHash, size: blob.size };
+  const swarm = new SwarmService({
+    swarms: () => tracker?.swarms() ?? [],
+    seedBytes: () => seeder?.uploadedByInfoHash() ?? new Map(),
+    webSeedBytes: () => metrics.webSeedBytes.snapshot(),
+    blobByInfoHash: (infoHash) => blobRef(metadata.blobs.findByInfoHash(infoHash)),
+    blobByDigest: (digest) => blobRef(metadata.blobs.get(digest)),
+  });
+  const health = new HealthService({
+    version: packageVersion(),
+    startedAt,
+    authReads: config.authReads,
+    storageBytes: () => blobs.totalSize(),
+    blobs: () => blobs.count(),
+    activeTorrents: () => seeder?.stats().activeTorrents ?? 0,
+    trackedSwarms: () => tracker?.stats().torrents ?? 0,
+  });
+  const web = webRoot();
+  if (!web) logger.warn('web page not built (npm run build): / answers 404');
   const app = createApp(
     {
       logger,
@@ -150,12 +227,17 @@ export async function startRegistry(
       tokens,
       gc,
       gcGraceMs: config.gcGraceSeconds * 1000,
+      swarm,
+      health,
+      webFiles: new WebFiles(web),
+      events,
       seed: (blob) =>
         void seeder
           ?.seed(seedable(blob))
           .catch((err: unknown) => logger.error({ err, digest: blob.digest }, 'seeding failed')),
       tracker: tracker && ((req, res) => tracker.handle(req, res)),
       authReads: config.authReads,
+      signedUrls: privateAccess,
       maxUploadBytes: config.maxUploadBytes,
     },
     metrics,
@@ -169,8 +251,9 @@ export async function startRegistry(
       const blob = metadata.blobs.findByInfoHash(infoHash);
       return blob && seedable(blob);
     },
-    announce: announceUrls(config, publicUrl),
+    announce: announceFor('seeder'),
     webSeedUrl,
+    admitPeer: privateAccess && ((peer) => privateAccess.admits(peer)),
     idleMs: config.seedIdleMs,
     maxActive: config.seedMaxActive,
     rationPieces: config.rationPieces,
@@ -200,7 +283,7 @@ export async function startRegistry(
       const stopped = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
       await stopped;
-      await Promise.allSettled([tracker?.close(), seeder?.close()]);
+      await Promise.allSettled([tracker?.close(), seeder?.close(), webhooks?.close()]);
       metadata.close();
     })();
     return closing;

@@ -9,6 +9,21 @@ export interface MetricSources {
 export interface RegistryMetrics {
   requests: Counter<'route' | 'method' | 'status'>;
   bytesServed: Counter<'route'>;
+  /** Bytes sent from the web seed URL (BEP 19), per blob digest: for the swarm report. */
+  webSeedBytes: ByteTally;
+}
+
+/** Bytes per key, in memory: a Prometheus label per digest would grow without bound. */
+export class ByteTally {
+  private readonly bytes = new Map<string, number>();
+
+  add(key: string, n: number): void {
+    this.bytes.set(key, (this.bytes.get(key) ?? 0) + n);
+  }
+
+  snapshot(): ReadonlyMap<string, number> {
+    return new Map(this.bytes);
+  }
 }
 
 /** Registers the registry's metrics in `register` (never prom-client's global registry). */
@@ -41,7 +56,7 @@ export function createMetrics(register: Registry, sources: MetricSources): Regis
   gauge(register, 'docket_tracker_peers', 'Peers in the embedded tracker swarms', () =>
     sources.tracker ? sources.tracker().peers : 0,
   );
-  return { requests, bytesServed };
+  return { requests, bytesServed, webSeedBytes: new ByteTally() };
 }
 
 function gauge(register: Registry, name: string, help: string, read: () => number): void {

@@ -4,7 +4,7 @@ import { machineCpu } from './procfs.js';
 import type { PeerHost, Testbed } from './testbed.js';
 
 /** The systems `npm run bench` compares (bench/config.ts). */
-export type System = 'docket' | 'docket2015' | 'distribution';
+export type System = 'docket' | 'docket-agent' | 'docket2015' | 'distribution';
 
 /** Bytes a host received, by source, as `docket pull --json-summary` reports them. */
 export interface BytesBySource {

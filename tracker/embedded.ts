@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Server } from 'bittorrent-tracker';
+import bencode from 'bencode';
+import { type AnnounceParams, Server } from 'bittorrent-tracker';
 import type { Logger } from 'pino';
 import { paths } from '../lib/api/index.js';
 import { REGISTRY_PEER_ID_PREFIX, peerIdHasPrefix } from '../lib/torrent.js';
-import { handleScrape } from './scrape.js';
+import { PeerBook, type PeerRecord } from './peer-book.js';
+import { handleScrape, type ScrapeOptions } from './scrape.js';
 
 export const DEFAULT_ANNOUNCE_INTERVAL_MS = 10_000;
 
@@ -15,10 +17,39 @@ export interface EmbeddedTrackerOptions {
    * prefix -DKR): the registry starts seeding on demand here. A 'stopped' announce does
    * not count.
    */
-  onAnnounce?: (infoHash: string) => void;
+  onAnnounce?: (infoHash: string, peer: AnnouncingPeer) => void;
   /** The interval told to clients (BEP 3 `interval`); short so a swarm forms in seconds. */
   announceIntervalMs?: number;
+  /**
+   * Peers one address may have in a swarm; announces for more are refused, so one host
+   * cannot pose as many peers. Absent: no limit.
+   */
+  maxPeersPerIp?: number;
+  /**
+   * Set for a private tracker: every announce and scrape must carry a `passkey` query
+   * parameter this accepts, and a scrape must name its infohashes (no full scrape).
+   */
+  acceptsPasskey?: (passkey: string | undefined) => boolean;
   logger: Logger;
+}
+
+/** One swarm as the embedded tracker sees it. */
+export interface SwarmSnapshot {
+  infoHash: string;
+  seeders: number;
+  leechers: number;
+  /** Peers, the registry's seed left out, the tracker heard send 'completed'. */
+  completed: number;
+  /** Peers still in the swarm. */
+  peers: PeerRecord[];
+  /** Every peer heard, departed ones too: for byte totals. */
+  everyPeer: PeerRecord[];
+}
+
+/** Who announced: the peer id (hex) and the address the announce came from. */
+export interface AnnouncingPeer {
+  peerId: string;
+  ip: string;
 }
 
 export interface TrackerStats {
@@ -36,12 +67,16 @@ export interface EmbeddedTracker {
    */
   handle(req: IncomingMessage, res: ServerResponse): void;
   stats(): TrackerStats;
+  swarms(): SwarmSnapshot[];
   close(): Promise<void>;
 }
 
-export interface TrackerServerOptions extends Omit<EmbeddedTrackerOptions, 'filter'> {
+export interface TrackerServerOptions
+  extends Omit<EmbeddedTrackerOptions, 'filter' | 'acceptsPasskey'> {
   /** Absent: every infohash is allowed. */
   filter?: (infoHash: string) => boolean | Promise<boolean>;
+  /** Every accepted announce, for a PeerBook. */
+  onPeerAnnounce?: (params: AnnounceParams) => void;
 }
 
 /** A bittorrent-tracker Server that owns no socket: a host HTTP server hands it requests. */
@@ -66,10 +101,19 @@ export function createTrackerServer(opts: TrackerServerOptions): Server {
             cb(new Error('infohash not allowed on this tracker'));
             return;
           }
-          const fromPeer = !peerIdHasPrefix(params.peer_id, REGISTRY_PEER_ID_PREFIX);
-          if (params.event !== 'stopped' && fromPeer) {
+          if (params.event === 'stopped') {
+            opts.onPeerAnnounce?.(params);
+            cb(null);
+            return;
+          }
+          if (tooManyFromIp(server, infoHash, params, opts.maxPeersPerIp)) {
+            cb(new Error('too many peers from this address'));
+            return;
+          }
+          opts.onPeerAnnounce?.(params);
+          if (!peerIdHasPrefix(params.peer_id, REGISTRY_PEER_ID_PREFIX)) {
             try {
-              opts.onAnnounce?.(infoHash);
+              opts.onAnnounce?.(infoHash, { peerId: params.peer_id, ip: params.ip ?? '' });
             } catch (err) {
               logger.error({ err, infoHash }, 'tracker onAnnounce failed');
             }
@@ -84,6 +128,27 @@ export function createTrackerServer(opts: TrackerServerOptions): Server {
   return server;
 }
 
+/**
+ * Whether the swarm already holds `max` peers at the announcing address, not counting
+ * this peer (its re-announces keep working). HTTP and UDP peers are keyed by `ip:port`;
+ * WebSocket peers (by peer id) are not counted.
+ */
+function tooManyFromIp(
+  server: Server,
+  infoHash: string,
+  params: AnnounceParams,
+  max: number | undefined,
+): boolean {
+  const swarm = server.torrents[infoHash];
+  if (max === undefined || !swarm || params.type === 'ws') return false;
+  if (params.addr !== undefined && swarm.peers.peek(params.addr)) return false;
+  let count = 0;
+  for (const key of swarm.peers.keys) {
+    if (swarm.peers.peek(key)?.ip === params.ip) count++;
+  }
+  return count >= max;
+}
+
 export function trackerStats(server: Server): TrackerStats {
   let peers = 0;
   const swarms = Object.values(server.torrents);
@@ -96,6 +161,7 @@ export function routeTrackerRequest(
   server: Server,
   req: IncomingMessage,
   res: ServerResponse,
+  scrape: ScrapeOptions = { full: true },
 ): boolean {
   const path = (req.url ?? '').split('?')[0];
   if (path === paths.announce()) {
@@ -104,7 +170,7 @@ export function routeTrackerRequest(
     return true;
   }
   if (path === paths.scrape()) {
-    handleScrape(server, req, res);
+    handleScrape(server, req, res, scrape);
     return true;
   }
   return false;
@@ -123,10 +189,47 @@ export function forceCompact(url: string): string {
 }
 
 export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTracker {
-  const server = createTrackerServer(opts);
+  const intervalMs = opts.announceIntervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS;
+  // A peer missing two announces (and some slack) has left.
+  const book = new PeerBook({ staleMs: 2 * intervalMs + 5_000 });
+  const server = createTrackerServer({
+    ...opts,
+    onPeerAnnounce: (p) =>
+      book.record({
+        infoHash: p.info_hash,
+        peerId: p.peer_id,
+        address: p.addr ?? `${p.ip ?? ''}:${p.port ?? 0}`,
+        event: p.event,
+        left: p.left ?? Number.POSITIVE_INFINITY,
+        downloaded: Number(p.downloaded ?? 0),
+        uploaded: Number(p.uploaded ?? 0),
+      }),
+  });
+  const swarms = (): SwarmSnapshot[] =>
+    book.infoHashes().map((infoHash) => {
+      const swarm = server.torrents[infoHash];
+      const everyPeer = book.all(infoHash);
+      return {
+        infoHash,
+        seeders: swarm?.complete ?? 0,
+        leechers: swarm?.incomplete ?? 0,
+        completed: everyPeer.filter(
+          (p) => p.completed && !peerIdHasPrefix(p.peerId, REGISTRY_PEER_ID_PREFIX),
+        ).length,
+        peers: book.current(infoHash),
+        everyPeer,
+      };
+    });
+  const { acceptsPasskey } = opts;
   return {
+    swarms,
     handle(req, res) {
-      if (!routeTrackerRequest(server, req, res)) {
+      if (acceptsPasskey && !acceptsPasskey(passkeyOf(req.url ?? ''))) {
+        res.setHeader('Content-Type', 'text/plain');
+        res.end(bencode.encode({ 'failure reason': 'a valid passkey is required' }));
+        return;
+      }
+      if (!routeTrackerRequest(server, req, res, { full: !acceptsPasskey })) {
         res.statusCode = 404;
         res.end();
       }
@@ -134,4 +237,14 @@ export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTra
     stats: () => trackerStats(server),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The `passkey` query parameter of a tracker URL. */
+export function passkeyOf(url: string): string | undefined {
+  const query = url.split('?')[1] ?? '';
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq !== -1 && pair.slice(0, eq) === 'passkey') return pair.slice(eq + 1);
+  }
+  return undefined;
 }

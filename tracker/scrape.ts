@@ -2,16 +2,30 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import bencode from 'bencode';
 import type { Server } from 'bittorrent-tracker';
 
+export interface ScrapeOptions {
+  /** Whether a scrape without `info_hash` lists every swarm (off on a private tracker). */
+  full: boolean;
+}
+
 /**
  * HTTP scrape (BEP 48), answered here instead of by bittorrent-tracker: its reply keys
  * `files` by a latin1 "binary string" that bencode then writes as UTF-8, so every
  * infohash byte ≥ 0x80 becomes two bytes (a 31-byte key instead of 20). This writes the
  * 20 raw infohash bytes as keys, sorted as raw strings (BEP 3).
  */
-export function handleScrape(server: Server, req: IncomingMessage, res: ServerResponse): void {
+export function handleScrape(
+  server: Server,
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: ScrapeOptions = { full: true },
+): void {
   const requested = scrapeInfoHashes(req.url ?? '');
   if (requested === 'invalid') {
     res.end(bencode.encode({ 'failure reason': 'invalid info_hash' }));
+    return;
+  }
+  if (requested === undefined && !opts.full) {
+    res.end(bencode.encode({ 'failure reason': 'full scrape is disabled: name an info_hash' }));
     return;
   }
   const hexes = requested ?? Object.keys(server.torrents);

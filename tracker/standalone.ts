@@ -19,6 +19,8 @@ export interface StandaloneTrackerOptions {
   /** Bearer token for the registry's infohash list, when it requires auth for reads. */
   whitelistToken?: string;
   announceIntervalMs?: number;
+  /** Peers one address may have in a swarm; absent: no limit. */
+  maxPeersPerIp?: number;
   /** Serve /stats (HTML) and /stats.json; default true. */
   statsPage?: boolean;
   logger: Logger;
@@ -44,6 +46,7 @@ export async function startStandaloneTracker(
   const server = createTrackerServer({
     logger,
     announceIntervalMs: opts.announceIntervalMs,
+    maxPeersPerIp: opts.maxPeersPerIp,
     filter: whitelist ? (infoHash) => whitelist.allows(infoHash) : undefined,
   });
 

@@ -13,12 +13,28 @@ declare module 'bittorrent-tracker' {
     port?: number;
     addr?: string;
     type?: string;
+    /** A number once parsed (Infinity when absent); `downloaded`, `uploaded` stay query text. */
+    left?: number;
+    downloaded?: string;
+    uploaded?: string;
+  }
+
+  /** A peer of a swarm as the tracker keeps it. */
+  export interface SwarmPeer {
+    type: string;
+    complete: boolean;
+    /** Hex. */
+    peerId: string;
+    ip: string;
+    port: number;
   }
 
   export interface Swarm {
     infoHash: string;
     complete: number;
     incomplete: number;
+    /** An LRU cache keyed by `ip:port` for HTTP and UDP peers, by peer id for WebSocket ones. */
+    peers: { readonly keys: string[]; peek(key: string): SwarmPeer | undefined };
     scrape(
       params: unknown,
       cb: (err: Error | null, info?: { complete: number; incomplete: number }) => void,

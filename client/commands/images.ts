@@ -40,14 +40,14 @@ export class ImagesCommand extends DocketCommand {
     }
     const now = new Date();
     // The PLATFORMS column only when some image is multi-arch.
-    const multiArch = images.some((i) => i.platforms !== undefined);
+    const multiArch = images.some((i) => i.platforms.length > 1);
     const rows = images.map((i) => [
       i.repository,
       i.tag ?? '<none>',
       shortDigest(i.digest),
       humanSize(i.size),
       relativeTime(new Date(i.created ?? i.lastPushed), now),
-      ...(multiArch ? [i.platforms?.join(',') ?? ''] : []),
+      ...(multiArch ? [i.platforms.join(',')] : []),
     ]);
     const header = ['REPOSITORY', 'TAG', 'DIGEST', 'SIZE', 'CREATED'];
     stdout.write(table(multiArch ? [...header, 'PLATFORMS'] : header, rows));

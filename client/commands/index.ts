@@ -2,10 +2,12 @@ import type { CommandClass } from 'clipanion';
 import { CacheCommand } from './cache.js';
 import { GcCommand } from './gc.js';
 import { HistoryCommand } from './history.js';
+import { AgentCommand } from './agent.js';
 import { ImagesCommand } from './images.js';
 import { InspectCommand } from './inspect.js';
 import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
+import { PreheatCommand } from './preheat.js';
 import { PullCommand } from './pull.js';
 import { PushCommand } from './push.js';
 import { RegistryCommand } from './registry.js';
@@ -29,5 +31,7 @@ export const commands: CommandClass[] = [
   LogoutCommand,
   TrackerCommand,
   SeedCommand,
+  AgentCommand,
+  PreheatCommand,
   RegistryCommand,
 ];

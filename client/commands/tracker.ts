@@ -13,6 +13,7 @@ interface TrackerSettings {
   whitelistFrom: string | undefined;
   whitelistToken: string | undefined;
   intervalSeconds: number;
+  maxPeersPerIp: number;
 }
 
 const TRACKER_KEYS: KeyTable<TrackerSettings> = {
@@ -44,6 +45,12 @@ const TRACKER_KEYS: KeyTable<TrackerSettings> = {
     flag: '--interval',
     description: 'announce interval told to clients, in seconds',
     default: 10,
+  }),
+  maxPeersPerIp: key.integer({
+    flag: '--max-peers-per-ip',
+    description: 'peers one address may have in a swarm',
+    default: 32,
+    min: 1,
   }),
 };
 
@@ -84,6 +91,7 @@ export class TrackerCommand extends DocketCommand {
       whitelistFrom: s.whitelistFrom,
       whitelistToken: s.whitelistToken,
       announceIntervalMs: s.intervalSeconds * 1000,
+      maxPeersPerIp: s.maxPeersPerIp,
       logger: pino({ level: 'info' }, pino.destination(2)),
     });
     stdout.write(`tracker: ${tracker.httpUrl}\n`);

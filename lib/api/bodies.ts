@@ -26,9 +26,11 @@ export interface ImageSummary {
   created: string | null;
   /** When the tag was last pushed (ISO 8601). */
   lastPushed: string;
+  /** `os/architecture` of each image (one for a manifest, one per image for an index). */
+  platforms: string[];
+  /** The config blob's digest; for an index, its first image's. */
+  configDigest: string | null;
   layers: ImageLayerSummary[];
-  /** For a multi-arch index: its images' platforms, `os/arch[/variant]`. */
-  platforms?: string[];
 }
 
 /** A manifest a repository holds that no tag points at (`GET /docket/v1/images?all=1`). */
@@ -125,4 +127,75 @@ export function parseInfoHashList(body: unknown): string[] | undefined {
     if (typeof h === 'string' && INFO_HASH_RE.test(h)) out.push(h.toLowerCase());
   }
   return out;
+}
+
+/** A peer of one swarm, as it last announced to the embedded tracker. */
+export interface SwarmPeer {
+  /** 40 hex characters. */
+  peerId: string;
+  /** `ip:port` the peer announced from. */
+  address: string;
+  /** Bytes the peer still needs (BEP 3 `left`); 0 for a seed. */
+  left: number;
+  /** Bytes the peer said it downloaded and uploaded (BEP 3 `downloaded`, `uploaded`). */
+  downloaded: number;
+  uploaded: number;
+  /** 0..1, from `left` and the blob's size. */
+  progress: number;
+  /** The registry's own seed (peer id prefix -DKR). */
+  registry: boolean;
+  /** When it last announced (ISO 8601). */
+  lastAnnounce: string;
+}
+
+/** One blob's swarm in `GET /docket/v1/swarm`. */
+export interface BlobSwarm {
+  digest: string;
+  infoHash: string;
+  size: number;
+  seeders: number;
+  leechers: number;
+  /** Peers that told the tracker they completed the download (BEP 3 `completed`). */
+  completed: number;
+  peers: SwarmPeer[];
+  /** Bytes the registry's seed uploaded to peers. */
+  registrySeedBytes: number;
+  /** Bytes the registry sent as the torrent's web seed (BEP 19). */
+  webSeedBytes: number;
+  /** Bytes peers other than the registry said they uploaded. */
+  peerBytes: number;
+}
+
+/** `GET /docket/v1/swarm`: every swarm the embedded tracker knows, and the registry's egress. */
+export interface SwarmReport {
+  /** When the report was made (ISO 8601). */
+  at: string;
+  blobs: BlobSwarm[];
+  totals: {
+    registrySeedBytes: number;
+    webSeedBytes: number;
+    peerBytes: number;
+    /**
+     * What a central registry would have sent: the bytes each peer (departed ones too)
+     * holds of each blob, size − left; N × S once N peers have a blob of S bytes.
+     */
+    centralBytes: number;
+    /** centralBytes minus what the registry sent (seed + web seed); never negative. */
+    savedBytes: number;
+  };
+}
+
+/** `GET /docket/v1/health` */
+export interface HealthReport {
+  version: string;
+  /** Seconds since the registry started. */
+  uptimeSeconds: number;
+  /** Bytes of every stored blob. */
+  storageBytes: number;
+  blobs: number;
+  /** Torrents the registry's seed is seeding. */
+  activeTorrents: number;
+  /** Swarms the embedded tracker knows (0 without it). */
+  trackedSwarms: number;
+  authReads: boolean;
 }

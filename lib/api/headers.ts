@@ -8,6 +8,8 @@ export const Header = {
   contentDigest: 'Docker-Content-Digest',
   location: 'Location',
   uploadUuid: 'Docker-Upload-UUID',
+  /** Sent by the web page's requests, so a 401 does not open the browser's password dialog. */
+  requestedWith: 'X-Requested-With',
 } as const;
 
 /** The value of Header.apiVersion on every answer (distribution-spec "Determining support"). */

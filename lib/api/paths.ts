@@ -30,9 +30,22 @@ export const paths = {
   torrent: (digest: Digest): string => `/docket/v1/blobs/${segment(digest)}/torrent`,
   layer: (diffId: Digest): string => `/docket/v1/layers/${segment(diffId)}`,
   infohashes: (): string => '/docket/v1/infohashes',
+  /** The registry's event stream (server-sent events, events.ts). */
+  events: (): string => '/docket/v1/events',
+  /** Served by `docket agent`, not the registry: what the agent holds. */
+  agentStatus: (): string => '/docket/v1/agent',
+  /** Served by `docket agent`: fetch an image into the agent's cache now. */
+  agentPreheat: (name: string, reference: string): string =>
+    `/docket/v1/agent/preheat/${repo(name)}/${segment(reference)}`,
   announce: (): string => '/announce',
   scrape: (): string => '/scrape',
   metrics: (): string => '/metrics',
+  /** Seeders, leechers and peers of every swarm, and the bytes each source served. */
+  swarm: (): string => '/docket/v1/swarm',
+  health: (): string => '/docket/v1/health',
+  webIndex: (): string => '/',
+  /** A file of the built web page (bundle, stylesheet). */
+  webFile: (name: string): string => `/web/${segment(name)}`,
 } as const;
 
 function segment(value: string): string {

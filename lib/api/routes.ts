@@ -1,6 +1,6 @@
 /**
  * Request paths of the OCI distribution API (distribution-spec "Endpoints"), of the
- * docket API and of the embedded tracker. Repository names have any number of
+ * docket API, of the embedded tracker and of the web page. Repository names have any number of
  * `/`-separated components, so the name is whatever precedes the fixed suffix; the
  * first pattern that matches wins. paths.ts builds every one of these paths.
  */
@@ -21,9 +21,16 @@ export type RouteName =
   | 'docket.torrent'
   | 'docket.layer'
   | 'docket.infohashes'
+  | 'docket.swarm'
+  | 'docket.health'
+  | 'docket.events'
+  | 'agent.status'
+  | 'agent.preheat'
   | 'tracker.announce'
   | 'tracker.scrape'
-  | 'metrics';
+  | 'metrics'
+  | 'web.index'
+  | 'web.file';
 
 export const PATTERNS: ReadonlyArray<readonly [RouteName, RegExp]> = [
   ['v2.base', /^\/v2\/?$/],
@@ -42,9 +49,17 @@ export const PATTERNS: ReadonlyArray<readonly [RouteName, RegExp]> = [
   ['docket.torrent', /^\/docket\/v1\/blobs\/([^/]+)\/torrent$/],
   ['docket.layer', /^\/docket\/v1\/layers\/([^/]+)$/],
   ['docket.infohashes', /^\/docket\/v1\/infohashes$/],
+  ['docket.events', /^\/docket\/v1\/events$/],
+  ['agent.status', /^\/docket\/v1\/agent$/],
+  ['agent.preheat', /^\/docket\/v1\/agent\/preheat\/(.+)\/([^/]+)$/],
   ['tracker.announce', /^\/announce$/],
   ['tracker.scrape', /^\/scrape$/],
+  ['docket.swarm', /^\/docket\/v1\/swarm$/],
+  ['docket.health', /^\/docket\/v1\/health$/],
   ['metrics', /^\/metrics$/],
+  ['web.index', /^\/$/],
+  // One file name, never a path: no `/`, and no leading `.` (so no `..`).
+  ['web.file', /^\/web\/([A-Za-z0-9_-][A-Za-z0-9._-]*)$/],
 ];
 
 export interface RouteMatch {

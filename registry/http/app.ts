@@ -3,16 +3,20 @@ import { RouteUnknownError } from '../errors.js';
 import { authenticate } from './auth.js';
 import { errorMiddleware } from './errors.js';
 import { observeMiddleware } from './observe.js';
+import { signedBlobRequest } from './signed-url.js';
 import { API_VERSION, Header, matchRoute, type RouteName } from '../../lib/api/index.js';
 import type { HttpDeps, RouteTable } from './route.js';
 import { blobRoutes } from './routes/blobs.js';
 import { docketRoutes } from './routes/docket.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
+import { eventRoutes } from './routes/events.js';
 import { listingRoutes } from './routes/listing.js';
 import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes } from './routes/ops.js';
 import { tokenRoutes } from './routes/token.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { statusRoutes } from './routes/status.js';
+import { webRoutes } from './routes/web.js';
 import type { RegistryMetrics } from '../metrics.js';
 
 /** Routes any peer may use without a token, whatever --auth-reads says. */
@@ -20,6 +24,9 @@ const OPEN_ROUTES: ReadonlySet<RouteName> = new Set([
   'tracker.announce',
   'tracker.scrape',
   'v2.token',
+  // The page itself loads without a token; it then asks for one to read the API.
+  'web.index',
+  'web.file',
 ]);
 
 /**
@@ -41,8 +48,11 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     manifestRoutes(deps),
     docketRoutes(deps),
     lifecycleRoutes(deps),
+    eventRoutes(deps),
     opsRoutes(deps),
     tokenRoutes(deps),
+    statusRoutes(deps),
+    webRoutes(deps),
   ]);
   const app = new Koa();
   app.silent = true;
@@ -54,12 +64,13 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     const methods = match && table[match.route];
     if (!match || !methods) throw new RouteUnknownError(ctx.method, ctx.path, false);
     ctx.state.route = match.route;
+    ctx.state.routeParams = match.params;
     const handler = methods[ctx.method];
     if (!handler) {
       ctx.set('Allow', Object.keys(methods).join(', '));
       throw new RouteUnknownError(ctx.method, ctx.path, true);
     }
-    if (!OPEN_ROUTES.has(match.route)) {
+    if (!OPEN_ROUTES.has(match.route) && !signedBlobRequest(ctx, match, deps.signedUrls)) {
       const write = ctx.method !== 'GET' && ctx.method !== 'HEAD';
       const required = write || deps.authReads || CHALLENGE_ROUTES.has(match.route);
       ctx.state.tokenName = authenticate(ctx, deps.tokens, required);

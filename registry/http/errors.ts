@@ -21,6 +21,7 @@ import {
   PayloadTooLargeError,
   RangeNotSatisfiableError,
   RouteUnknownError,
+  SignatureInvalidError,
   TagInvalidError,
   TorrentUnknownError,
   UnsupportedError,
@@ -36,9 +37,12 @@ export const BASIC_CHALLENGE = 'Basic realm="docket"';
  * (distribution-spec "Determining support"): it gets a Bearer challenge naming our token
  * endpoint, since the engine applies every challenge it has a handler for and fails a
  * Basic one without credentials, so a Basic challenge there would break anonymous pulls.
+ * The web page's requests (Header.requestedWith) get a Bearer challenge too: a browser
+ * answers a Basic one with its own password dialog instead of letting the page ask.
  * Everything else gets Basic (curl -u, any user name, the token as password).
  */
 export function authChallenge(ctx: Context): string {
+  if (ctx.get(Header.requestedWith)) return 'Bearer realm="docket"';
   if (ctx.state.route !== 'v2.base') return BASIC_CHALLENGE;
   return `Bearer realm="${ctx.protocol}://${ctx.host}/v2/token",service="docket"`;
 }
@@ -62,6 +66,7 @@ const MAPPING: ReadonlyArray<[ErrorClass, ErrorCode]> = [
   [ReferenceInvalidError, 'NAME_INVALID'],
   [NameUnknownError, 'NAME_UNKNOWN'],
   [UnauthorizedError, 'UNAUTHORIZED'],
+  [SignatureInvalidError, 'DENIED'],
   [PayloadTooLargeError, 'PAYLOAD_TOO_LARGE'],
   [ArchiveError, 'ARCHIVE_INVALID'],
   [TorrentUnknownError, 'TORRENT_UNKNOWN'],

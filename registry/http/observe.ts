@@ -13,6 +13,9 @@ export function observeMiddleware(logger: Logger, metrics: RegistryMetrics) {
       const ms = Math.round((performance.now() - started) * 10) / 10;
       metrics.requests.inc({ route, method: ctx.method, status: String(status) });
       if (bytes > 0) metrics.bytesServed.inc({ route }, bytes);
+      const params = ctx.state.routeParams as string[] | undefined;
+      if (route === 'docket.blob' && bytes > 0 && params?.[0])
+        metrics.webSeedBytes.add(params[0], bytes);
       logger.info({ method: ctx.method, path: ctx.path, status, ms, bytes }, 'request');
     });
     await next();

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlobRecord } from '../metadata/blobs.js';
 import type { BlobService } from '../services/blobs.js';
 import type { GcService } from '../services/gc.js';
+import type { EventPublisher } from '../services/events.js';
 import type { ImageService } from '../services/images.js';
 import type { ImportService } from '../services/import.js';
 import type { ManifestService } from '../services/manifests.js';
@@ -12,7 +13,12 @@ import type { TagService } from '../services/tags.js';
 import type { TokenService } from '../services/tokens.js';
 import type { TorrentService } from '../services/torrents.js';
 import type { UploadService } from '../services/uploads.js';
+import type { HealthService } from '../services/health.js';
+import type { SwarmService } from '../services/swarm.js';
+import type { WebFiles } from '../services/web-files.js';
 import type { RouteMatch, RouteName } from '../../lib/api/index.js';
+import type { Digest } from '../../lib/digest.js';
+import type { SignatureCheck } from '../private/signing.js';
 
 /** What the HTTP layer is handed by the composition root. */
 export interface HttpDeps {
@@ -29,12 +35,23 @@ export interface HttpDeps {
   gc: GcService;
   /** gc's grace period when a request names none. */
   gcGraceMs: number;
+  swarm: SwarmService;
+  health: HealthService;
+  /** The built web page served at `/`. */
+  webFiles: WebFiles;
+  events: EventPublisher;
   /** Called when a .torrent is served, so the seeder holds the blob's torrent. */
   seed(blob: BlobRecord): void;
   /** The embedded tracker's HTTP handler for /announce and /scrape; none when disabled. */
   tracker?: (req: IncomingMessage, res: ServerResponse) => void;
   authReads: boolean;
+  /** Checks signed web seed URLs; set in a private registry (authReads). */
+  signedUrls?: SignedUrls;
   maxUploadBytes: number;
+}
+
+export interface SignedUrls {
+  checkBlobUrl(digest: Digest, query: { expires?: string; sig?: string }): SignatureCheck;
 }
 
 export type Handler = (ctx: Context, match: RouteMatch) => Promise<void> | void;

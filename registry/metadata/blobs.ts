@@ -136,4 +136,10 @@ export class BlobRecords {
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM blobs').get() as { n: number }).n;
   }
+
+  /** Bytes of every stored blob. */
+  totalSize(): number {
+    const row = this.db.prepare('SELECT COALESCE(SUM(size), 0) AS n FROM blobs').get();
+    return (row as { n: number }).n;
+  }
 }

@@ -33,6 +33,20 @@ export class TokenRecords {
     return row && { id: row.id, name: row.name, createdAt: row.created_at };
   }
 
+  findByName(name: string): TokenRecord | undefined {
+    const row = this.db
+      .prepare('SELECT id, name, created_at FROM tokens WHERE name = ?')
+      .get(name) as { id: number; name: string; created_at: string } | undefined;
+    return row && { id: row.id, name: row.name, createdAt: row.created_at };
+  }
+
+  findById(id: number): TokenRecord | undefined {
+    const row = this.db.prepare('SELECT id, name, created_at FROM tokens WHERE id = ?').get(id) as
+      | { id: number; name: string; created_at: string }
+      | undefined;
+    return row && { id: row.id, name: row.name, createdAt: row.created_at };
+  }
+
   list(): TokenRecord[] {
     const rows = this.db.prepare('SELECT id, name, created_at FROM tokens ORDER BY id').all() as {
       id: number;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type WebTorrent from 'webtorrent';
-import type { Torrent } from 'webtorrent';
+import type { Torrent, Wire } from 'webtorrent';
 import { DigestMismatchError } from '../../lib/errors.js';
 import { seedFile } from '../../lib/p2p/seed-file.js';
 import { createTorrentClient } from '../../lib/p2p/torrent-client.js';
@@ -40,6 +40,12 @@ export interface SeederOptions {
    * announces every piece to every peer.
    */
   rationPieces?: boolean;
+  /**
+   * Set in a private registry: whether the seeder may talk to this peer (one that
+   * announced with a valid passkey). Wires of other peers are closed right after the
+   * handshake, before the seeder sends metadata or pieces.
+   */
+  admitPeer?: (peer: { infoHash: string; peerId: string; ip: string }) => boolean;
   logger: Logger;
 }
 
@@ -78,6 +84,8 @@ export class Seeder {
   private readonly maxActive: number;
   private readonly sweep: NodeJS.Timeout;
   private uploadedClosed = 0;
+  /** Bytes uploaded by torrents already stopped, per infohash. */
+  private readonly uploadedClosedBy = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly opts: SeederOptions) {
@@ -176,6 +184,15 @@ export class Seeder {
     return { activeTorrents: this.active.size, peers, uploadedBytes: uploaded };
   }
 
+  /** Bytes uploaded to peers since the seeder started, per infohash. */
+  uploadedByInfoHash(): Map<string, number> {
+    const out = new Map(this.uploadedClosedBy);
+    for (const torrent of this.client.torrents) {
+      out.set(torrent.infoHash, (out.get(torrent.infoHash) ?? 0) + torrent.uploaded);
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -208,6 +225,9 @@ export class Seeder {
     const torrent = await seedFile(this.client, torrentFile, {
       filePath: blob.path,
       onAdd: (added) => {
+        // First: the rationing hook below skips wires already destroyed.
+        const { admitPeer } = this.opts;
+        if (admitPeer) added.on('wire', (wire: Wire) => this.guard(wire, infoHash, admitPeer));
         if (this.opts.rationPieces !== false)
           stopRationing = rationPieces(added, {
             length: blob.size,
@@ -221,9 +241,24 @@ export class Seeder {
     });
     torrent.once('close', () => stopRationing?.());
     torrent.on('upload', () => this.touch(infoHash));
-    torrent.on('wire', () => this.touch(infoHash));
+    // A wire the passkey guard closed is no activity: strangers must not keep a torrent open.
+    torrent.on('wire', (wire: Wire) => {
+      if (!wire.destroyed) this.touch(infoHash);
+    });
     this.opts.logger.debug({ infoHash, digest: blob.digest }, 'seeding blob');
     return torrent;
+  }
+
+  private guard(
+    wire: Wire,
+    infoHash: string,
+    admitPeer: NonNullable<SeederOptions['admitPeer']>,
+  ): void {
+    if (wire.destroyed) return;
+    const peer = { infoHash, peerId: wire.peerId, ip: wire.remoteAddress ?? '' };
+    if (admitPeer(peer)) return;
+    this.opts.logger.debug(peer, 'closing a wire to a peer without a passkey announce');
+    wire.destroy();
   }
 
   private touch(infoHash: string): void {
@@ -263,6 +298,10 @@ export class Seeder {
     entry.torrent
       .then((torrent) => {
         this.uploadedClosed += torrent.uploaded;
+        this.uploadedClosedBy.set(
+          infoHash,
+          (this.uploadedClosedBy.get(infoHash) ?? 0) + torrent.uploaded,
+        );
         this.opts.logger.debug({ infoHash, digest: entry.digest }, 'stopped seeding idle blob');
         torrent.destroy();
       })

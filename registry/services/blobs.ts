@@ -108,6 +108,10 @@ export class BlobService {
     return this.metadata.blobs.count();
   }
 
+  totalSize(): number {
+    return this.metadata.blobs.totalSize();
+  }
+
   /** A piece hasher for the bytes about to be stored; none for a blob already recorded. */
   private piecesFor(digest: Digest | undefined, size: number | undefined) {
     return digest && this.find(digest) ? undefined : this.pieceHasher(size);

@@ -14,12 +14,13 @@ export class ImageService {
     private readonly torrents: TorrentService,
   ) {}
 
-  async list(): Promise<ImageSummary[]> {
+  /** `viewer`: the requesting token's name (null: anonymous), for the layers' magnet links. */
+  async list(viewer: string | null = null): Promise<ImageSummary[]> {
     const out: ImageSummary[] = [];
     for (const tag of this.metadata.tags.all()) {
       const manifest = this.metadata.manifests.get(tag.manifestDigest);
       if (!manifest) continue;
-      const summary = await this.summarize(manifest.digest);
+      const summary = await this.summarize(manifest.digest, viewer);
       out.push({
         repository: tag.repository,
         tag: tag.tag,
@@ -33,7 +34,7 @@ export class ImageService {
   }
 
   /** Manifests repositories hold that no tag points at (what gc sweeps after the grace period). */
-  async untagged(): Promise<UntaggedImageSummary[]> {
+  async untagged(viewer: string | null = null): Promise<UntaggedImageSummary[]> {
     const out: UntaggedImageSummary[] = [];
     for (const row of this.metadata.manifests.untagged()) {
       const manifest = this.metadata.manifests.get(row.digest);
@@ -43,7 +44,7 @@ export class ImageService {
         digest: row.digest,
         mediaType: manifest.mediaType,
         lastPushed: row.usedAt,
-        ...(await this.summarize(row.digest)),
+        ...(await this.summarize(row.digest, viewer)),
       });
     }
     return out;
@@ -52,31 +53,41 @@ export class ImageService {
   /** Bytes of an image as stored (config plus layers; an index: its images'); null when not held. */
   async size(digest: string): Promise<number | null> {
     if (!this.metadata.manifests.has(digest)) return null;
-    return (await this.summarize(digest)).size;
+    return (await this.summarize(digest, null)).size;
   }
 
   private async summarize(
     digest: string,
-  ): Promise<Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers' | 'platforms'>> {
+    viewer: string | null,
+  ): Promise<
+    Pick<ImageSummary, 'size' | 'layerCount' | 'created' | 'layers' | 'platforms' | 'configDigest'>
+  > {
     const manifest = this.metadata.manifests.get(digest);
-    if (!manifest) return { size: 0, layerCount: 0, created: null, layers: [] };
+    if (!manifest)
+      return {
+        size: 0,
+        layerCount: 0,
+        created: null,
+        layers: [],
+        platforms: [],
+        configDigest: null,
+      };
     const doc = JSON.parse(manifest.content.toString('utf8')) as {
       config?: Descriptor;
       layers?: Descriptor[];
       manifests?: Descriptor[];
     };
     if (doc.manifests) {
-      const children = await Promise.all(doc.manifests.map((m) => this.summarize(m.digest)));
+      const children = await Promise.all(
+        doc.manifests.map((m) => this.summarize(m.digest, viewer)),
+      );
       return {
         size: children.reduce((n, c) => n + c.size, 0),
         layerCount: children.reduce((n, c) => n + c.layerCount, 0),
         created: children.find((c) => c.created)?.created ?? null,
         layers: children.flatMap((c) => c.layers),
-        platforms: doc.manifests.map((m) =>
-          m.platform
-            ? [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/')
-            : 'unknown',
-        ),
+        platforms: children.flatMap((c) => c.platforms),
+        configDigest: children.find((c) => c.configDigest)?.configDigest ?? null,
       };
     }
     const config = doc.config && (await readConfig(this.blobs, doc.config.digest as Digest));
@@ -87,7 +98,7 @@ export class ImageService {
         size: l.size,
         mediaType: l.mediaType,
         diffId: blob?.diffId ?? null,
-        magnet: blob ? this.torrents.magnet(blob) : null,
+        magnet: blob ? this.torrents.magnet(blob, viewer) : null,
       };
     });
     return {
@@ -95,6 +106,8 @@ export class ImageService {
       layerCount: layers.length,
       created: config?.created ?? null,
       layers,
+      platforms: config?.os ? [`${config.os}/${config.architecture ?? 'unknown'}`] : [],
+      configDigest: doc.config?.digest ?? null,
     };
   }
 }

@@ -11,6 +11,7 @@ import {
 import type { ManifestRecord } from '../metadata/manifests.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
+import type { EventPublisher } from './events.js';
 import { accepts, isForeignLayer, type ParsedManifest, parseManifest } from './manifest-parse.js';
 import { layerDiffId } from './diff-id.js';
 import { readConfig } from './image-config.js';
@@ -25,6 +26,7 @@ export class ManifestService {
   constructor(
     private readonly metadata: Metadata,
     private readonly blobs: BlobService,
+    private readonly events?: EventPublisher,
     private readonly gate: SweepGate = new SweepGate(),
   ) {}
 
@@ -71,6 +73,13 @@ export class ManifestService {
       this.describeBlobs(parsed, diffIds);
       if (tag) this.metadata.tags.set(repository, tag, digest, pushedBy);
     });
+    if (tag)
+      this.events?.pushed(
+        repository,
+        tag,
+        { digest, mediaType: parsed.mediaType, size: body.length },
+        pushedBy,
+      );
     return { digest, mediaType: parsed.mediaType };
   }
 
@@ -103,6 +112,7 @@ export class ManifestService {
         throw new ManifestUnknownError(repository, reference);
       this.metadata.tags.deleteByDigest(repository, reference, deletedBy);
     });
+    this.events?.deleted(repository, reference);
   }
 
   private resolve(repository: string, reference: string): ManifestRecord {

@@ -13,9 +13,13 @@ export interface TorrentRendering {
 }
 
 export interface TorrentLinks {
-  /** Announce URLs from the current config: embedded tracker and every --tracker-url. */
-  announce(): string[];
-  /** The BEP 19 web seed URL of a blob. */
+  /**
+   * Announce URLs from the current config: embedded tracker and every --tracker-url. In a
+   * private registry the embedded tracker's URL carries the passkey of `viewer` (the
+   * requesting token's name; null when anonymous).
+   */
+  announce(viewer: string | null): string[];
+  /** The BEP 19 web seed URL of a blob (signed and short-lived in a private registry). */
   webSeedUrl(digest: Digest): string;
 }
 
@@ -27,21 +31,25 @@ export class TorrentService {
     private readonly links: TorrentLinks,
   ) {}
 
-  /** The blob's record and .torrent bytes; throws TorrentUnknownError. */
-  torrentFile(digest: Digest): { blob: BlobRecord; torrent: Buffer } {
+  /**
+   * The blob's record and .torrent bytes for `viewer` (see TorrentLinks.announce); the
+   * infohash is the same for everyone, only the announce and url-list differ. Throws
+   * TorrentUnknownError.
+   */
+  torrentFile(digest: Digest, viewer: string | null = null): { blob: BlobRecord; torrent: Buffer } {
     const blob = this.blobs.find(digest);
     if (!blob) throw new TorrentUnknownError(digest);
     const torrent = this.render.renderTorrentFile(blob.torrentInfo, {
-      announce: this.links.announce(),
+      announce: this.links.announce(viewer),
       urlList: [this.links.webSeedUrl(digest)],
     });
     return { blob, torrent };
   }
 
-  magnet(blob: BlobRecord): string {
+  magnet(blob: BlobRecord, viewer: string | null = null): string {
     return this.render.magnetLink(blob.infoHash, {
       name: blob.digest,
-      announce: this.links.announce(),
+      announce: this.links.announce(viewer),
       urlList: [this.links.webSeedUrl(blob.digest)],
     });
   }

@@ -4,17 +4,37 @@
  * the tracker did not answer.
  */
 export async function announceOnce(announceUrl: string, infoHash: string): Promise<string> {
-  const reply = await announceEvent(announceUrl, infoHash, '');
-  await announceEvent(announceUrl, infoHash, 'stopped');
-  return reply;
+  const reply = await announce(announceUrl, infoHash);
+  await announce(announceUrl, infoHash, { event: 'stopped' });
+  return reply?.toString('latin1') ?? '';
 }
 
-async function announceEvent(announceUrl: string, infoHash: string, event: string) {
-  const params = new URLSearchParams({ peer_id: '-XX0001-abcdefghijkl', port: '5000', left: '0' });
-  if (event) params.set('event', event);
-  const url = `${announceUrl}?info_hash=${escapeBytes(Buffer.from(infoHash, 'hex'))}&${params}`;
+export interface AnnounceOptions {
+  /** 20 characters (default `-XX0001-abcdefghijkl`). */
+  peerId?: string;
+  port?: number;
+  event?: string;
+}
+
+/**
+ * One HTTP announce; the raw reply, undefined when the tracker did not answer. The
+ * announce URL may carry a query of its own (a passkey): ours is appended after it.
+ */
+export async function announce(
+  announceUrl: string,
+  infoHash: string,
+  opts: AnnounceOptions = {},
+): Promise<Buffer | undefined> {
+  const params = new URLSearchParams({
+    peer_id: opts.peerId ?? '-XX0001-abcdefghijkl',
+    port: String(opts.port ?? 5000),
+    left: '0',
+  });
+  if (opts.event) params.set('event', opts.event);
+  const sep = announceUrl.includes('?') ? '&' : '?';
+  const url = `${announceUrl}${sep}info_hash=${escapeBytes(Buffer.from(infoHash, 'hex'))}&${params}`;
   const res = await fetch(url).catch(() => undefined);
-  return res ? Buffer.from(await res.arrayBuffer()).toString('latin1') : '';
+  return res ? Buffer.from(await res.arrayBuffer()) : undefined;
 }
 
 /** Percent-encodes every byte: an infohash in a tracker URL is binary (BEP 3). */

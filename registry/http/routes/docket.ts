@@ -22,13 +22,15 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   };
 
   const listImages: Handler = async (ctx) => {
-    const body: ImageList = { images: await deps.images.list() };
-    if (isTrue(ctx.query.all)) body.untagged = await deps.images.untagged();
+    const viewer = (ctx.state.tokenName as string | null | undefined) ?? null;
+    const body: ImageList = { images: await deps.images.list(viewer) };
+    if (isTrue(ctx.query.all)) body.untagged = await deps.images.untagged(viewer);
     ctx.body = body;
   };
 
   const torrent: Handler = (ctx, m) => {
-    const { blob, torrent } = deps.torrents.torrentFile(digestParam(m.params[0]));
+    const viewer = (ctx.state.tokenName as string | null | undefined) ?? null;
+    const { blob, torrent } = deps.torrents.torrentFile(digestParam(m.params[0]), viewer);
     deps.seed(blob);
     ctx.status = 200;
     ctx.type = 'application/x-bittorrent';

@@ -16,12 +16,18 @@ function cases(): Array<[string, RouteName, string[]]> {
     [paths.images(), 'docket.images', []],
     [paths.infohashes(), 'docket.infohashes', []],
     [paths.gc(), 'docket.gc', []],
+    [paths.events(), 'docket.events', []],
+    [paths.agentStatus(), 'agent.status', []],
     [paths.docketBlob(D), 'docket.blob', [D]],
     [paths.torrent(D), 'docket.torrent', [D]],
     [paths.layer(D), 'docket.layer', [D]],
     [paths.announce(), 'tracker.announce', []],
     [paths.scrape(), 'tracker.scrape', []],
     [paths.metrics(), 'metrics', []],
+    [paths.swarm(), 'docket.swarm', []],
+    [paths.health(), 'docket.health', []],
+    [paths.webIndex(), 'web.index', []],
+    [paths.webFile('app-ABCD1234.js'), 'web.file', ['app-ABCD1234.js']],
   ];
   for (const name of NAMES) {
     out.push([paths.tags(name), 'v2.tags', [name]]);
@@ -32,6 +38,7 @@ function cases(): Array<[string, RouteName, string[]]> {
       out.push([paths.upload(name, ref), 'v2.upload', [name, ref]]);
       out.push([paths.history(name, ref), 'docket.history', [name, ref]]);
       out.push([paths.rollback(name, ref), 'docket.rollback', [name, ref]]);
+      out.push([paths.agentPreheat(name, ref), 'agent.preheat', [name, ref]]);
     }
   }
   return out;

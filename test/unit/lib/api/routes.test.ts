@@ -26,12 +26,29 @@ describe('matchRoute', () => {
     [`/docket/v1/layers/${D}`, 'docket.layer', [D]],
     ['/announce', 'tracker.announce', []],
     ['/metrics', 'metrics', []],
+    ['/docket/v1/swarm', 'docket.swarm', []],
+    ['/docket/v1/health', 'docket.health', []],
+    ['/', 'web.index', []],
+    ['/web/app-ABCD1234.js', 'web.file', ['app-ABCD1234.js']],
   ])('%s → %s %j', (path, route, params) => {
     expect(matchRoute(path)).toEqual({ route, params });
   });
 
   it('matches nothing else', () => {
-    for (const path of ['/', '/v3/', '/v2/a/b', '/docket/v1/blobs', '/v2/a/%E0%A4%A/tags/list'])
+    for (const path of ['/v3/', '/v2/a/b', '/docket/v1/blobs', '/v2/a/%E0%A4%A/tags/list'])
+      expect(matchRoute(path)).toBeUndefined();
+  });
+
+  it('gives the web page bare file names only', () => {
+    for (const path of [
+      '/web/',
+      '/web/../package.json',
+      '/web/..%2Fpackage.json',
+      '/web/%2e%2e',
+      '/web/.hidden',
+      '/web/a/b.js',
+      '/index.html',
+    ])
       expect(matchRoute(path)).toBeUndefined();
   });
 });

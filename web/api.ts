@@ -1,0 +1,72 @@
+import type { HealthReport, ImageList, SwarmReport, TagHistory } from '../lib/api/bodies.js';
+import { Header } from '../lib/api/headers.js';
+import { paths } from '../lib/api/paths.js';
+import type { Digest } from '../lib/digest.js';
+
+const TOKEN_KEY = 'docket.token';
+
+/** The registry answered 401: the page needs a (different) token. */
+export class UnauthorizedError extends Error {}
+
+/** A non-2xx answer other than 401, with the OCI error code when the body has one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The token lives in this tab's session only: closing the tab forgets it. */
+export const tokenStore = {
+  get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
+  set: (token: string): void => sessionStorage.setItem(TOKEN_KEY, token),
+  clear: (): void => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+async function getJson<T>(path: string): Promise<T> {
+  const token = tokenStore.get();
+  const res = await fetch(path, {
+    headers: {
+      [Header.requestedWith]: 'docket-web',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    cache: 'no-store',
+  });
+  if (res.status === 401) throw new UnauthorizedError('a token is needed');
+  if (!res.ok) {
+    const body = (await res.json().catch(() => undefined)) as
+      | { errors?: { code?: string; message?: string }[] }
+      | undefined;
+    const first = body?.errors?.[0];
+    throw new ApiError(res.status, first?.code, first?.message ?? `HTTP ${res.status}`);
+  }
+  return (await res.json()) as T;
+}
+
+/** The parts of an image config (image-spec config.md) the page shows. */
+export interface ImageConfig {
+  architecture?: string;
+  os?: string;
+  created?: string;
+  config?: {
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    User?: string;
+    Labels?: Record<string, string> | null;
+    ExposedPorts?: Record<string, unknown> | null;
+  };
+}
+
+export const api = {
+  images: () => getJson<ImageList>(paths.images()),
+  history: (repository: string, tag: string) => getJson<TagHistory>(paths.history(repository, tag)),
+  config: (repository: string, digest: string) =>
+    getJson<ImageConfig>(paths.blob(repository, digest as Digest)),
+  swarm: () => getJson<SwarmReport>(paths.swarm()),
+  health: () => getJson<HealthReport>(paths.health()),
+};
