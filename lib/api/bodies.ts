@@ -52,6 +52,8 @@ export interface ImportedImageSummary {
   /** `name:tag` for every tag the import set. */
   tags: string[];
   layers: { digest: string; size: number; diffId: string }[];
+  /** The image index the tags point at, when the archive held a multi-arch image. */
+  indexDigest?: string;
 }
 
 /** `POST /docket/v1/images` (201) */

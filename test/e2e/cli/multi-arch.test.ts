@@ -132,6 +132,62 @@ describe('a multi-arch image copied in with skopeo', () => {
     };
   };
 
+  it('keeps the index of an imported OCI archive', async () => {
+    // The layout with only the index, named by annotation, as a tarball.
+    const archiveDir = `${dir}-archive`;
+    await run('cp', ['-r', dir, archiveDir]);
+    const layout = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
+    const multi = layout.manifests.find(
+      (m) => m.annotations?.['org.opencontainers.image.ref.name'] === 'multi',
+    )!;
+    const named = {
+      ...multi,
+      annotations: { 'org.opencontainers.image.ref.name': 'cli-ma/imported:v1' },
+    };
+    await writeFile(
+      join(archiveDir, 'index.json'),
+      JSON.stringify({ ...layout, manifests: [named] }),
+    );
+    const tarball = `${archiveDir}.tar`;
+    await run('tar', ['-C', archiveDir, '-cf', tarball, 'oci-layout', 'index.json', 'blobs']);
+    const res = await fetch(`${registry.url}/docket/v1/images`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${registry.token}` },
+      body: await readFile(tarball),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const imported = (await res.json()) as {
+      images: { indexDigest?: string; configDigest: string }[];
+    };
+    expect(imported.images.map((i) => i.configDigest).sort()).toEqual(
+      [configs.amd, configs.arm].sort(),
+    );
+    expect(new Set(imported.images.map((i) => i.indexDigest)).size).toBe(1);
+    await rm(archiveDir, { recursive: true, force: true });
+    await rm(tarball, { force: true });
+
+    const result = await runCli(
+      [
+        'pull',
+        '--seed-time',
+        '0',
+        '-q',
+        '--cache-dir',
+        cacheDir,
+        '--platform',
+        'linux/arm64',
+        'cli-ma/imported:v1',
+      ],
+      { env },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    const image = (await docker.getImage('cli-ma/imported:v1').inspect()) as {
+      Id: string;
+      Architecture: string;
+    };
+    expect(image).toMatchObject({ Id: configs.arm, Architecture: 'arm64' });
+  });
+
   it('lists the platforms and pulls the one asked for, else the engine’s', async () => {
     const listed = await runCli(['images', '--json'], { env });
     const images = JSON.parse(listed.stdout) as ImageSummary[];
