@@ -3,7 +3,9 @@
  * commits (a blob file renamed into place, then recorded) and manifest puts (refs checked,
  * diff_ids read, then recorded) run `shared`, any number at once; a sweep runs
  * `exclusive`, alone. A waiting sweep holds back new writes, so a steady stream of pushes
- * cannot starve it; the writes it holds back wait only for the sweep itself.
+ * cannot starve it; the writes it holds back wait only for the sweep itself. A `shared`
+ * call must not wait on another `shared` call: with a sweep queued in between, neither
+ * would ever run.
  */
 export class SweepGate {
   private writers = 0;
