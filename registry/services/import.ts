@@ -191,7 +191,11 @@ export class ImportService {
         describe,
       );
     const known = this.blobs.findByDiffId(layer.diffId);
-    if (known && known.digest !== layer.diffId) return known;
+    if (known && known.digest !== layer.diffId) {
+      // Reused, not uploaded: gc's grace period restarts, as for a push's HEAD.
+      this.blobs.touch(known.digest);
+      return known;
+    }
     const raw = await this.store.openUpload(layer.stored);
     return this.blobs.put(
       pipeline(raw, gzipLayer(), () => {}),
