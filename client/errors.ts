@@ -30,6 +30,19 @@ export class RegistryError extends DocketError {
 /** 404: a repository, tag, manifest or blob the registry does not know. */
 export class NotFoundError extends RegistryError {}
 
+/** A registry answer larger than the client reads for its kind (a manifest, a listing...). */
+export class ResponseTooLargeError extends DocketError {
+  constructor(
+    readonly what: string,
+    readonly limit: number,
+  ) {
+    super(`the registry sent a ${what} larger than ${limit} bytes; refusing to read it`, {
+      what,
+      limit,
+    });
+  }
+}
+
 /** The registry could not be reached at all (connection refused, DNS, reset, timeout). */
 export class RegistryUnreachableError extends DocketError {
   constructor(

@@ -15,6 +15,7 @@ import {
   NotFoundError,
   RegistryError,
   RegistryUnreachableError,
+  ResponseTooLargeError,
   systemErrorCode,
 } from './errors.js';
 
@@ -32,7 +33,7 @@ import {
  * | 6    | Docker engine unreachable                                          |
  * | 7    | integrity: digest or size mismatch of downloaded/uploaded content  |
  * | 8    | disk full (ENOSPC) or quota exceeded                               |
- * | 9    | registry error: any other error answer of the registry             |
+ * | 9    | registry error: any other error answer, or an answer too large    |
  * | 10   | Docker engine error: load/export/tag refused, unreadable image     |
  * | 11   | configuration error: no registry named, unreadable config file     |
  * | 130  | interrupted (SIGINT/SIGTERM)                                       |
@@ -81,7 +82,7 @@ export function classifyError(err: unknown): Failure | undefined {
     err instanceof DigestInvalidError
   )
     return fail(ExitCode.integrity);
-  if (err instanceof RegistryError)
+  if (err instanceof RegistryError || err instanceof ResponseTooLargeError)
     return fail(ExitCode.registry, `registry: ${(err as Error).message}`);
   if (err instanceof EngineError || err instanceof ArchiveError) return fail(ExitCode.engine);
   if (err instanceof ConfigError) return fail(ExitCode.config);

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ResponseTooLargeError } from './errors.js';
 
 /**
  * Sends `body` as the request body of `method url` with node:http, honouring the socket's
@@ -57,8 +58,19 @@ export async function streamRequest(
   });
 }
 
+/** An answer to an upload is an empty body or an error envelope: read no more than this. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
 async function readAll(res: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
+  let total = 0;
+  for await (const chunk of res) {
+    total += (chunk as Buffer).length;
+    if (total > MAX_ANSWER_BYTES) {
+      res.destroy();
+      throw new ResponseTooLargeError('upload answer', MAX_ANSWER_BYTES);
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks);
 }

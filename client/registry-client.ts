@@ -13,6 +13,7 @@ import {
 } from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
 import { parseErrorEnvelope } from '../lib/errcode.js';
+import { readBounded, readBoundedJson } from './bounded-body.js';
 import { DigestMismatchError, DocketError, UnauthorizedError } from '../lib/errors.js';
 import { MANIFEST_MEDIA_TYPES } from '../lib/media-types.js';
 import {
@@ -23,6 +24,20 @@ import {
   systemErrorCode,
 } from './errors.js';
 import { streamRequest } from './http-stream-request.js';
+
+/**
+ * The most the client reads into memory of each kind of answer. Manifests: 4 MiB, as
+ * the registry accepts (and distribution); the rest well above what a real one sends.
+ */
+export const RESPONSE_LIMITS = {
+  manifest: 4 * 1024 * 1024,
+  config: 16 * 1024 * 1024,
+  torrent: 16 * 1024 * 1024,
+  /** Also tag lists and an agent's answers. */
+  imageList: 64 * 1024 * 1024,
+  layerLookup: 64 * 1024,
+  error: 64 * 1024,
+} as const;
 
 export interface RegistryClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:5000`. */
@@ -42,7 +57,8 @@ export interface FetchedManifest {
  * A typed client of one docket registry: the OCI distribution API (distribution-spec
  * v1.1, "Pull", "Push", "Content Discovery") and docket's `/docket/v1` endpoints.
  * Every method throws UnauthorizedError (401/403), NotFoundError (404), RegistryError
- * (any other error status, with the envelope's code) or RegistryUnreachableError.
+ * (any other error status, with the envelope's code), RegistryUnreachableError, or
+ * ResponseTooLargeError for an answer beyond RESPONSE_LIMITS.
  */
 export class RegistryClient {
   readonly url: URL;
@@ -88,7 +104,11 @@ export class RegistryClient {
   /** `GET /v2/<name>/tags/list` (first page). */
   async listTags(name: string): Promise<{ name: string; tags: string[] }> {
     const res = await this.request('GET', paths.tags(name));
-    return (await res.json()) as { name: string; tags: string[] };
+    return readBoundedJson<{ name: string; tags: string[] }>(
+      res,
+      RESPONSE_LIMITS.imageList,
+      'tag list',
+    );
   }
 
   /** `GET /docket/v1/events`: the registry's server-sent event stream, until `signal` aborts. */
@@ -101,10 +121,13 @@ export class RegistryClient {
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   }
 
-  /** `GET /v2/<name>/blobs/<digest>`, whole in memory (configs): verified against `digest`. */
+  /**
+   * `GET /v2/<name>/blobs/<digest>`, whole in memory (configs, at most
+   * RESPONSE_LIMITS.config): verified against `digest`.
+   */
   async getBlob(name: string, digest: Digest): Promise<Buffer> {
     const res = await this.request('GET', paths.blob(name, digest));
-    const body = Buffer.from(await res.arrayBuffer());
+    const body = await readBounded(res, RESPONSE_LIMITS.config, 'blob');
     const actual = sha256Digest(body);
     if (actual !== digest) throw new DigestMismatchError(digest, actual);
     return body;
@@ -170,14 +193,15 @@ export class RegistryClient {
 
   /**
    * `GET /v2/<name>/manifests/<reference>` accepting Docker schema2, OCI manifests
-   * and indexes (or the media types of `accept`, as a runtime asked an agent for them).
-   * When `reference` is a digest the body is verified against it.
+   * and indexes (or the media types of `accept`, as a runtime asked an agent for them),
+   * of at most RESPONSE_LIMITS.manifest. When `reference` is a digest the body is
+   * verified against it.
    */
   async getManifest(name: string, reference: string, accept?: string): Promise<FetchedManifest> {
     const res = await this.request('GET', paths.manifest(name, reference), {
       headers: { accept: accept || MANIFEST_MEDIA_TYPES.join(', ') },
     });
-    const body = Buffer.from(await res.arrayBuffer());
+    const body = await readBounded(res, RESPONSE_LIMITS.manifest, 'manifest');
     const digest = sha256Digest(body);
     if (reference.startsWith('sha256:') && digest !== reference)
       throw new DigestMismatchError(reference, digest);
@@ -191,7 +215,11 @@ export class RegistryClient {
   /** `GET /docket/v1/images` */
   async listImages(): Promise<ImageSummary[]> {
     const res = await this.request('GET', paths.images());
-    const body = (await res.json()) as ImageList | ImageSummary[];
+    const body = await readBoundedJson<ImageList | ImageSummary[]>(
+      res,
+      RESPONSE_LIMITS.imageList,
+      'image list',
+    );
     return Array.isArray(body) ? body : body.images;
   }
 
@@ -242,7 +270,7 @@ export class RegistryClient {
   /** `GET /docket/v1/blobs/<digest>/torrent`: the blob's .torrent file (bencoded). */
   async getTorrent(digest: Digest): Promise<Buffer> {
     const res = await this.request('GET', paths.torrent(digest));
-    return Buffer.from(await res.arrayBuffer());
+    return readBounded(res, RESPONSE_LIMITS.torrent, 'torrent');
   }
 
   /**
@@ -251,20 +279,24 @@ export class RegistryClient {
    */
   async preheat(name: string, reference: string): Promise<PreheatResult> {
     const res = await this.request('POST', paths.agentPreheat(name, reference));
-    return (await res.json()) as PreheatResult;
+    return readBoundedJson<PreheatResult>(res, RESPONSE_LIMITS.imageList, 'preheat result');
   }
 
   /** `GET /docket/v1/agent`: what a `docket agent` holds. */
   async agentStatus(): Promise<AgentStatus> {
     const res = await this.request('GET', paths.agentStatus());
-    return (await res.json()) as AgentStatus;
+    return readBoundedJson<AgentStatus>(res, RESPONSE_LIMITS.imageList, 'agent status');
   }
 
   /** `GET /docket/v1/layers/<diffId>`: a compressed blob already stored for that diffId. */
   async findLayer(diffId: Digest): Promise<LayerLookup | undefined> {
     try {
       const res = await this.request('GET', paths.layer(diffId));
-      const found = (await res.json()) as LayerLookup;
+      const found = await readBoundedJson<LayerLookup>(
+        res,
+        RESPONSE_LIMITS.layerLookup,
+        'layer lookup',
+      );
       parseDigest(found.digest);
       return found;
     } catch (err) {
@@ -335,10 +367,10 @@ function docketCause(err: unknown): DocketError | undefined {
 async function responseError(method: string, url: URL, res: Response): Promise<Error> {
   let body: unknown;
   if (method !== 'HEAD') {
-    const text = await res.text();
     try {
-      body = JSON.parse(text);
+      body = await readBoundedJson(res, RESPONSE_LIMITS.error, 'error');
     } catch {
+      // Not an envelope (or too large to be one): the status says it all.
       body = undefined;
     }
   }

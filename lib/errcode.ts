@@ -25,6 +25,10 @@ export const ErrorCodes = {
   RANGE_INVALID: { status: 416, message: 'requested range not satisfiable' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body larger than the configured limit' },
   ARCHIVE_INVALID: { status: 400, message: 'image archive invalid' },
+  LAYER_TOO_LARGE: {
+    status: 400,
+    message: 'layer decompresses beyond the configured size or ratio bound',
+  },
   TORRENT_UNKNOWN: { status: 404, message: 'no torrent for that blob' },
   PARAMETER_INVALID: { status: 400, message: 'query parameter invalid' },
   UNAVAILABLE: { status: 503, message: 'service unavailable' },

@@ -93,7 +93,8 @@ export type ArchiveProblem =
   | 'metadata-too-large'
   | 'invalid-json'
   | 'invalid-manifest'
-  | 'unsupported-layout';
+  | 'unsupported-layout'
+  | 'gunzip-limit';
 
 /** An image archive (docker save / OCI layout tarball) that cannot be read. */
 export class ArchiveError extends DocketError {
@@ -103,5 +104,23 @@ export class ArchiveError extends DocketError {
     detail?: unknown,
   ) {
     super(message, detail);
+  }
+}
+
+/**
+ * A gzip stream that expands beyond the bounds it is read with (uncompressed bytes, or
+ * uncompressed per compressed byte): a decompression bomb, or a layer larger than allowed.
+ */
+export class GunzipLimitError extends ArchiveError {
+  constructor(
+    readonly path: string,
+    readonly limit: { maxBytes: number; maxRatio: number },
+    readonly read: { compressed: number; uncompressed: number },
+  ) {
+    super(
+      'gunzip-limit',
+      `"${path}" expands beyond the bounds (${read.uncompressed} bytes from ${read.compressed}; at most ${limit.maxBytes} bytes, ratio ${limit.maxRatio})`,
+      { path, ...limit, ...read },
+    );
   }
 }

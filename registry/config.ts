@@ -31,6 +31,11 @@ export interface RegistryConfig {
   maxPeersPerIp: number;
   /** Largest blob upload or image archive accepted. */
   maxUploadBytes: number;
+  /** An upload session idle for longer than this is dropped, with its bytes. */
+  uploadTtlMs: number;
+  /** Bounds on gunzipping a layer (tarball import, diff_id of a pushed layer). */
+  maxLayerBytes: number;
+  maxGzipRatio: number;
   /** How long the seeder keeps an idle torrent, and how many at most. */
   seedIdleMs: number;
   seedMaxActive: number;
@@ -114,6 +119,27 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     env: 'DOCKET_MAX_UPLOAD_BYTES',
     description: 'largest blob upload or image archive accepted, in bytes',
     default: 10 * 1024 ** 3,
+  }),
+  uploadTtlMs: key.integer({
+    flag: '--upload-ttl-ms',
+    env: 'DOCKET_UPLOAD_TTL_MS',
+    description: 'how long an idle blob upload session is kept, in ms',
+    default: 60 * 60_000,
+    min: 1,
+  }),
+  maxLayerBytes: key.integer({
+    flag: '--max-layer-bytes',
+    env: 'DOCKET_MAX_LAYER_BYTES',
+    description: 'largest uncompressed layer the registry gunzips, in bytes',
+    default: 32 * 1024 ** 3,
+    min: 1,
+  }),
+  maxGzipRatio: key.integer({
+    flag: '--max-gzip-ratio',
+    env: 'DOCKET_MAX_GZIP_RATIO',
+    description: 'largest uncompressed/compressed ratio of a layer past its first 64 MiB',
+    default: 200,
+    min: 1,
   }),
   seedIdleMs: key.integer({
     description: 'how long the seeder keeps an idle torrent, in ms',

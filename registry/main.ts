@@ -145,6 +145,7 @@ export async function startRegistry(
     for (const infoHash of infoHashes) seeder?.stop(infoHash);
     logger.info({ blobs: infoHashes.length }, 'gc swept blobs: no longer seeded');
   });
+  const gunzip = { maxBytes: config.maxLayerBytes, maxRatio: config.maxGzipRatio };
   const events = new EventPublisher((err) => logger.error({ err }, 'event listener failed'));
   const webhooks =
     config.webhookUrls.length > 0
@@ -158,7 +159,7 @@ export async function startRegistry(
         })
       : undefined;
   if (webhooks) events.subscribe((event) => webhooks.enqueue(event));
-  const manifests = new ManifestService(metadata, blobs, events, gate);
+  const manifests = new ManifestService(metadata, blobs, gunzip, events, gate);
   const torrents = new TorrentService(
     blobs,
     { renderTorrentFile, magnetLink },
@@ -181,6 +182,16 @@ export async function startRegistry(
         logger: logger.child({ component: 'tracker' }),
       })
     : undefined;
+
+  const uploads = new UploadService(store, blobs, config.maxUploadBytes, config.uploadTtlMs);
+  const sweeping = setInterval(
+    () =>
+      void uploads
+        .sweep()
+        .catch((err: unknown) => logger.error({ err }, 'upload session sweep failed')),
+    Math.min(config.uploadTtlMs, 60_000),
+  );
+  sweeping.unref();
 
   const metrics = createMetrics(metricsRegistry, {
     blobsStored: () => metadata.blobs.count(),
@@ -212,7 +223,7 @@ export async function startRegistry(
       logger,
       metricsRegistry,
       blobs,
-      uploads: new UploadService(store, blobs, config.maxUploadBytes),
+      uploads,
       manifests,
       tags: new TagService(metadata),
       images: new ImageService(metadata, blobs, torrents),
@@ -222,6 +233,7 @@ export async function startRegistry(
         manifests,
         deps.readImageArchive ?? readImageArchive,
         config.maxUploadBytes,
+        gunzip,
       ),
       torrents,
       tokens,
@@ -236,6 +248,7 @@ export async function startRegistry(
           ?.seed(seedable(blob))
           .catch((err: unknown) => logger.error({ err, digest: blob.digest }, 'seeding failed')),
       tracker: tracker && ((req, res) => tracker.handle(req, res)),
+      publicUrl: () => publicUrl,
       authReads: config.authReads,
       signedUrls: privateAccess,
       maxUploadBytes: config.maxUploadBytes,
@@ -280,6 +293,7 @@ export async function startRegistry(
   const close = () => {
     closing ??= (async () => {
       clearInterval(gcTimer);
+      clearInterval(sweeping);
       const stopped = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
       await stopped;

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { type Digest, DigestStream, sha256Digest } from '../digest.js';
 import { ArchiveError, DigestMismatchError } from '../errors.js';
-import { isGzip } from './gzip.js';
+import { type GunzipBounds, GunzipMeter, isGzip } from './gzip.js';
 import type { BlobSink } from './types.js';
 
 /** What the reader knows about one regular file of the archive once it streamed past. */
@@ -41,6 +41,8 @@ export class MetadataBudget {
 export interface EntryContext<T> {
   sink: BlobSink<T>;
   budget: MetadataBudget;
+  /** Bounds on gunzipping a compressed entry to hash it; none: unbounded. */
+  gunzip?: GunzipBounds;
   /** Receives every sink.store promise, so that the reader can discard whatever got stored. */
   track(storing: Promise<T>): void;
 }
@@ -94,7 +96,8 @@ export async function storeStream<T>(
   ctx: EntryContext<T>,
 ): Promise<EntryContent<T>> {
   const raw = new DigestStream(info.claimed ? { digest: info.claimed } : {});
-  const gunzip = isGzip(first) ? new GunzipDigest() : undefined;
+  const meter = ctx.gunzip && new GunzipMeter(ctx.gunzip, info.path);
+  const gunzip = isGzip(first) ? new GunzipDigest(meter) : undefined;
   const body = new PassThrough();
   const storing = ctx.sink.store(body, {
     path: info.path,
@@ -151,23 +154,35 @@ function looksLikeJson(first: Buffer): boolean {
 /**
  * A pass-through that also gunzips what flows through it in a side branch and hashes the
  * result, so a compressed layer's diffID is known without a second read. A broken gzip
- * leaves `digest` unset rather than failing: the entry may be no layer at all.
+ * leaves `digest` unset rather than failing: the entry may be no layer at all. Output
+ * beyond the meter's bounds does fail it (GunzipLimitError) and stops the inflating.
  */
 class GunzipDigest extends Transform {
   private readonly gunzip = createGunzip();
   private readonly hash = createHash('sha256');
   private failed = false;
+  private limit: Error | undefined;
   digest: Digest | undefined;
 
-  constructor() {
+  constructor(private readonly meter?: GunzipMeter) {
     super();
-    this.gunzip.on('data', (chunk: Buffer) => this.hash.update(chunk));
+    this.gunzip.on('data', (chunk: Buffer) => {
+      if (this.limit) return;
+      this.limit = this.meter?.output(chunk.length);
+      if (this.limit) this.gunzip.destroy();
+      else this.hash.update(chunk);
+    });
     this.gunzip.on('error', () => {
       this.failed = true;
     });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.limit) {
+      cb(this.limit);
+      return;
+    }
+    this.meter?.input(chunk.length);
     if (this.failed || this.gunzip.write(chunk)) {
       cb(null, chunk);
       return;
@@ -175,25 +190,29 @@ class GunzipDigest extends Transform {
     const resume = (): void => {
       this.gunzip.off('drain', resume);
       this.gunzip.off('error', resume);
-      cb(null, chunk);
+      this.gunzip.off('close', resume);
+      cb(this.limit ?? null, chunk);
     };
     this.gunzip.on('drain', resume);
     this.gunzip.on('error', resume);
+    this.gunzip.on('close', resume);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.failed) {
-      cb();
+    if (this.limit || this.failed) {
+      cb(this.limit);
       return;
     }
     const done = (): void => {
       this.gunzip.off('end', done);
       this.gunzip.off('error', done);
-      if (!this.failed) this.digest = `sha256:${this.hash.digest('hex')}` as Digest;
-      cb();
+      this.gunzip.off('close', done);
+      if (!this.failed && !this.limit) this.digest = `sha256:${this.hash.digest('hex')}` as Digest;
+      cb(this.limit);
     };
     this.gunzip.on('end', done);
     this.gunzip.on('error', done);
+    this.gunzip.on('close', done);
     this.gunzip.end();
   }
 }

@@ -1,5 +1,6 @@
-import { constants, createGzip, gzipSync } from 'node:zlib';
-import type { Transform } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
+import { constants, createGunzip, createGzip, gzipSync } from 'node:zlib';
+import { GunzipLimitError } from '../errors.js';
 
 /**
  * Fixed deflate parameters for layer blobs. Deflate output depends only on these and on
@@ -38,4 +39,69 @@ export const GZIP_SAMPLE_BYTES = 1024 * 1024;
 export function gzipPays(sample: Uint8Array): boolean {
   if (sample.length === 0) return true;
   return gzipSync(sample, LAYER_GZIP_OPTIONS).length <= 0.9 * sample.length;
+}
+
+/**
+ * Bounds on gunzipping bytes someone else chose. Deflate expands up to ~1000 times, so a
+ * 1 MiB upload can cost a GiB of inflating without them.
+ */
+export interface GunzipBounds {
+  /** Most uncompressed bytes. */
+  maxBytes: number;
+  /** Most uncompressed bytes per compressed byte so far, once past RATIO_GRACE_BYTES. */
+  maxRatio: number;
+}
+
+/**
+ * Uncompressed bytes let through before the ratio counts: a real layer's first files
+ * (or one large empty file) may compress far better than the layer as a whole.
+ */
+export const RATIO_GRACE_BYTES = 64 * 1024 * 1024;
+
+/** Counts both sides of one gunzip and says when it goes beyond its bounds. */
+export class GunzipMeter {
+  private compressed = 0;
+  private uncompressed = 0;
+
+  constructor(
+    private readonly bounds: GunzipBounds,
+    private readonly path: string,
+  ) {}
+
+  input(bytes: number): void {
+    this.compressed += bytes;
+  }
+
+  /** Counts uncompressed bytes; the error to fail with once beyond a bound. */
+  output(bytes: number): GunzipLimitError | undefined {
+    this.uncompressed += bytes;
+    const { maxBytes, maxRatio } = this.bounds;
+    const tooLarge = this.uncompressed > maxBytes;
+    const tooDense =
+      this.uncompressed > RATIO_GRACE_BYTES &&
+      this.uncompressed > maxRatio * Math.max(1, this.compressed);
+    if (!tooLarge && !tooDense) return undefined;
+    const read = { compressed: this.compressed, uncompressed: this.uncompressed };
+    return new GunzipLimitError(this.path, this.bounds, read);
+  }
+}
+
+/**
+ * Gunzip as pipeline stages that fail with GunzipLimitError once the output goes beyond
+ * `bounds` (the pipeline then stops inflating).
+ */
+export function gunzipWithin(bounds: GunzipBounds, path: string): Transform[] {
+  const meter = new GunzipMeter(bounds, path);
+  const count = new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      meter.input(chunk.length);
+      cb(null, chunk);
+    },
+  });
+  const check = new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      cb(meter.output(chunk.length) ?? null, chunk);
+    },
+  });
+  return [count, createGunzip(), check];
 }

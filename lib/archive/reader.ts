@@ -3,6 +3,7 @@ import tar from 'tar-stream';
 import type { Digest } from '../digest.js';
 import { ArchiveError } from '../errors.js';
 import { DOCKER_MANIFEST, dockerImages } from './docker-manifest.js';
+import type { GunzipBounds } from './gzip.js';
 import { type EntryContext, MetadataBudget, readEntry } from './entry.js';
 import { OCI_INDEX, OCI_LAYOUT, ociImages } from './oci-index.js';
 import { archivePath, linkTarget } from './paths.js';
@@ -14,6 +15,8 @@ export const DEFAULT_MAX_METADATA_BYTES = 8 * 1024 * 1024;
 export interface ReadArchiveOptions {
   /** Cap on the JSON entries (configs, manifests, index) held in memory; default 8 MiB. */
   maxMetadataBytes?: number;
+  /** Bounds on gunzipping compressed layers to compute their diffID; default unbounded. */
+  gunzip?: GunzipBounds;
 }
 
 /** Entries whose bytes are always metadata, whatever they look like. */
@@ -44,6 +47,7 @@ export async function readImageArchive<T>(
   const ctx: EntryContext<T> = {
     sink,
     budget: new MetadataBudget(opts.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES),
+    ...(opts.gunzip ? { gunzip: opts.gunzip } : {}),
     track: (p) => {
       storing.push(p);
       p.catch(() => {});

@@ -57,7 +57,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
   const app = new Koa();
   app.silent = true;
   app.use(observeMiddleware(deps.logger, metrics));
-  app.use(errorMiddleware(deps.logger));
+  app.use(errorMiddleware(deps.logger, deps.publicUrl));
   app.use(async (ctx) => {
     ctx.set(Header.apiVersion, API_VERSION);
     const match = matchRoute(ctx.path);

@@ -1,11 +1,12 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { Header } from '../../lib/api/index.js';
+import { Header, paths } from '../../lib/api/index.js';
 import { type ErrorCode, type ErrorEnvelope, ErrorCodes } from '../../lib/errcode.js';
 import {
   ArchiveError,
   DigestInvalidError,
   DigestMismatchError,
+  GunzipLimitError,
   ReferenceInvalidError,
   SizeMismatchError,
   UnauthorizedError,
@@ -40,11 +41,14 @@ export const BASIC_CHALLENGE = 'Basic realm="docket"';
  * The web page's requests (Header.requestedWith) get a Bearer challenge too: a browser
  * answers a Basic one with its own password dialog instead of letting the page ask.
  * Everything else gets Basic (curl -u, any user name, the token as password).
+ * The realm is built on the registry's public URL (configured, else its listening
+ * address), never on the request's Host header: a client sends its credentials to the
+ * realm, so a forged Host must not be able to point it elsewhere.
  */
-export function authChallenge(ctx: Context): string {
+export function authChallenge(ctx: Context, publicUrl: string): string {
   if (ctx.get(Header.requestedWith)) return 'Bearer realm="docket"';
   if (ctx.state.route !== 'v2.base') return BASIC_CHALLENGE;
-  return `Bearer realm="${ctx.protocol}://${ctx.host}/v2/token",service="docket"`;
+  return `Bearer realm="${publicUrl}${paths.token()}",service="docket"`;
 }
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -68,6 +72,7 @@ const MAPPING: ReadonlyArray<[ErrorClass, ErrorCode]> = [
   [UnauthorizedError, 'UNAUTHORIZED'],
   [SignatureInvalidError, 'DENIED'],
   [PayloadTooLargeError, 'PAYLOAD_TOO_LARGE'],
+  [GunzipLimitError, 'LAYER_TOO_LARGE'],
   [ArchiveError, 'ARCHIVE_INVALID'],
   [TorrentUnknownError, 'TORRENT_UNKNOWN'],
   [ParameterInvalidError, 'PARAMETER_INVALID'],
@@ -84,7 +89,7 @@ export function codeFor(err: unknown): ErrorCode | undefined {
  * envelope (distribution-spec "Error Codes"). Unknown errors are 500 UNKNOWN, logged
  * with their stack; their message is not sent.
  */
-export function errorMiddleware(logger: Logger) {
+export function errorMiddleware(logger: Logger, publicUrl: () => string) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
@@ -101,7 +106,8 @@ export function errorMiddleware(logger: Logger) {
       }
       if (err instanceof RouteUnknownError) status = err.methodNotAllowed ? 405 : 404;
       if (err instanceof BlobInUseError) status = 405;
-      if (err instanceof UnauthorizedError) ctx.set('WWW-Authenticate', authChallenge(ctx));
+      if (err instanceof UnauthorizedError)
+        ctx.set('WWW-Authenticate', authChallenge(ctx, publicUrl()));
       if (err instanceof RangeNotSatisfiableError) ctx.set('Content-Range', `bytes */${err.size}`);
       if (ctx.headerSent || !ctx.writable) {
         ctx.req.socket.destroy();

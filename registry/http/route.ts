@@ -44,6 +44,8 @@ export interface HttpDeps {
   seed(blob: BlobRecord): void;
   /** The embedded tracker's HTTP handler for /announce and /scrape; none when disabled. */
   tracker?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The registry's public URL (configured, else its listening address); set once listening. */
+  publicUrl(): string;
   authReads: boolean;
   /** Checks signed web seed URLs; set in a private registry (authReads). */
   signedUrls?: SignedUrls;

@@ -57,6 +57,14 @@ export class ManifestRecords {
     return this.db.prepare('SELECT 1 FROM manifests WHERE digest = ?').get(digest) !== undefined;
   }
 
+  /** The byte length of a stored manifest, without reading it. */
+  size(digest: string): number | undefined {
+    const row = this.db
+      .prepare('SELECT length(content) AS size FROM manifests WHERE digest = ?')
+      .get(digest) as { size: number } | undefined;
+    return row?.size;
+  }
+
   /** Stores a manifest and what it names (idempotent), and links it to `repository`. */
   insert(
     repository: string,

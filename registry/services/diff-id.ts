@@ -2,9 +2,9 @@ import { Writable } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { isGzip } from '../../lib/archive/gzip.js';
+import { type GunzipBounds, gunzipWithin, isGzip } from '../../lib/archive/gzip.js';
 import { type Digest, DigestStream } from '../../lib/digest.js';
+import { GunzipLimitError } from '../../lib/errors.js';
 import type { ByteRange } from '../storage/blob-store.js';
 
 /**
@@ -15,16 +15,25 @@ import type { ByteRange } from '../storage/blob-store.js';
  * The registry indexes layers by diff_id (`GET /docket/v1/layers/<diffId>`; tarball
  * import and `docket push` reuse the blob found there), so it records only diff_ids it
  * computed: an uploader's config may claim any diff_id for its layers.
+ *
+ * Undefined when the gzip expands beyond `bounds`: such a blob is stored, just not
+ * indexed by diff_id, rather than inflated without end.
  */
 export async function layerDiffId(
   open: (range?: ByteRange) => Promise<Readable>,
   size: number,
-): Promise<Digest> {
+  bounds: GunzipBounds,
+): Promise<Digest | undefined> {
   const head = size >= 2 ? await buffer(await open({ start: 0, end: 1 })) : Buffer.alloc(0);
   const hash = new DigestStream();
   const discard = new Writable({ write: (_chunk, _enc, cb) => cb() });
   const body = await open();
-  if (isGzip(head)) await pipeline(body, createGunzip(), hash, discard);
-  else await pipeline(body, hash, discard);
+  try {
+    if (isGzip(head)) await pipeline([body, ...gunzipWithin(bounds, 'layer'), hash, discard]);
+    else await pipeline(body, hash, discard);
+  } catch (err) {
+    if (err instanceof GunzipLimitError) return undefined;
+    throw err;
+  }
   return hash.result().digest;
 }

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { type Digest, sha256Digest } from '../../lib/digest.js';
-import { gzipLayer } from '../../lib/archive/gzip.js';
+import { type GunzipBounds, gzipLayer } from '../../lib/archive/gzip.js';
+import type { ReadArchiveOptions } from '../../lib/archive/reader.js';
 import type { ArchiveImage, ArchiveLayer, BlobSink } from '../../lib/archive/types.js';
 import { buildImageManifest } from '../../lib/manifest.js';
 import { type Descriptor, MediaType } from '../../lib/media-types.js';
@@ -14,7 +15,11 @@ import { limitBytes } from './limit.js';
 import type { ManifestService } from './manifests.js';
 
 /** lib/archive/reader.ts readImageArchive: reads a docker save / OCI layout tarball. */
-export type ReadImageArchive = <T>(body: Readable, sink: BlobSink<T>) => Promise<ArchiveImage<T>[]>;
+export type ReadImageArchive = <T>(
+  body: Readable,
+  sink: BlobSink<T>,
+  opts?: ReadArchiveOptions,
+) => Promise<ArchiveImage<T>[]>;
 
 export interface ImportedImage {
   manifestDigest: Digest;
@@ -40,11 +45,13 @@ export class ImportService {
     private readonly manifests: ManifestService,
     private readonly readImageArchive: ReadImageArchive,
     private readonly maxBytes: number,
+    private readonly gunzip: GunzipBounds,
   ) {}
 
   /**
    * `tags` (`name:tag`), when given, replace the archive's own tags; the archive must
-   * then hold one image. Throws ArchiveError, PayloadTooLargeError, UnsupportedError,
+   * then hold one image. Throws ArchiveError (GunzipLimitError for a compressed layer
+   * beyond the gunzip bounds), PayloadTooLargeError, UnsupportedError,
    * ReferenceInvalidError.
    */
   async import(
@@ -67,7 +74,7 @@ export class ImportService {
     };
     try {
       const limited = pipeline(body, limitBytes(this.maxBytes), () => {});
-      const images = await this.readImageArchive(limited, sink);
+      const images = await this.readImageArchive(limited, sink, { gunzip: this.gunzip });
       // The images of one multi-arch index count as one.
       const units = new Set(images.map((image, i) => image.index?.digest ?? i));
       if (overrides.length > 0 && units.size !== 1)

@@ -8,6 +8,14 @@ import {
 import { ManifestInvalidError } from '../errors.js';
 import type { ManifestRef } from '../metadata/manifests.js';
 
+/**
+ * Bounds on what an index may name, so that following one (the image listing, the
+ * platform pick on GET) costs a bounded amount of work: at most this many entries...
+ */
+export const MAX_INDEX_ENTRIES = 256;
+/** ...and indexes nested at most this deep (an index of image manifests is depth 1). */
+export const MAX_INDEX_DEPTH = 2;
+
 export interface ParsedManifest {
   mediaType: string;
   /** Set for image manifests. */
@@ -47,6 +55,11 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     );
 
   if (isIndexMediaType(mediaType)) {
+    if (Array.isArray(doc.manifests) && doc.manifests.length > MAX_INDEX_ENTRIES)
+      throw new ManifestInvalidError(
+        `an index names at most ${MAX_INDEX_ENTRIES} manifests, not ${doc.manifests.length}`,
+        { max: MAX_INDEX_ENTRIES, entries: doc.manifests.length },
+      );
     const manifests = descriptors(doc.manifests, 'manifests');
     return {
       mediaType,

@@ -1,9 +1,11 @@
+import type { GunzipBounds } from '../../lib/archive/gzip.js';
 import { type Digest, isDigest, sha256Digest } from '../../lib/digest.js';
 import { DigestMismatchError } from '../../lib/errors.js';
 import type { Descriptor } from '../../lib/media-types.js';
 import { parseTag } from '../../lib/reference.js';
 import {
   ManifestBlobUnknownError,
+  ManifestInvalidError,
   ManifestUnknownError,
   NameUnknownError,
   TagInvalidError,
@@ -12,7 +14,13 @@ import type { ManifestRecord } from '../metadata/manifests.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
 import type { EventPublisher } from './events.js';
-import { accepts, isForeignLayer, type ParsedManifest, parseManifest } from './manifest-parse.js';
+import {
+  accepts,
+  isForeignLayer,
+  MAX_INDEX_DEPTH,
+  type ParsedManifest,
+  parseManifest,
+} from './manifest-parse.js';
 import { layerDiffId } from './diff-id.js';
 import { readConfig } from './image-config.js';
 import { SweepGate } from './sweep-gate.js';
@@ -26,13 +34,15 @@ export class ManifestService {
   constructor(
     private readonly metadata: Metadata,
     private readonly blobs: BlobService,
+    private readonly gunzip: GunzipBounds,
     private readonly events?: EventPublisher,
     private readonly gate: SweepGate = new SweepGate(),
   ) {}
 
   /**
    * Stores a manifest byte for byte under `reference` (a tag, or the manifest's own
-   * digest). Throws ManifestInvalidError, ManifestBlobUnknownError, TagInvalidError,
+   * digest). Throws ManifestInvalidError (also for a descriptor size that is not the
+   * stored size, or indexes nested deeper than MAX_INDEX_DEPTH), ManifestBlobUnknownError, TagInvalidError,
    * DigestMismatchError.
    */
   async put(
@@ -142,14 +152,53 @@ export class ManifestService {
     return pick && this.metadata.manifests.get(pick.digest);
   }
 
+  /**
+   * Everything named must be stored, with the size its descriptor says (a client trusts
+   * that size to allocate and to stop reading), and an index must stay within
+   * MAX_INDEX_DEPTH once it is added on top of its children.
+   */
   private checkRefs(parsed: ParsedManifest): void {
+    const children = new Set<string>();
     for (const m of parsed.manifests) {
-      if (!this.metadata.manifests.has(m.digest)) throw new ManifestBlobUnknownError(m.digest);
+      const size = this.metadata.manifests.size(m.digest);
+      if (size === undefined) throw new ManifestBlobUnknownError(m.digest);
+      checkSize(m, size);
+      children.add(m.digest);
+    }
+    for (const child of children) {
+      if (this.indexDepth(child, MAX_INDEX_DEPTH - 1) > MAX_INDEX_DEPTH - 1)
+        throw new ManifestInvalidError(`indexes nest at most ${MAX_INDEX_DEPTH} deep`, {
+          digest: child,
+          maxDepth: MAX_INDEX_DEPTH,
+        });
     }
     for (const d of [...(parsed.config ? [parsed.config] : []), ...parsed.layers]) {
       if (isForeignLayer(d)) continue;
-      if (!this.blobs.find(d.digest as Digest)) throw new ManifestBlobUnknownError(d.digest);
+      const blob = this.blobs.find(d.digest as Digest);
+      if (!blob) throw new ManifestBlobUnknownError(d.digest);
+      checkSize(d, blob.size);
     }
+  }
+
+  /**
+   * How deep the stored manifest `digest` nests indexes (0: an image manifest), looking
+   * at most `limit` levels down: anything deeper answers limit + 1.
+   */
+  private indexDepth(digest: string, limit: number): number {
+    const children = new Set(
+      this.metadata.manifests
+        .refs(digest)
+        .filter((r) => r.kind === 'manifest')
+        .map((r) => r.digest),
+    );
+    if (children.size === 0) return 0;
+    if (limit === 0) return 1;
+    let deepest = 0;
+    for (const child of children) {
+      deepest = Math.max(deepest, this.indexDepth(child, limit - 1));
+      if (deepest >= limit) break;
+    }
+    return 1 + deepest;
   }
 
   /** The config's rootfs.diff_ids, when the config is a readable image config. */
@@ -177,7 +226,11 @@ export class ManifestService {
         out.push(undefined);
         continue;
       }
-      const actual = await layerDiffId((range) => this.blobs.open(digest, range), known.size);
+      const actual = await layerDiffId(
+        (range) => this.blobs.open(digest, range),
+        known.size,
+        this.gunzip,
+      );
       out.push(actual === claimed[i] ? actual : undefined);
     }
     return out;
@@ -194,6 +247,14 @@ export class ManifestService {
       });
     });
   }
+}
+
+function checkSize(d: Descriptor, actual: number): void {
+  if (d.size !== actual)
+    throw new ManifestInvalidError(
+      `descriptor of ${d.digest} says ${d.size} bytes, the registry holds ${actual}`,
+      { digest: d.digest, size: d.size, actual },
+    );
 }
 
 function checkTag(tag: string): string {

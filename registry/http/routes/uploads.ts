@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { Header, paths } from '../../../lib/api/index.js';
 import { parseDigest } from '../../../lib/digest.js';
 import type { BlobRecord } from '../../metadata/blobs.js';
+import type { UploadOwner } from '../../services/upload-sessions.js';
 import { checkDeclaredLength, emptyResponse, hasBody } from '../body.js';
 import { nameParam } from '../params.js';
 import { parseUploadContentRange, uploadRangeHeader } from '../range.js';
@@ -37,13 +38,13 @@ export function uploadRoutes(deps: HttpDeps): RouteTable {
       const size = ctx.request.length;
       return created(ctx, name, await uploads.monolithic(ctx.req, parseDigest(digest), size));
     }
-    accepted(ctx, name, await uploads.start(), 0);
+    accepted(ctx, name, await uploads.start(owner(ctx, name)), 0);
   };
 
   const status: Handler = async (ctx, m) => {
     const name = nameParam(m);
     const id = m.params[1]!;
-    accepted(ctx, name, id, await uploads.size(id), 204);
+    accepted(ctx, name, id, await uploads.size(id, owner(ctx, name)), 204);
   };
 
   const patch: Handler = async (ctx, m) => {
@@ -52,7 +53,8 @@ export function uploadRoutes(deps: HttpDeps): RouteTable {
     checkDeclaredLength(ctx, maxUploadBytes);
     const header = ctx.get('Content-Range');
     const range = header ? parseUploadContentRange(header) : undefined;
-    accepted(ctx, name, id, await uploads.append(id, ctx.req, range?.start));
+    const size = await uploads.append(id, owner(ctx, name), ctx.req, range?.start);
+    accepted(ctx, name, id, size);
   };
 
   const finish: Handler = async (ctx, m) => {
@@ -60,12 +62,12 @@ export function uploadRoutes(deps: HttpDeps): RouteTable {
     const id = m.params[1]!;
     const digest = parseDigest(typeof ctx.query.digest === 'string' ? ctx.query.digest : '');
     checkDeclaredLength(ctx, maxUploadBytes);
-    created(ctx, name, await uploads.finish(id, digest, hasBody(ctx) ? ctx.req : undefined));
+    const last = hasBody(ctx) ? ctx.req : undefined;
+    created(ctx, name, await uploads.finish(id, owner(ctx, name), digest, last));
   };
 
   const cancel: Handler = async (ctx, m) => {
-    nameParam(m);
-    await uploads.cancel(m.params[1]!);
+    await uploads.cancel(m.params[1]!, owner(ctx, nameParam(m)));
     emptyResponse(ctx, 204);
   };
 
@@ -73,4 +75,9 @@ export function uploadRoutes(deps: HttpDeps): RouteTable {
     'v2.uploads': { POST: start },
     'v2.upload': { GET: status, PATCH: patch, PUT: finish, DELETE: cancel },
   };
+}
+
+/** A session answers to the repository in its URL and the token that opened it. */
+function owner(ctx: Context, repository: string): UploadOwner {
+  return { repository, token: (ctx.state.tokenName as string | null | undefined) ?? null };
 }

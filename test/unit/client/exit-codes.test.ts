@@ -7,6 +7,7 @@ import {
   NotFoundError,
   RegistryError,
   RegistryUnreachableError,
+  ResponseTooLargeError,
 } from '../../../client/errors.js';
 import { classifyError, ExitCode } from '../../../client/exit-codes.js';
 import { DigestMismatchError, UnauthorizedError } from '../../../lib/errors.js';
@@ -25,6 +26,7 @@ describe('classifyError', () => {
     [new EngineUnreachableError('ENOENT'), ExitCode.engineUnreachable],
     [new DigestMismatchError('sha256:a', 'sha256:b'), ExitCode.integrity],
     [new RegistryError(500, 'UNKNOWN', 'unknown error'), ExitCode.registry],
+    [new ResponseTooLargeError('manifest', 4 * 1024 * 1024), ExitCode.registry],
     [new EngineError('docker load failed'), ExitCode.engine],
     [new InterruptedError(), ExitCode.interrupted],
     [Object.assign(new Error('write failed'), { code: 'ENOSPC' }), ExitCode.diskFull],
