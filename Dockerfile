@@ -2,9 +2,10 @@
 # docket command goes after the image name (`docker run IMAGE tracker`, `... pull REF`).
 # See docs/docker.md.
 #
-# BASE: a Debian-based Node.js (>= 20.19) image with node, npm and Node's headers in
-# /usr/local, like the official node:*-bookworm-slim images. Where Docker Hub cannot be
-# reached, scripts/make-node-base-image.sh makes one from Debian and the npm registry.
+# BASE: a Debian-based Node.js (>= 20.19; webtorrent declares >= 22, hence 22 here) image
+# with node, npm and Node's headers in /usr/local, like the official
+# node:*-bookworm-slim images. Where Docker Hub cannot be reached,
+# scripts/make-node-base-image.sh makes one from Debian and the npm registry.
 ARG BASE=node:22-bookworm-slim
 
 # ---- deps: toolchain and all dependencies (better-sqlite3 compiles from source) ----

@@ -126,6 +126,7 @@ export class Loopback {
       '--seed-time',
       '0',
       '-q',
+      '--bare-tag',
       ref,
     ]);
     return { distribution, docket: (Date.now() - started) / 1000 };
@@ -144,7 +145,17 @@ export class Loopback {
     const dir = this.tb.path('h0', 'docket-pull');
     const env = docketEnv(dir, { dockerHost: this.engine.dockerHost });
     const r = await this.timed(registry.process, async () => {
-      const args = ['pull', '--registry', registry.loopbackUrl, '--seed-time', '0', '-q', this.ref];
+      // --bare-tag: the image is verified under its bare name, as docker would name it.
+      const args = [
+        'pull',
+        '--registry',
+        registry.loopbackUrl,
+        '--seed-time',
+        '0',
+        '-q',
+        '--bare-tag',
+        this.ref,
+      ];
       return (
         await runDocket(
           this.tb,

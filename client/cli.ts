@@ -9,6 +9,7 @@ import type { ClientServices, DocketContext } from './context.js';
 import { DockerodeEngine } from './docker-engine.js';
 import { InterruptedError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { nameOptionValues } from './output/help-text.js';
 import { warningLogger } from './output/warning-logger.js';
 import { RegistryClient } from './registry-client.js';
 import type { SwarmClient } from './p2p/swarm-client.js';
@@ -23,11 +24,19 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-function createCli(): Cli {
-  const cli = new Cli({
+/** clipanion's Cli with `--flag <flag>` instead of its `--flag #0` in every usage text. */
+class DocketCli extends Cli {
+  override usage(...args: Parameters<Cli['usage']>): string {
+    return nameOptionValues(super.usage(...args));
+  }
+}
+
+function createCli(colored: boolean): Cli {
+  const cli = new DocketCli({
     binaryLabel: 'docket',
     binaryName: 'docket',
     binaryVersion: packageVersion(),
+    enableColors: colored,
   });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
@@ -71,7 +80,7 @@ async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
 }
 
 /** Builds what commands receive from the environment; SIGINT/SIGTERM abort `signal`. */
-function createServices(env: NodeJS.ProcessEnv, isTTY: boolean): ClientServices {
+function createServices(env: NodeJS.ProcessEnv, isTTY: boolean, colored: boolean): ClientServices {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (): void => {
@@ -100,15 +109,38 @@ function createServices(env: NodeJS.ProcessEnv, isTTY: boolean): ClientServices 
     tmpDir: tmpdir(),
     cpus: availableParallelism(),
     isTTY,
+    colored,
+    version: packageVersion(),
   };
+}
+
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function useColor(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  return isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
+/**
+ * A reader that goes away (`docket images | head -1`) is not a failure of docket: stop
+ * quietly with SIGPIPE's usual status instead of an unhandled EPIPE stack.
+ */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(ExitCode.brokenPipe);
+    throw err;
+  });
 }
 
 /** The composition root of the CLI: returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const cli = createCli();
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
+  const isTTY = process.stdout.isTTY === true;
+  const colored = useColor(process.env, isTTY);
+  const cli = createCli(colored);
   const context: DocketContext = {
     ...Cli.defaultContext,
-    docket: createServices(process.env, process.stdout.isTTY === true),
+    colorDepth: colored ? Cli.defaultContext.colorDepth : 1,
+    docket: createServices(process.env, isTTY, colored),
   };
   let command: ReturnType<typeof cli.process>;
   try {

@@ -9,7 +9,7 @@ import { ConfigError } from './errors.js';
 export const CACHE_DIR_KEY = key.string<string | undefined>({
   flag: '--cache-dir',
   env: 'DOCKET_CACHE_DIR',
-  description: 'blob cache directory',
+  description: 'blob cache directory (default ~/.cache/docket)',
   default: undefined,
 });
 

@@ -29,6 +29,10 @@ export interface ClientServices {
   cpus: number;
   /** Whether stdout is a terminal (progress lines are redrawn in place). */
   isTTY: boolean;
+  /** Colour allowed: a terminal and no NO_COLOR. */
+  colored: boolean;
+  /** docket's own version (package.json). */
+  version: string;
 }
 
 export interface DocketContext extends BaseContext {

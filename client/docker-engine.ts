@@ -52,7 +52,7 @@ export class DockerodeEngine implements DockerEngine {
     try {
       return (await this.docker.getImage(reference).get()) as Readable;
     } catch (err) {
-      throw engineError(err, reference);
+      throw engineError(this.docker, err, reference);
     }
   }
 
@@ -63,7 +63,7 @@ export class DockerodeEngine implements DockerEngine {
         quiet: true,
       })) as Readable;
     } catch (err) {
-      throw engineError(err);
+      throw engineError(this.docker, err);
     }
     return readLoadProgress(res);
   }
@@ -72,7 +72,7 @@ export class DockerodeEngine implements DockerEngine {
     try {
       await this.docker.getImage(id).tag({ repo, tag });
     } catch (err) {
-      throw engineError(err, id);
+      throw engineError(this.docker, err, id);
     }
   }
 
@@ -85,7 +85,7 @@ export class DockerodeEngine implements DockerEngine {
         repoTags: info.RepoTags ?? [],
       };
     } catch (err) {
-      const mapped = engineError(err, reference);
+      const mapped = engineError(this.docker, err, reference);
       if (mapped instanceof LocalImageNotFoundError) return undefined;
       throw mapped;
     }
@@ -96,7 +96,7 @@ export class DockerodeEngine implements DockerEngine {
     try {
       ids = (await this.docker.listImages({ all: true })).map((i) => i.Id);
     } catch (err) {
-      throw engineError(err);
+      throw engineError(this.docker, err);
     }
     // One inspect per image: a few at a time, not one after the other (hosts hold hundreds).
     const images = await mapLimit(ids, INSPECT_CONCURRENCY, (id) => this.inspectImage(id));
@@ -110,7 +110,7 @@ export async function readLoadProgress(res: Readable): Promise<string[]> {
   try {
     events = await readProgress(res, 'docker load');
   } catch (err) {
-    throw engineError(err);
+    throw engineError(undefined, err);
   }
   const loaded: string[] = [];
   for (const event of events) {
@@ -120,12 +120,24 @@ export async function readLoadProgress(res: Readable): Promise<string[]> {
   return loaded;
 }
 
-function engineError(err: unknown, reference?: string): Error {
+/** Where dockerode connects (it reads DOCKER_HOST itself), for messages. */
+function engineAddress(docker: Dockerode): string {
+  const modem = docker.modem as {
+    socketPath?: unknown;
+    host?: unknown;
+    port?: unknown;
+    protocol?: unknown;
+  };
+  if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
+  return `${String(modem.protocol ?? 'tcp')}://${String(modem.host)}:${String(modem.port ?? '')}`;
+}
+
+function engineError(docker: Dockerode | undefined, err: unknown, reference?: string): Error {
   const status = (err as { statusCode?: number }).statusCode;
   if (status === 404 && reference !== undefined) return new LocalImageNotFoundError(reference);
   const code = systemErrorCode(err);
   if (code === 'ENOENT' || code === 'EACCES' || isNetworkErrorCode(code))
-    return new EngineUnreachableError(code ?? 'unknown');
+    return new EngineUnreachableError(code ?? 'unknown', docker && engineAddress(docker));
   if (status !== undefined) {
     const json = (err as { json?: { message?: string } }).json;
     return new EngineError(`Docker engine answered ${status}: ${json?.message ?? 'error'}`);

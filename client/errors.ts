@@ -55,8 +55,28 @@ export class RegistryUnreachableError extends DocketError {
 
 /** The Docker engine could not be reached (DOCKER_HOST socket missing, refused). */
 export class EngineUnreachableError extends DocketError {
-  constructor(readonly reason: string) {
-    super(`Docker engine unreachable (${reason}); is dockerd running and DOCKER_HOST right?`);
+  constructor(
+    readonly reason: string,
+    /** The DOCKER_HOST tried (dockerode's default socket when unset). */
+    readonly host = 'unix:///var/run/docker.sock',
+  ) {
+    super(
+      `Docker engine unreachable at ${host} (${reason}); is dockerd running and DOCKER_HOST right?`,
+    );
+  }
+}
+
+/** A write ran out of space (ENOSPC) or quota (EDQUOT); what was written so far is kept. */
+export class DiskFullError extends DocketError {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+  ) {
+    super(
+      `disk full (${code}) writing ${path}: free some space or pass --cache-dir on a larger disk; ` +
+        'the partial download is kept and the next pull resumes it',
+      { path, code },
+    );
   }
 }
 
@@ -75,6 +95,11 @@ export class InterruptedError extends DocketError {
   constructor() {
     super('interrupted');
   }
+}
+
+/** The system error code of a failed write when it means "no space left". */
+export function isDiskFullCode(code: string | undefined): boolean {
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 const NETWORK_CODES = new Set([

@@ -8,6 +8,7 @@ import {
 } from '../lib/errors.js';
 import {
   ConfigError,
+  DiskFullError,
   EngineError,
   EngineUnreachableError,
   InterruptedError,
@@ -16,8 +17,8 @@ import {
   RegistryError,
   RegistryUnreachableError,
   ResponseTooLargeError,
-  systemErrorCode,
 } from './errors.js';
+import { describeSystemFailure } from './system-failures.js';
 
 /**
  * Exit codes of `docket`. Expected failures print one line on stderr, no stack.
@@ -35,8 +36,10 @@ import {
  * | 8    | disk full (ENOSPC) or quota exceeded                               |
  * | 9    | registry error: any other error answer, or an answer too large    |
  * | 10   | Docker engine error: load/export/tag refused, unreadable image     |
- * | 11   | configuration error: no registry named, unreadable config file     |
+ * | 11   | configuration error: no registry named, unreadable config file,    |
+ * |      | unusable path (read-only, not a directory), port in use            |
  * | 130  | interrupted (SIGINT/SIGTERM)                                       |
+ * | 141  | stdout closed by its reader (EPIPE, as a SIGPIPE'd tool): silent   |
  */
 export const ExitCode = {
   ok: 0,
@@ -52,6 +55,7 @@ export const ExitCode = {
   engine: 10,
   config: 11,
   interrupted: 130,
+  brokenPipe: 141,
 } as const;
 
 export interface Failure {
@@ -86,9 +90,10 @@ export function classifyError(err: unknown): Failure | undefined {
     return fail(ExitCode.registry, `registry: ${(err as Error).message}`);
   if (err instanceof EngineError || err instanceof ArchiveError) return fail(ExitCode.engine);
   if (err instanceof ConfigError) return fail(ExitCode.config);
-  const code = systemErrorCode(err);
-  if (code === 'ENOSPC' || code === 'EDQUOT')
-    return fail(ExitCode.diskFull, `disk full (${code}): ${(err as Error).message}`);
+  if (err instanceof DiskFullError) return fail(ExitCode.diskFull);
+  const system = describeSystemFailure(err);
+  if (system)
+    return fail(system.kind === 'disk-full' ? ExitCode.diskFull : ExitCode.config, system.message);
   return undefined;
 }
 

@@ -81,6 +81,16 @@ export class RegistryClient {
     await this.request('GET', paths.base());
   }
 
+  /**
+   * The registry's docket version, from the Header.docketVersion of its `GET /v2/` answer
+   * (sent even with a 401); undefined for a registry that does not send it.
+   */
+  async version(): Promise<string | undefined> {
+    const res = await this.request('GET', paths.base(), { anyStatus: true });
+    await res.body?.cancel();
+    return res.headers.get(Header.docketVersion) ?? undefined;
+  }
+
   /** `HEAD /v2/<name>/blobs/<digest>` */
   async hasBlob(name: string, digest: Digest): Promise<boolean> {
     try {
@@ -175,7 +185,7 @@ export class RegistryClient {
       'content-type': 'application/octet-stream',
       'content-length': String(size),
     });
-    await this.settle('PUT', location, () => streamRequest('PUT', location, headers, body));
+    await this.settle('PUT', location, false, () => streamRequest('PUT', location, headers, body));
   }
 
   /** `PUT /v2/<name>/manifests/<tag>`; resolves with the manifest digest. */
@@ -316,11 +326,13 @@ export class RegistryClient {
       body?: Buffer | ReadableStream;
       headers?: Record<string, string>;
       signal?: AbortSignal;
+      /** Resolve with the response whatever its status (the caller reads only headers). */
+      anyStatus?: boolean;
     } = {},
   ): Promise<Response> {
     const url = typeof path === 'string' ? new URL(`.${path}`, this.url) : path;
     const headers = this.headers(init.headers);
-    return this.settle(method, url, () =>
+    return this.settle(method, url, init.anyStatus ?? false, () =>
       this.fetchFn(url, {
         method,
         headers,
@@ -338,7 +350,12 @@ export class RegistryClient {
   }
 
   /** Maps a failed exchange to the errors the class contract names. */
-  private async settle(method: string, url: URL, send: () => Promise<Response>): Promise<Response> {
+  private async settle(
+    method: string,
+    url: URL,
+    anyStatus: boolean,
+    send: () => Promise<Response>,
+  ): Promise<Response> {
     let res: Response;
     try {
       res = await send();
@@ -348,9 +365,17 @@ export class RegistryClient {
       const code = systemErrorCode(err);
       if (isNetworkErrorCode(code) || code === undefined)
         throw new RegistryUnreachableError(this.url.origin, code ?? 'network error');
+      // An https:// URL for a plain-HTTP server fails its TLS handshake with an OpenSSL code.
+      if (code.startsWith('ERR_SSL_') || code === 'EPROTO')
+        throw new RegistryUnreachableError(
+          this.url.origin,
+          this.url.protocol === 'https:'
+            ? `${code}; the registry may speak plain HTTP: try http://${this.url.host}`
+            : code,
+        );
       throw err;
     }
-    if (res.ok) return res;
+    if (res.ok || anyStatus) return res;
     throw await responseError(method, url, res);
   }
 }

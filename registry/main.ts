@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { paths } from '../lib/api/index.js';
+import { Header, paths } from '../lib/api/index.js';
 import { readImageArchive } from '../lib/archive/reader.js';
 import type { Digest } from '../lib/digest.js';
 import { magnetLink, renderTorrentFile, TorrentPieceStream } from '../lib/torrent.js';
@@ -256,7 +256,12 @@ export async function startRegistry(
     metrics,
   );
 
-  const server = createServer(app.callback());
+  const version = packageVersion();
+  const handle = app.callback();
+  const server = createServer((req, res) => {
+    res.setHeader(Header.docketVersion, version);
+    return handle(req, res);
+  });
   const port = await listen(server, config.port, config.host);
   publicUrl = publicUrlFor(config, port);
   seeder = new Seeder({

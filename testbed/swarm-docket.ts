@@ -52,6 +52,8 @@ export async function docketSwarm(
               '--seed-time',
               String(Math.ceil(opts.timeoutMs / 1000)),
               '--json-summary',
+              // The image is verified under its bare name below.
+              '--bare-tag',
               '--cache-dir',
               host.cacheDir,
               ref,

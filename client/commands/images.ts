@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { humanSize, relativeTime, shortDigest, table } from '../output/format.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 
 export class ImagesCommand extends DocketCommand {
   static override paths = [['images']];
@@ -20,9 +21,8 @@ export class ImagesCommand extends DocketCommand {
 
   registry = Option.String('--registry', { description: 'registry URL' });
   all = Option.Boolean('-a,--all', false, { description: 'show untagged manifests too' });
-  json = Option.Boolean('--json', false, {
-    description: 'print a JSON array (with --all, untagged entries have "tag": null)',
-  });
+  quiet = quietOption('print only REPOSITORY:TAG, one a line');
+  json = jsonOption('print a JSON array (with --all, untagged entries have "tag": null)');
 
   async run(): Promise<number> {
     const registry = await this.registryClient(this.registry);
@@ -34,8 +34,15 @@ export class ImagesCommand extends DocketCommand {
       ...listed.untagged.map((u) => ({ ...u, tag: null as string | null })),
     ];
     const { stdout } = this.context;
-    if (this.json) {
+    const mode = outputMode(this);
+    if (mode === 'json') {
       stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+      return 0;
+    }
+    if (mode === 'quiet') {
+      stdout.write(
+        images.map((i) => `${i.repository}${i.tag ? `:${i.tag}` : `@${i.digest}`}\n`).join(''),
+      );
       return 0;
     }
     const now = new Date();

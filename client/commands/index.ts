@@ -3,6 +3,7 @@ import { CacheCommand } from './cache.js';
 import { GcCommand } from './gc.js';
 import { HistoryCommand } from './history.js';
 import { AgentCommand } from './agent.js';
+import { CompletionCommand } from './completion.js';
 import { ImagesCommand } from './images.js';
 import { InspectCommand } from './inspect.js';
 import { LoginCommand } from './login.js';
@@ -15,6 +16,7 @@ import { RmCommand } from './rm.js';
 import { RollbackCommand } from './rollback.js';
 import { SeedCommand } from './seed.js';
 import { TrackerCommand } from './tracker.js';
+import { VersionCommand } from './version.js';
 
 /** Every `docket` command; one clipanion class per file in this folder. */
 export const commands: CommandClass[] = [
@@ -34,4 +36,6 @@ export const commands: CommandClass[] = [
   AgentCommand,
   PreheatCommand,
   RegistryCommand,
+  VersionCommand,
+  CompletionCommand,
 ];

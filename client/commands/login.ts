@@ -3,6 +3,7 @@ import { Command, Option, UsageError } from 'clipanion';
 import { normalizeRegistryUrl } from '../config.js';
 import { verifyWriteAccess } from '../services/login.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 
 export class LoginCommand extends DocketCommand {
   static override paths = [['login']];
@@ -24,6 +25,8 @@ export class LoginCommand extends DocketCommand {
   registry = Option.String('--registry', { description: 'registry URL' });
   token = Option.String('--token', { description: 'the token' });
   tokenStdin = Option.Boolean('--token-stdin', false, { description: 'read the token from stdin' });
+  quiet = quietOption('print nothing on success');
+  json = jsonOption('print {"registry", "config"} as JSON');
 
   async run(): Promise<number> {
     const { docket, stdout, stdin } = this.context;
@@ -41,9 +44,13 @@ export class LoginCommand extends DocketCommand {
       registry: url,
       auths: { ...file.auths, [url]: { token } },
     });
-    stdout.write(
-      `Login succeeded: ${url} accepted the token for writes; stored in ${docket.config.path}\n`,
-    );
+    const mode = outputMode(this);
+    if (mode === 'json')
+      stdout.write(`${JSON.stringify({ registry: url, config: docket.config.path })}\n`);
+    else if (mode === 'text')
+      stdout.write(
+        `Login succeeded: ${url} accepted the token for writes; stored in ${docket.config.path}\n`,
+      );
     return 0;
   }
 }

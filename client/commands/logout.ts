@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import { normalizeRegistryUrl } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 
 export class LogoutCommand extends DocketCommand {
   static override paths = [['logout']];
@@ -12,6 +13,8 @@ export class LogoutCommand extends DocketCommand {
   });
 
   registry = Option.String('--registry', { description: 'registry URL' });
+  quiet = quietOption('print nothing');
+  json = jsonOption('print {"registry", "removed"} as JSON');
 
   async run(): Promise<number> {
     const { docket, stdout } = this.context;
@@ -19,13 +22,15 @@ export class LogoutCommand extends DocketCommand {
     const named = this.registry ?? docket.env.registry ?? file.registry;
     if (!named) throw new ConfigError('no registry to log out of: pass --registry URL');
     const url = normalizeRegistryUrl(named);
-    if (!file.auths?.[url]) {
-      stdout.write(`Not logged in to ${url}\n`);
-      return 0;
+    const removed = file.auths?.[url] !== undefined;
+    if (file.auths && removed) {
+      const { [url]: _removed, ...auths } = file.auths;
+      await docket.config.write({ ...file, auths });
     }
-    const { [url]: _removed, ...auths } = file.auths;
-    await docket.config.write({ ...file, auths });
-    stdout.write(`Removed the token of ${url}\n`);
+    const mode = outputMode(this);
+    if (mode === 'json') stdout.write(`${JSON.stringify({ registry: url, removed })}\n`);
+    else if (mode === 'text')
+      stdout.write(removed ? `Removed the token of ${url}\n` : `Not logged in to ${url}\n`);
     return 0;
   }
 }

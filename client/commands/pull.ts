@@ -1,36 +1,53 @@
 import { Command, Option, UsageError } from 'clipanion';
 import { type KeyTable, key } from '../../lib/config-keys.js';
-import { formatReference, manifestReference } from '../../lib/reference.js';
+import { ReferenceInvalidError } from '../../lib/errors.js';
+import { formatReference, manifestReference, parseReference } from '../../lib/reference.js';
 import { CACHE_DIR_KEY } from '../config.js';
-import { humanSize } from '../output/format.js';
+import { humanSize, plural } from '../output/format.js';
 import { PullProgress } from '../output/pull-progress.js';
 import { type PullSummary, pullImage } from '../services/pull.js';
 import { parsePlatform } from '../services/platform.js';
-import { seedFor } from '../services/seed-time.js';
+import { seedAfterPull } from '../services/seed-after-pull.js';
+import { countLeechers } from '../services/swarm-leechers.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';
+import { jsonOption, jsonSummaryAlias, outputMode, quietOption } from './output-options.js';
 import { parseImageArg, registryOfDomain } from './reference-arg.js';
 
 interface PullSettings {
   seedSeconds: number;
   cacheDir: string | undefined;
   cacheBytes: number | undefined;
+  bareTag: boolean;
 }
 
 const PULL_KEYS: KeyTable<PullSettings> = {
   seedSeconds: key.seconds({
     flag: '--seed-time',
-    description: 'seconds to keep seeding after the pull (0: exit at once)',
+    env: 'DOCKET_SEED_TIME',
+    description:
+      'at most this many seconds of seeding after the pull, only while other hosts still download (0: none)',
     default: 300,
     allowZero: true,
   }),
   cacheDir: CACHE_DIR_KEY,
   cacheBytes: key.size<number | undefined>({
     flag: '--cache-size',
-    description: 'blob cache limit, e.g. 10G',
+    env: 'DOCKET_CACHE_SIZE',
+    description: 'blob cache limit, e.g. 10G (default 10G)',
     default: undefined,
   }),
+  bareTag: key.boolean({
+    flag: '--bare-tag',
+    env: 'DOCKET_BARE_TAG',
+    description:
+      'also tag the image <name>:<tag> without the registry host (replaces a local image of that name)',
+    default: false,
+  }),
 };
+
+/** How often a seeding pull asks the tracker whether other hosts still download. */
+const LEECHER_POLL_MS = 5_000;
 
 export class PullCommand extends DocketCommand {
   static override paths = [['pull']];
@@ -40,20 +57,27 @@ export class PullCommand extends DocketCommand {
     details: `
       Fetches only the layers the engine does not have, from the local blob cache or
       as torrents (from other hosts and the registry), loads them into the engine and
-      tags the image \`<registry host>/<name>:<tag>\` and \`<name>:<tag>\` (only after
-      the load succeeded). Then keeps seeding for --seed-time seconds so other hosts
-      can pull from this one; Ctrl-C stops seeding.
+      tags the image \`<registry host>/<name>:<tag>\` (only after the load succeeded).
+      A local image named \`<name>:<tag>\` is left alone unless --bare-tag or --tag asks.
+
+      Then, if \`docket seed\` (or \`docket agent\`) runs on the same cache, seeding is
+      handed to it and the pull returns. Otherwise the pull keeps seeding only while other
+      hosts of the swarm still download (at most --seed-time seconds) and returns at once
+      when none does. Ctrl-C stops seeding.
     `,
     examples: [
-      ['Pull and seed 5 minutes', '$0 pull app:v1'],
-      ['Pull, do not seed, print a JSON summary', '$0 pull --seed-time 0 --json-summary app:v1'],
+      ['Pull', '$0 pull app:v1'],
+      ['Pull, never seed, print a JSON summary', '$0 pull --seed-time 0 --json app:v1'],
+      ['Also name it app:v1 locally', '$0 pull --tag app:v1 app:v1'],
     ],
   });
 
   registry = Option.String('--registry', { description: 'registry URL' });
-  quiet = Option.Boolean('-q,--quiet', false, { description: 'no progress output' });
-  jsonSummary = Option.Boolean('--json-summary', false, {
-    description: 'print the summary as JSON on stdout (progress goes to stderr)',
+  quiet = quietOption('print only the local reference, no progress');
+  json = jsonOption();
+  jsonSummary = jsonSummaryAlias();
+  tags = Option.Array('--tag', {
+    description: 'also tag the image NAME[:TAG] in the engine (repeatable)',
   });
   platform = Option.String('--platform', {
     description: 'os/arch[/variant] of a multi-arch image to pull (default: this host’s)',
@@ -71,22 +95,26 @@ export class PullCommand extends DocketCommand {
     if (this.platform !== undefined && !platform)
       throw new UsageError(`--platform "${this.platform}": expected os/arch[/variant]`);
     const { docket } = this.context;
+    const mode = outputMode(this);
     const settings = settingsOf(this, PULL_KEYS, docket.environment);
-    const seedSeconds = settings.seedSeconds;
     const registry = await this.registryClient(this.registry ?? registryOfDomain(ref));
-    const log = this.jsonSummary ? this.context.stderr : this.context.stdout;
+    const log = mode === 'json' ? this.context.stderr : this.context.stdout;
     const warn = (m: string) => this.context.stderr.write(`docket: warning: ${m}\n`);
-    const progress = this.quiet
-      ? undefined
-      : new PullProgress(log, docket.isTTY && !this.jsonSummary);
+    const progress =
+      mode === 'quiet' ? undefined : new PullProgress(log, docket.isTTY && mode === 'text');
+    const cacheDir = settings.cacheDir ?? docket.cache.dir;
+    const localTags = [
+      ...(ref.tag ? [{ repo: `${registry.host}/${ref.name}`, tag: ref.tag }] : []),
+      ...(ref.tag && settings.bareTag ? [{ repo: ref.name, tag: ref.tag }] : []),
+      ...(this.tags ?? []).map((t) => parseLocalTag(t, ref.tag)),
+    ];
     const swarm = await docket.swarm({
-      cacheDir: settings.cacheDir ?? docket.cache.dir,
+      cacheDir,
       cacheBytes: settings.cacheBytes ?? docket.cache.maxBytes,
       onWarning: warn,
-      seedEarly: seedSeconds > 0,
+      seedEarly: settings.seedSeconds > 0,
     });
     try {
-      const tag = ref.tag;
       const { summary, blobs } = await pullImage(
         {
           engine: docket.engine(),
@@ -99,24 +127,29 @@ export class PullCommand extends DocketCommand {
         {
           repository: ref.name,
           reference: manifestReference(ref),
+          localTags,
           ...(platform ? { platform } : {}),
-          localTags: tag
-            ? [
-                { repo: `${registry.host}/${ref.name}`, tag },
-                { repo: ref.name, tag },
-              ]
-            : [],
         },
       );
-      progress?.flush();
-      if (this.jsonSummary) this.context.stdout.write(`${JSON.stringify(summary)}\n`);
-      if (!this.quiet) log.write(describe(formatReference(ref), summary));
-      if (seedSeconds > 0) {
-        for (const blob of blobs) await swarm.seed(blob);
-        if (!this.quiet)
-          log.write(`seeding ${blobs.length} blobs for ${seedSeconds}s (Ctrl-C stops)\n`);
-        await seedFor(seedSeconds * 1000, docket.signal);
-      }
+      progress?.finish();
+      if (mode === 'json') this.context.stdout.write(`${JSON.stringify(summary)}\n`);
+      else if (mode === 'quiet')
+        this.context.stdout.write(
+          `${summary.tags[0] ?? `${registry.host}/${formatReference(ref)}`}\n`,
+        );
+      else log.write(describe(formatReference(ref), summary));
+      await seedAfterPull({
+        cacheDir,
+        swarm,
+        blobs,
+        maxMs: settings.seedSeconds * 1000,
+        signal: docket.signal,
+        countLeechers: (torrents) => countLeechers(torrents),
+        pollMs: LEECHER_POLL_MS,
+        onStatus: (line) => {
+          if (mode !== 'quiet') log.write(`${line}\n`);
+        },
+      });
       return 0;
     } finally {
       await swarm.destroy();
@@ -124,12 +157,25 @@ export class PullCommand extends DocketCommand {
   }
 }
 
+/** A `--tag NAME[:TAG]` value; without a tag, the pulled reference's. */
+function parseLocalTag(text: string, pulledTag: string | undefined): { repo: string; tag: string } {
+  try {
+    const ref = parseReference(text);
+    if (ref.digest) throw new UsageError(`--tag ${text}: a digest cannot be a local name`);
+    const repo = ref.domain ? `${ref.domain}/${ref.name}` : ref.name;
+    return { repo, tag: ref.tag ?? pulledTag ?? 'latest' };
+  } catch (err) {
+    if (err instanceof ReferenceInvalidError) throw new UsageError(`--tag: ${err.message}`);
+    throw err;
+  }
+}
+
 function describe(reference: string, s: PullSummary): string {
   const b = s.bytes;
   return (
     `pulled ${reference} (${s.manifestDigest}) as ${s.tags.join(', ') || s.imageId}\n` +
-    `layers: ${s.layers} (${s.layersPresent} already in the engine, ${s.layersFromCache} from cache, ` +
-    `${s.layersDownloaded} downloaded)\n` +
+    `${plural(s.layers, 'layer')}: ${s.layersPresent} already in the engine, ${s.layersFromCache} from cache, ` +
+    `${s.layersDownloaded} downloaded\n` +
     `bytes: peers ${humanSize(b.fromPeers)}, registry seed ${humanSize(b.fromRegistrySeed)}, ` +
     `web seed ${humanSize(b.fromWebSeed)}, cache ${humanSize(b.fromCache)}; ${s.seconds.toFixed(1)}s\n`
   );

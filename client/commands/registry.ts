@@ -22,8 +22,10 @@ export class RegistryCommand extends DocketCommand {
       token is created at first start in <data-dir>/admin-token.
 
       Settings come from flags, else DOCKET_* environment variables (${envVarList(REGISTRY_KEYS)},
-      ${CONFIG_FILE_KEY.env}), else the JSON --config file, else defaults. Logs JSON lines to
-      stdout; stops on Ctrl-C.
+      ${CONFIG_FILE_KEY.env}), else the JSON --config file, else defaults. Prints where it
+      listens, where the admin token is and the \`docket login\` command on stderr; logs readable
+      lines to stdout on a terminal, JSON lines otherwise (announces at debug level);
+      stops on Ctrl-C.
     `,
     examples: [
       ['Registry on port 5000, data in ./docket-data', '$0 registry'],
@@ -47,7 +49,14 @@ export class RegistryCommand extends DocketCommand {
     // Loaded here, not at the top: every other command would pay for koa, SQLite and
     // webtorrent at start-up.
     const { serveRegistry } = await import('../services/serve-registry.js');
-    await serveRegistry(this.config(), this.context.docket.signal);
+    const { docket, stderr } = this.context;
+    await serveRegistry(this.config(), {
+      signal: docket.signal,
+      pretty: docket.isTTY,
+      colored: docket.colored,
+      banner: stderr,
+      version: docket.version,
+    });
     return 0;
   }
 

@@ -5,6 +5,7 @@ import { humanSize } from '../output/format.js';
 import { type SeedEvent, seedCachedBlobs } from '../services/seed.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 
 interface SeedSettings {
   cacheDir: string | undefined;
@@ -21,8 +22,8 @@ const SEED_KEYS: KeyTable<SeedSettings> = {
   }),
   rescanSeconds: key.seconds({
     flag: '--rescan',
-    description: 'seconds between cache scans',
-    default: 30,
+    description: 'seconds between cache scans (a blob a pull just cached is seeded by the next)',
+    default: 5,
   }),
 };
 
@@ -34,10 +35,16 @@ export class SeedCommand extends DocketCommand {
     details: `
       Seeds each cached blob that was downloaded as a torrent (its .torrent is kept in
       the cache), so other hosts can pull from this one. Looks for newly cached blobs
-      every --rescan seconds. Runs until Ctrl-C.
+      every --rescan seconds. While it runs, \`docket pull\` on the same cache returns as
+      soon as the image is loaded and leaves seeding to it. Runs until Ctrl-C.
     `,
     examples: [['Seed the cache', '$0 seed']],
   });
+
+  quiet = quietOption('print only warnings');
+  json = jsonOption(
+    'print each event as a JSON line ({"kind": "seeding" | "listening" | "stopped", ...})',
+  );
 
   constructor() {
     super();
@@ -47,13 +54,17 @@ export class SeedCommand extends DocketCommand {
   async run(): Promise<number> {
     const { docket, stdout, stderr } = this.context;
     const settings = settingsOf(this, SEED_KEYS, docket.environment);
+    const mode = outputMode(this);
     await seedCachedBlobs({
       cacheDir: settings.cacheDir ?? docket.cache.dir,
       cacheBytes: docket.cache.maxBytes,
       torrentPort: settings.torrentPort,
       rescanMs: settings.rescanSeconds * 1000,
       signal: docket.signal,
-      onEvent: (e) => stdout.write(describe(e)),
+      onEvent: (e) => {
+        if (mode === 'json') stdout.write(`${JSON.stringify(e)}\n`);
+        else if (mode === 'text') stdout.write(describe(e));
+      },
       onWarning: (m) => stderr.write(`docket: warning: ${m}\n`),
     });
     return 0;

@@ -49,3 +49,8 @@ export function shortDigest(digest: string): string {
 export function rate(bytes: number, seconds: number): string {
   return seconds > 0 ? `${humanSize(bytes / seconds)}/s` : '-';
 }
+
+/** `1 layer`, `2 layers`. */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
+}

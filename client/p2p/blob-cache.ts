@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Digest, DigestStream, digestHex, parseDigest, sha256File } from '../../lib/digest.js';
 import { DigestMismatchError, SizeMismatchError } from '../../lib/errors.js';
+import { DiskFullError, isDiskFullCode, systemErrorCode } from '../errors.js';
 
 /**
  * A content-addressed, size-bounded cache of verified blobs on the client.
@@ -206,6 +207,8 @@ export class BlobCache {
       await pipeline(body, new DigestStream({ digest: expected, size }), createWriteStream(tmp));
     } catch (err) {
       await rm(tmp, { force: true });
+      const code = systemErrorCode(err);
+      if (isDiskFullCode(code)) throw new DiskFullError(tmp, code as string);
       throw err;
     }
     return this.place(expected, tmp);

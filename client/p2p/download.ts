@@ -6,6 +6,7 @@ import type { Torrent } from 'webtorrent';
 import { PieceVerificationError } from '../../lib/errors.js';
 import { fileStore } from '../../lib/p2p/file-store.js';
 import { removeTorrent } from '../../lib/p2p/torrent-client.js';
+import { DiskFullError, isDiskFullCode, systemErrorCode } from '../errors.js';
 import type { DownloadProgress, TransferStats } from '../services/swarm.js';
 import { type WebSeedReason, WebSeedFallback } from './fallback-policy.js';
 import { failedPieceIndex } from './piece-failed-warning.js';
@@ -61,13 +62,19 @@ export async function downloadTorrent(
     storeCacheSlots: 8,
     strategy: 'rarest',
   });
-  const close = () => new Promise<void>((resolve) => torrent.destroy(() => resolve()));
+  // A torrent that destroyed itself (a store write failed) never calls a later destroy's callback.
+  const close = () =>
+    torrent.destroyed
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => torrent.destroy(() => resolve()));
   const tally = new TransferTally();
   try {
     await follow(torrent, request, webSeeds, tally, opts);
   } catch (err) {
     await close();
     if (err instanceof PieceVerificationError) await rm(request.filePath, { force: true });
+    const code = systemErrorCode(err);
+    if (isDiskFullCode(code)) throw new DiskFullError(request.filePath, code as string);
     throw err;
   }
   await close();

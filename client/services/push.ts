@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline as pipelineCb, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GZIP_SAMPLE_BYTES, gzipLayer, gzipPays } from '../../lib/archive/gzip.js';
 import { readImageArchive } from '../../lib/archive/reader.js';
@@ -26,9 +26,22 @@ export interface PushDeps {
 }
 
 export type PushEvent =
+  | { kind: 'exported'; layers: number }
+  | {
+      kind: 'layer-progress';
+      index: number;
+      diffId: Digest;
+      phase: LayerPhase;
+      /** Bytes read (compressing: of the uncompressed layer) or sent (uploading) so far. */
+      bytes: number;
+      /** What `bytes` goes up to. */
+      size: number;
+    }
   | { kind: 'layer'; index: number; diffId: Digest; outcome: LayerOutcome; size: number }
   | { kind: 'config'; uploaded: boolean }
   | { kind: 'manifest'; digest: Digest };
+
+export type LayerPhase = 'compressing' | 'uploading';
 
 /** known: the registry stores a compressed blob of that diffId; present: HEAD found the blob. */
 export type LayerOutcome = 'known' | 'present' | 'uploaded';
@@ -60,9 +73,12 @@ export async function pushImage(
   const dir = await mkdtemp(join(deps.tmpDir, 'docket-push-'));
   try {
     const image = await readLocalImage(deps.engine, source, dir);
+    deps.onEvent?.({ kind: 'exported', layers: image.layers.length });
     let bytesUploaded = 0;
     const outcomes = await mapLimit(image.layers, deps.concurrency, async (layer, index) => {
-      const { descriptor, outcome } = await pushLayer(deps, target.repository, layer);
+      const onProgress = (phase: LayerPhase, bytes: number, size: number) =>
+        deps.onEvent?.({ kind: 'layer-progress', index, diffId: layer.diffId, phase, bytes, size });
+      const { descriptor, outcome } = await pushLayer(deps, target.repository, layer, onProgress);
       if (outcome === 'uploaded') bytesUploaded += descriptor.size;
       deps.onEvent?.({
         kind: 'layer',
@@ -125,6 +141,7 @@ async function pushLayer(
   deps: PushDeps,
   repository: string,
   layer: ArchiveLayer<TempFile>,
+  onProgress: (phase: LayerPhase, bytes: number, size: number) => void,
 ): Promise<{ descriptor: Descriptor; outcome: LayerOutcome }> {
   let descriptor: Descriptor;
   let path: string;
@@ -138,7 +155,9 @@ async function pushLayer(
       return { descriptor: { mediaType, digest, size }, outcome: 'known' };
     }
     if (gzipPays(await readHead(layer.stored.path, GZIP_SAMPLE_BYTES))) {
-      const gz = await compress(layer.stored.path, `${layer.stored.path}.gz`);
+      const gz = await compress(layer.stored.path, `${layer.stored.path}.gz`, (bytes) =>
+        onProgress('compressing', bytes, layer.size),
+      );
       descriptor = { mediaType: MediaType.dockerLayerGzip, digest: gz.digest, size: gz.size };
       path = gz.path;
     } else {
@@ -148,7 +167,11 @@ async function pushLayer(
   }
   const digest = parseDigest(descriptor.digest);
   if (await deps.registry.hasBlob(repository, digest)) return { descriptor, outcome: 'present' };
-  await deps.registry.uploadBlob(repository, digest, descriptor.size, () => createReadStream(path));
+  const size = descriptor.size;
+  onProgress('uploading', 0, size);
+  await deps.registry.uploadBlob(repository, digest, size, () =>
+    counted(createReadStream(path), (bytes) => onProgress('uploading', bytes, size)),
+  );
   return { descriptor, outcome: 'uploaded' };
 }
 
@@ -164,12 +187,33 @@ async function readHead(path: string, bytes: number): Promise<Buffer> {
   }
 }
 
+/** `source` through a counter that reports the bytes passed so far. */
+function counted(source: Readable, onBytes: (bytes: number) => void): Readable {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      onBytes(bytes);
+      done(null, chunk);
+    },
+  });
+  // An error of the file stream reaches the counter, hence the upload.
+  return pipelineCb(source, counter, () => {});
+}
+
 async function compress(
   from: string,
   to: string,
+  onBytes: (bytes: number) => void,
 ): Promise<{ path: string; digest: Digest; size: number }> {
   const hash = new DigestStream();
-  await pipeline(createReadStream(from), gzipLayer(), hash, createWriteStream(to));
+  onBytes(0);
+  await pipeline(
+    counted(createReadStream(from), onBytes),
+    gzipLayer(),
+    hash,
+    createWriteStream(to),
+  );
   return { path: to, ...hash.result() };
 }
 

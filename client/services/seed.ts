@@ -1,4 +1,5 @@
 import { warningLogger } from '../output/warning-logger.js';
+import { claimSeeding } from './seeder-handoff.js';
 
 export interface SeedOptions {
   cacheDir: string;
@@ -20,7 +21,8 @@ export type SeedEvent =
 
 /**
  * `docket seed`: seeds every cached blob that has its .torrent beside it, scans the cache
- * again every `rescanMs`, until `signal` aborts; then destroys the swarm client.
+ * again every `rescanMs`, until `signal` aborts; then destroys the swarm client. While it
+ * runs it holds the cache's seeder record (seeder-handoff.ts), so pulls return at once.
  */
 export async function seedCachedBlobs(opts: SeedOptions): Promise<void> {
   const [{ BlobCache }, { SwarmClient }, { seedCache }] = await Promise.all([
@@ -32,6 +34,8 @@ export async function seedCachedBlobs(opts: SeedOptions): Promise<void> {
   await cache.init();
   const logger = warningLogger(opts.onWarning);
   const client = new SwarmClient({ cache, torrentPort: opts.torrentPort, logger });
+  // From here on pulls on this cache leave seeding to this process (seeder-handoff.ts).
+  const release = await claimSeeding(opts.cacheDir, 'docket seed');
   const scan = async () => {
     const result = await seedCache(cache, client, logger);
     for (const digest of result.seeded) opts.onEvent({ kind: 'seeding', digest });
@@ -57,6 +61,7 @@ export async function seedCachedBlobs(opts: SeedOptions): Promise<void> {
     });
     opts.onEvent({ kind: 'stopped', uploadedBytes: client.stats().uploadedBytes });
   } finally {
+    await release();
     await client.destroy();
   }
 }

@@ -10,6 +10,8 @@ export const Header = {
   uploadUuid: 'Docker-Upload-UUID',
   /** Sent by the web page's requests, so a 401 does not open the browser's password dialog. */
   requestedWith: 'X-Requested-With',
+  /** docket's own: the registry's package version, on every answer (`docket version`). */
+  docketVersion: 'Docket-Version',
 } as const;
 
 /** The value of Header.apiVersion on every answer (distribution-spec "Determining support"). */

@@ -22,6 +22,11 @@ export function archivePath(name: string): string {
   return parts.join('/');
 }
 
+/** `.`, `./`: the archive's root directory, which tars of a folder (`tar -C dir -c .`) list first. */
+export function isArchiveRoot(name: string): boolean {
+  return /^(\.\/*)+$/.test(name);
+}
+
 /**
  * Where a link entry points, as an archive path. A symlink target is relative to the
  * link's folder (docker save writes `<id>/layer.tar -> ../<other>/layer.tar` for a diffID

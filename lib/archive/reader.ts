@@ -6,7 +6,7 @@ import { DOCKER_MANIFEST, dockerImages } from './docker-manifest.js';
 import type { GunzipBounds } from './gzip.js';
 import { type EntryContext, MetadataBudget, readEntry } from './entry.js';
 import { OCI_INDEX, OCI_LAYOUT, ociImages } from './oci-index.js';
-import { archivePath, linkTarget } from './paths.js';
+import { archivePath, isArchiveRoot, linkTarget } from './paths.js';
 import { type ArchiveEntry, EntryTable } from './resolve.js';
 import type { ArchiveImage, BlobSink } from './types.js';
 
@@ -165,6 +165,11 @@ async function scanEntry<T>(
   ctx: EntryContext<T>,
 ): Promise<void> {
   const { header } = entry;
+  // `tar -C layout -c .` starts with the root itself, `./`: a directory that names nothing.
+  if (header.type === 'directory' && isArchiveRoot(header.name)) {
+    for await (const _ of entry);
+    return;
+  }
   const path = archivePath(header.name);
   switch (header.type) {
     case 'symlink':

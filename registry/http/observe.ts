@@ -2,6 +2,9 @@ import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import type { RegistryMetrics } from '../metrics.js';
 
+/** Tracker requests come every announce interval from every peer: logged at debug only. */
+const QUIET_ROUTES = new Set(['tracker.announce', 'tracker.scrape']);
+
 /** One log line and metric samples per request, written when the response finishes. */
 export function observeMiddleware(logger: Logger, metrics: RegistryMetrics) {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -16,7 +19,9 @@ export function observeMiddleware(logger: Logger, metrics: RegistryMetrics) {
       const params = ctx.state.routeParams as string[] | undefined;
       if (route === 'docket.blob' && bytes > 0 && params?.[0])
         metrics.webSeedBytes.add(params[0], bytes);
-      logger.info({ method: ctx.method, path: ctx.path, status, ms, bytes }, 'request');
+      const line = { method: ctx.method, path: ctx.path, status, ms, bytes };
+      if (QUIET_ROUTES.has(route)) logger.debug(line, 'request');
+      else logger.info(line, 'request');
     });
     await next();
   };

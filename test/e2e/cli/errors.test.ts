@@ -83,7 +83,22 @@ describe('docket CLI failures: one line on stderr, a distinct exit code', () => 
       env: { ...env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
     });
     expect(r.exitCode).toBe(ExitCode.engineUnreachable);
-    expectOneLine(r.stderr, /Docker engine unreachable/);
+    expectOneLine(r.stderr, /Docker engine unreachable at unix:\/\/\/nonexistent\/docker\.sock/);
+  });
+
+  it('an https:// URL for a plain-HTTP registry says to try http:// (5)', async () => {
+    const r = await runCli(['images', '--registry', registry.url.replace('http:', 'https:')]);
+    expect(r.exitCode).toBe(ExitCode.registryUnreachable);
+    expectOneLine(r.stderr, new RegExp(`try http://${registry.host.replace(/\./g, '\\.')}`));
+  });
+
+  it('a reader that goes away (EPIPE) stops the CLI quietly, no stack', async () => {
+    const r = await runCli(['images', '--json'], {
+      env,
+      onSpawn: (child) => child.stdout?.destroy(),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(ExitCode.brokenPipe);
   });
 
   it('login checks the token with a write, stores it; logout removes it', async () => {
@@ -129,7 +144,7 @@ describe('docket CLI failures: one line on stderr, a distinct exit code', () => 
     );
     expect(r.exitCode, r.stderr).toBe(ExitCode.integrity);
     expectOneLine(r.stderr, /digest mismatch/);
-    expect(await hasImage(docker, 'cli-test/err:v1')).toBe(false);
+    expect(await hasImage(docker, `${registry.host}/cli-test/err:v1`)).toBe(false);
   });
 
   it('Ctrl-C during a pull leaves no tagged image (130); the next pull completes', async () => {
@@ -144,9 +159,9 @@ describe('docket CLI failures: one line on stderr, a distinct exit code', () => 
     const stopped = await first.result;
     expect(stopped.exitCode, stopped.stderr).toBe(ExitCode.interrupted);
     expectOneLine(stopped.stderr.replace(/^[0-9a-f]{12} .*\n/gm, ''), /interrupted/);
-    expect(await hasImage(docker, 'cli-test/err:big')).toBe(false);
+    expect(await hasImage(docker, `${registry.host}/cli-test/err:big`)).toBe(false);
     const second = await runCli([...args, 'cli-test/err:big'], { env });
     expect(second.exitCode, second.stderr).toBe(0);
-    expect(await hasImage(docker, 'cli-test/err:big')).toBe(true);
+    expect(await hasImage(docker, `${registry.host}/cli-test/err:big`)).toBe(true);
   });
 });

@@ -55,7 +55,10 @@ describe('docket rollback / rm / gc against a real registry and engine', () => {
     expect(await cli(['rollback', 'cli-lc/app:v1'])).toContain(`${two} -> ${one}`);
     await removeImages(docker, ['cli-lc/app:v1', `${registry.host}/cli-lc/app:v1`]);
     await cli(['pull', '--seed-time', '0', '-q', '--cache-dir', cacheDir, 'cli-lc/app:v1']);
-    const out = await runInImage(docker, 'cli-lc/app:v1', ['sha256sum', '/data/top.bin']);
+    const out = await runInImage(docker, `${registry.host}/cli-lc/app:v1`, [
+      'sha256sum',
+      '/data/top.bin',
+    ]);
     expect(out).toContain(layerFileSha(TOP_1.seed, TOP_1.size));
   });
 

@@ -126,7 +126,7 @@ describe('a multi-arch image copied in with skopeo', () => {
       { env },
     );
     expect(result.exitCode, result.stderr).toBe(0);
-    return (await docker.getImage('cli-ma/app:v1').inspect()) as {
+    return (await docker.getImage(`${registry.host}/cli-ma/app:v1`).inspect()) as {
       Id: string;
       Architecture: string;
     };
@@ -181,7 +181,7 @@ describe('a multi-arch image copied in with skopeo', () => {
       { env },
     );
     expect(result.exitCode, result.stderr).toBe(0);
-    const image = (await docker.getImage('cli-ma/imported:v1').inspect()) as {
+    const image = (await docker.getImage(`${registry.host}/cli-ma/imported:v1`).inspect()) as {
       Id: string;
       Architecture: string;
     };

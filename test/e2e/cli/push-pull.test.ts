@@ -35,12 +35,12 @@ describe('docket push / images / pull against a real registry and engine', () =>
   });
 
   const pull = (ref: string) =>
-    runCli(['pull', '--seed-time', '0', '--json-summary', '--cache-dir', cacheDir, ref], { env });
+    runCli(['pull', '--seed-time', '0', '--json', '--cache-dir', cacheDir, ref], { env });
 
   let v1Digest: string;
 
   it('pushes every layer, the config and the manifest the first time', async () => {
-    const result = await runCli(['push', '--json-summary', 'cli-test/app:v1'], { env });
+    const result = await runCli(['push', '--json', 'cli-test/app:v1'], { env });
     expect(result.exitCode, result.stderr).toBe(0);
     const summary = jsonSummary<PushResult>(result);
     expect(summary).toMatchObject({
@@ -95,7 +95,7 @@ describe('docket push / images / pull against a real registry and engine', () =>
     );
   });
 
-  it('pulls after docker rmi: runs with the pushed content, tagged both ways', async () => {
+  it('pulls after docker rmi: runs with the pushed content, tagged <registry>/name:tag only', async () => {
     await removeImages(docker, ['cli-test/app:v1', 'cli-test/app:v2']);
     expect(await hasImage(docker, 'cli-test/app:v1')).toBe(false);
     const result = await pull('cli-test/app:v1');
@@ -105,7 +105,7 @@ describe('docket push / images / pull against a real registry and engine', () =>
     expect(summary).toMatchObject({ layers: 3, layersPresent: 1, layersDownloaded: 2 });
     expect(summary.manifestDigest).toBe(v1Digest);
     expect(summary.bytes.total).toBeGreaterThan(BASE.size + TOP_1.size);
-    const out = await runInImage(docker, 'cli-test/app:v1', [
+    const out = await runInImage(docker, `${registry.host}/cli-test/app:v1`, [
       'sha256sum',
       '/data/base.bin',
       '/data/top.bin',
@@ -113,6 +113,8 @@ describe('docket push / images / pull against a real registry and engine', () =>
     expect(out).toContain(layerFileSha(BASE.seed, BASE.size));
     expect(out).toContain(layerFileSha(TOP_1.seed, TOP_1.size));
     expect(await hasImage(docker, `${registry.host}/cli-test/app:v1`)).toBe(true);
+    // A local image of the bare name would have been overwritten: it is left alone.
+    expect(await hasImage(docker, 'cli-test/app:v1')).toBe(false);
   });
 
   it('after a change of the top layer, pulls only that layer', async () => {
@@ -123,7 +125,10 @@ describe('docket push / images / pull against a real registry and engine', () =>
     // Random bytes do not compress: the one layer fetched is about TOP_2.size.
     expect(summary.bytes.total).toBeGreaterThan(TOP_2.size);
     expect(summary.bytes.total).toBeLessThan(TOP_2.size + 100_000);
-    const out = await runInImage(docker, 'cli-test/app:v2', ['sha256sum', '/data/top.bin']);
+    const out = await runInImage(docker, `${registry.host}/cli-test/app:v2`, [
+      'sha256sum',
+      '/data/top.bin',
+    ]);
     expect(out).toContain(layerFileSha(TOP_2.seed, TOP_2.size));
   });
 
@@ -131,5 +136,42 @@ describe('docket push / images / pull against a real registry and engine', () =>
     const summary = jsonSummary<PullSummary>(await pull('cli-test/app:v2'));
     expect(summary).toMatchObject({ layersPresent: 3, layersDownloaded: 0 });
     expect(summary.bytes.total).toBe(0);
+  });
+
+  it('pull -q prints only the local reference; --bare-tag and --tag add local names', async () => {
+    const r = await runCli(
+      [
+        'pull',
+        '-q',
+        '--seed-time',
+        '0',
+        '--cache-dir',
+        cacheDir,
+        '--bare-tag',
+        '--tag',
+        'cli-test/copy',
+        'cli-test/app:v2',
+      ],
+      { env },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${registry.host}/cli-test/app:v2\n`);
+    expect(r.stderr).toBe('');
+    expect(await hasImage(docker, 'cli-test/app:v2')).toBe(true);
+    expect(await hasImage(docker, 'cli-test/copy:v2')).toBe(true);
+    await removeImages(docker, ['cli-test/copy:v2']);
+  });
+
+  it('push shows each layer and pluralises; push -q prints only the digest', async () => {
+    // The pulls above named the image <registry>/cli-test/app:v1 only.
+    const ref = `${registry.host}/cli-test/app:v1`;
+    const text = await runCli(['push', ref], { env });
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`reading ${ref} from the Docker engine\n`);
+    expect(text.stdout).toMatch(/^[0-9a-f]{12} +\S+ +already in the registry$/m);
+    expect(text.stdout).toMatch(/: 0 layers uploaded, 3 skipped/);
+    expect(text.stdout).not.toContain('\u001b');
+    const quiet = await runCli(['push', '-q', ref], { env });
+    expect(quiet.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
   });
 });

@@ -31,29 +31,37 @@ describe('docket pull through the swarm', () => {
       await registry?.close();
     });
 
-    it('a second host gets bytes from the first one, which keeps seeding', async () => {
-      const first = startCli(
-        [
-          'pull',
-          '--seed-time',
-          '120',
-          '--json-summary',
-          '--cache-dir',
-          await tempCacheDir(),
-          'cli-test/swarm:v1',
-        ],
-        { env },
+    it("pulls return after the load; a second host gets bytes from the first one's docket seed", async () => {
+      const firstCache = await tempCacheDir();
+      const ref = `${registry.host}/cli-test/swarm:v1`;
+      // The default --seed-time, and nobody else downloads: the pull returns at once.
+      const first = await runCli(
+        ['pull', '--json', '--cache-dir', firstCache, 'cli-test/swarm:v1'],
+        {
+          env,
+        },
       );
+      expect(first.exitCode, first.stderr).toBe(0);
+      expect(first.stderr).toMatch(/no other host is downloading these blobs: not seeding/);
+      expect(jsonSummary<PullSummary>(first).layersDownloaded).toBe(1);
+      const seeder = startCli(['seed', '--cache-dir', firstCache], { env });
       try {
-        await first.waitForStderr(/seeding \d+ blobs/, 60_000);
+        await seeder.waitForStdout(/seeding \d+ blob\(s\) on TCP port/, 60_000);
+        // A pull on the seeder's cache leaves seeding to it.
+        await removeImages(docker, [ref]);
+        const again = await runCli(['pull', '--cache-dir', firstCache, 'cli-test/swarm:v1'], {
+          env,
+        });
+        expect(again.exitCode, again.stderr).toBe(0);
+        expect(again.stdout).toContain(`seeding handed to docket seed (pid ${seeder.child.pid})`);
         // The second host must fetch the blobs too: take the image out of the shared engine.
-        await removeImages(docker, ['cli-test/swarm:v1', `${registry.host}/cli-test/swarm:v1`]);
+        await removeImages(docker, [ref]);
         const second = await runCli(
           [
             'pull',
             '--seed-time',
             '0',
-            '--json-summary',
+            '--json',
             '--cache-dir',
             await tempCacheDir(),
             'cli-test/swarm:v1',
@@ -64,15 +72,14 @@ describe('docket pull through the swarm', () => {
         const summary = jsonSummary<PullSummary>(second);
         expect(summary.layersDownloaded).toBe(1);
         expect(summary.bytes.fromPeers).toBeGreaterThan(0);
-        const out = await runInImage(docker, 'cli-test/swarm:v1', ['sha256sum', '/data/big.bin']);
+        const out = await runInImage(docker, ref, ['sha256sum', '/data/big.bin']);
         expect(out).toContain(layerFileSha(LAYER.seed, LAYER.size));
       } finally {
-        first.child.kill('SIGINT');
+        seeder.child.kill('SIGINT');
       }
-      // SIGINT while seeding is a clean stop.
-      const done = await first.result;
+      // SIGINT is a clean stop of the seeder.
+      const done = await seeder.result;
       expect(done.exitCode, done.stderr).toBe(0);
-      expect(jsonSummary<PullSummary>(done).layersDownloaded).toBe(1);
     });
   });
 
@@ -113,7 +120,10 @@ describe('docket pull through the swarm', () => {
       expect(summary.bytes.fromWebSeed).toBeGreaterThan(LAYER.size);
       expect(summary.bytes.fromPeers).toBe(0);
       expect(result.stderr).toMatch(/warning: .*web seed/);
-      const out = await runInImage(docker, 'cli-test/swarm:v1', ['sha256sum', '/data/big.bin']);
+      const out = await runInImage(docker, `${registry.host}/cli-test/swarm:v1`, [
+        'sha256sum',
+        '/data/big.bin',
+      ]);
       expect(out).toContain(layerFileSha(LAYER.seed, LAYER.size));
     });
   });

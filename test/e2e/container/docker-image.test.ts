@@ -138,6 +138,7 @@ describe('docket container image', () => {
         '--seed-time',
         '0',
         '--json-summary',
+        '--bare-tag',
       ],
       HostConfig: {
         NetworkMode: 'host',

@@ -125,6 +125,20 @@ describe('readImageArchive: OCI image layout', () => {
     expect(sink.remaining()).toHaveLength(2);
   });
 
+  it('accepts a layout packed with `tar -C dir -c .` (a ./ root entry, ./ prefixes)', async () => {
+    const layers = [await fixtureLayer({ a: 'one' }, true)];
+    const entries = ociEntries(layers, {
+      annotations: { 'org.opencontainers.image.ref.name': 'codec-test/app:dot' },
+    });
+    const dotted: FixtureEntry[] = [
+      { name: './', type: 'directory' },
+      ...entries.map((e) => ({ ...e, name: `./${e.name}` })),
+    ];
+    const [image] = await read(dotted);
+    expect(image!.tags).toEqual(['codec-test/app:dot']);
+    expect(image!.layers.map((l) => l.diffId)).toEqual([layers[0]!.diffId]);
+  });
+
   it('prefers io.containerd.image.name, in its familiar form', async () => {
     const layers = [await fixtureLayer({ a: 'one' })];
     const [image] = await read(

@@ -1,0 +1,50 @@
+import { Command, Option, UsageError } from 'clipanion';
+import { type CompletedCommand, completionScript } from '../output/completion.js';
+import { DocketCommand } from './docket-command.js';
+
+export class CompletionCommand extends DocketCommand {
+  static override paths = [['completion']];
+
+  static override usage = Command.Usage({
+    description: 'print a shell completion script (bash or zsh)',
+    details: `
+      Completes command names and each command's flags. Load it in the current shell
+      with \`eval\`, or save it where the shell looks for completions.
+    `,
+    examples: [
+      ['bash, this shell', 'eval "$($0 completion bash)"'],
+      ['bash, every shell', '$0 completion bash > /etc/bash_completion.d/docket'],
+      ['zsh', '$0 completion zsh > ~/.zfunc/_docket  # a folder in $fpath'],
+    ],
+  });
+
+  shell = Option.String({ name: 'bash|zsh' });
+
+  async run(): Promise<number> {
+    if (this.shell !== 'bash' && this.shell !== 'zsh')
+      throw new UsageError(`no completion for "${this.shell}": bash or zsh`);
+    this.context.stdout.write(completionScript(this.shell, commandsOf(this.cli.definitions())));
+    return 0;
+  }
+}
+
+type Definition = ReturnType<CompletionCommand['cli']['definitions']>[number];
+
+/** `docket pull` → `pull`; the built-in help/version entries (`-h`, `--version`) are left out. */
+export function commandsOf(definitions: Definition[]): CompletedCommand[] {
+  return definitions
+    .map((d) => ({ d, name: d.path.split(' ').slice(1).join(' ') }))
+    .filter(({ name }) => name !== '' && !name.startsWith('-'))
+    .map(({ d, name }) => ({
+      name,
+      description: d.description ?? '',
+      flags: d.options.map((o) => {
+        const [names = '', ...value] = o.definition.split(' ');
+        return {
+          names: names.split(','),
+          description: o.description ?? '',
+          takesValue: value.length > 0,
+        };
+      }),
+    }));
+}
