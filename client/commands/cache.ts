@@ -4,6 +4,7 @@ import { CACHE_DIR_KEY } from '../config.js';
 import { humanSize, relativeTime, shortDigest, table } from '../output/format.js';
 import { BlobCache } from '../p2p/blob-cache.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 import { keyOptions, settingsOf } from './key-options.js';
 
 interface CacheSettings {
@@ -40,7 +41,8 @@ export class CacheCommand extends DocketCommand {
 
   action = Option.String({ name: 'ls|prune' });
   all = Option.Boolean('--all', false, { description: 'prune: remove everything' });
-  json = Option.Boolean('--json', false, { description: 'print JSON' });
+  quiet = quietOption('ls: only the digests; prune: only the bytes removed');
+  json = jsonOption('print JSON');
 
   constructor() {
     super();
@@ -52,14 +54,19 @@ export class CacheCommand extends DocketCommand {
       throw new UsageError(`unknown cache action "${this.action}": ls or prune`);
     const { docket, stdout } = this.context;
     const settings = settingsOf(this, CACHE_KEYS, docket.environment);
+    const mode = outputMode(this);
     const cache = new BlobCache(
       settings.cacheDir ?? docket.cache.dir,
       settings.cacheBytes ?? docket.cache.maxBytes,
     );
     if (this.action === 'prune') {
       const pruned = await cache.prune({ all: this.all });
+      if (mode === 'quiet') {
+        stdout.write(`${pruned.bytes}\n`);
+        return 0;
+      }
       stdout.write(
-        this.json
+        mode === 'json'
           ? `${JSON.stringify(pruned, null, 2)}\n`
           : `removed ${pruned.blobs.length} blobs and ${pruned.partials.length} partial downloads, ` +
               `${humanSize(pruned.bytes)} (${pruned.bytes} bytes)\n`,
@@ -68,7 +75,11 @@ export class CacheCommand extends DocketCommand {
     }
     const blobs = (await cache.list()).sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime());
     const partials = await cache.partials();
-    if (this.json) {
+    if (mode === 'quiet') {
+      stdout.write([...blobs, ...partials].map((b) => `${b.digest}\n`).join(''));
+      return 0;
+    }
+    if (mode === 'json') {
       stdout.write(
         `${JSON.stringify({ dir: cache.dir, maxBytes: cache.maxBytes, blobs, partials }, null, 2)}\n`,
       );

@@ -2,6 +2,7 @@ import { Command, Option, UsageError } from 'clipanion';
 import { InvalidValueError, parseSeconds } from '../../lib/config-keys.js';
 import { humanSize, table } from '../output/format.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 
 export class GcCommand extends DocketCommand {
   static override paths = [['gc']];
@@ -26,15 +27,19 @@ export class GcCommand extends DocketCommand {
   grace = Option.String('--grace', {
     description: 'seconds: keep what was pushed or reused within them (default: the registry’s)',
   });
-  json = Option.Boolean('--json', false, { description: 'print the result as JSON' });
+  quiet = quietOption('print only the bytes freed (or that would be)');
+  json = jsonOption('print the result as JSON');
 
   async run(): Promise<number> {
     const graceSeconds = this.grace === undefined ? undefined : seconds(this.grace);
     const registry = await this.registryClient(this.registry);
     const result = await registry.collectGarbage({ dryRun: this.dryRun, graceSeconds });
     const { stdout } = this.context;
-    if (this.json) {
-      stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const mode = outputMode(this);
+    if (mode !== 'text') {
+      stdout.write(
+        mode === 'json' ? `${JSON.stringify(result, null, 2)}\n` : `${result.bytesFreed}\n`,
+      );
       return 0;
     }
     if (result.blobs.length > 0)

@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import { DEFAULT_TAG } from '../../lib/reference.js';
 import { humanSize, relativeTime, shortDigest, table } from '../output/format.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 import { parseImageArg, registryOfDomain } from './reference-arg.js';
 
 export class HistoryCommand extends DocketCommand {
@@ -20,7 +21,8 @@ export class HistoryCommand extends DocketCommand {
   });
 
   registry = Option.String('--registry', { description: 'registry URL' });
-  json = Option.Boolean('--json', false, { description: 'print JSON' });
+  quiet = quietOption('print only the digests, newest first');
+  json = jsonOption('print JSON');
   image = Option.String({ name: 'IMAGE[:TAG]' });
 
   async run(): Promise<number> {
@@ -28,8 +30,13 @@ export class HistoryCommand extends DocketCommand {
     const registry = await this.registryClient(this.registry ?? registryOfDomain(ref));
     const history = await registry.tagHistory(ref.name, ref.tag ?? DEFAULT_TAG);
     const { stdout } = this.context;
-    if (this.json) {
+    const mode = outputMode(this);
+    if (mode === 'json') {
       stdout.write(`${JSON.stringify(history, null, 2)}\n`);
+      return 0;
+    }
+    if (mode === 'quiet') {
+      stdout.write(history.history.map((h) => `${h.digest}\n`).join(''));
       return 0;
     }
     const now = new Date();

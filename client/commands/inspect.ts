@@ -3,6 +3,7 @@ import { manifestReference } from '../../lib/reference.js';
 import { humanSize, table } from '../output/format.js';
 import { type ImageInspection, inspectImage } from '../services/inspect.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 import { parseImageArg, registryOfDomain } from './reference-arg.js';
 
 export class InspectCommand extends DocketCommand {
@@ -17,14 +18,22 @@ export class InspectCommand extends DocketCommand {
   });
 
   registry = Option.String('--registry', { description: 'registry URL' });
-  json = Option.Boolean('--json', false, { description: 'print JSON' });
+  quiet = quietOption('print only the digest the reference resolves to');
+  json = jsonOption('print JSON');
   image = Option.String({ name: 'IMAGE[:TAG]|IMAGE@DIGEST' });
 
   async run(): Promise<number> {
     const ref = parseImageArg(this.image, { allowDigest: true });
     const registry = await this.registryClient(this.registry ?? registryOfDomain(ref));
     const info = await inspectImage(registry, ref.name, manifestReference(ref));
-    this.context.stdout.write(this.json ? `${JSON.stringify(info, null, 2)}\n` : render(info));
+    const mode = outputMode(this);
+    this.context.stdout.write(
+      mode === 'json'
+        ? `${JSON.stringify(info, null, 2)}\n`
+        : mode === 'quiet'
+          ? `${info.digest}\n`
+          : render(info),
+    );
     return 0;
   }
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { formatReference, manifestReference } from '../../lib/reference.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 import { parseImageArg, registryOfDomain } from './reference-arg.js';
 
 export class RmCommand extends DocketCommand {
@@ -25,23 +26,32 @@ export class RmCommand extends DocketCommand {
   digest = Option.Boolean('--digest', false, {
     description: 'delete the manifest the tag points at (and its other tags), not only the tag',
   });
+  quiet = quietOption('print nothing');
+  json = jsonOption('print what was deleted as a JSON array');
   images = Option.Rest({ name: 'IMAGE[:TAG]|IMAGE@DIGEST', required: 1 });
 
   async run(): Promise<number> {
-    const { stdout } = this.context;
+    const mode = outputMode(this);
+    const done: { reference: string; deleted: 'tag' | 'manifest' }[] = [];
+    const say = (line: string) => {
+      if (mode === 'text') this.context.stdout.write(`${line}\n`);
+    };
     for (const image of this.images) {
       const ref = parseImageArg(image, { allowDigest: true });
       const registry = await this.registryClient(this.registry ?? registryOfDomain(ref));
       if (!ref.digest && !this.digest) {
         await registry.deleteManifest(ref.name, manifestReference(ref));
-        stdout.write(`untagged ${formatReference(ref)}\n`);
+        done.push({ reference: formatReference(ref), deleted: 'tag' });
+        say(`untagged ${formatReference(ref)}`);
         continue;
       }
       const digest =
         ref.digest ?? (await registry.getManifest(ref.name, manifestReference(ref))).digest;
       await registry.deleteManifest(ref.name, digest);
-      stdout.write(`deleted ${ref.name}@${digest}\n`);
+      done.push({ reference: `${ref.name}@${digest}`, deleted: 'manifest' });
+      say(`deleted ${ref.name}@${digest}`);
     }
+    if (mode === 'json') this.context.stdout.write(`${JSON.stringify(done, null, 2)}\n`);
     return 0;
   }
 }

@@ -3,6 +3,7 @@ import { parseDigest } from '../../lib/digest.js';
 import { DigestInvalidError } from '../../lib/errors.js';
 import { DEFAULT_TAG, formatReference } from '../../lib/reference.js';
 import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
 import { parseImageArg, registryOfDomain } from './reference-arg.js';
 
 export class RollbackCommand extends DocketCommand {
@@ -26,6 +27,8 @@ export class RollbackCommand extends DocketCommand {
   registry = Option.String('--registry', { description: 'registry URL' });
   to = Option.String('--to', { description: 'the manifest digest to point the tag at' });
   steps = Option.String('--steps', { description: 'how many moves back (default 1)' });
+  quiet = quietOption('print only the digest the tag now points at');
+  json = jsonOption('print the result as JSON');
   image = Option.String({ name: 'IMAGE[:TAG]' });
 
   async run(): Promise<number> {
@@ -39,8 +42,13 @@ export class RollbackCommand extends DocketCommand {
       ...(target.to ? { to: target.to } : {}),
       ...(target.steps ? { steps: target.steps } : {}),
     });
+    const mode = outputMode(this);
     this.context.stdout.write(
-      `${formatReference({ name: ref.name, tag })}: ${moved.from ?? '(none)'} -> ${moved.to}\n`,
+      mode === 'json'
+        ? `${JSON.stringify(moved, null, 2)}\n`
+        : mode === 'quiet'
+          ? `${moved.to}\n`
+          : `${formatReference({ name: ref.name, tag })}: ${moved.from ?? '(none)'} -> ${moved.to}\n`,
     );
     return 0;
   }

@@ -42,6 +42,8 @@ describe('docket history / inspect / images --all', () => {
       ['push', 'admin', SIZE_2],
       ['push', 'admin', SIZE_1],
     ]);
+    const quiet = (await cli(['history', '-q', 'team/app:v1'])).stdout;
+    expect(quiet).toBe(json.history.map((h) => `${h.digest}\n`).join(''));
     const table = (await cli(['history', 'team/app:v1'])).stdout;
     expect(table).toMatch(/^WHEN\s+ACTION\s+DIGEST\s+BY\s+SIZE\n.+push\s+[0-9a-f]{12}\s+admin\s+8/);
   });
