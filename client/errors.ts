@@ -53,6 +53,24 @@ export class RegistryUnreachableError extends DocketError {
   }
 }
 
+/**
+ * A blob's download got no data from any source for a while after the registry's web seed
+ * was added: no peer holds the missing pieces and the registry does not answer. The
+ * pieces received so far stay in the cache, so the next pull resumes from them.
+ */
+export class SwarmStalledError extends DocketError {
+  constructor(
+    readonly digest: string,
+    readonly idleMs: number,
+  ) {
+    super(
+      `download of ${digest} stalled: no peer and no registry web seed sent data for ` +
+        `${Math.round(idleMs / 1000)}s (is the registry down?); pull again to resume`,
+      { digest, idleMs },
+    );
+  }
+}
+
 /** The Docker engine could not be reached (DOCKER_HOST socket missing, refused). */
 export class EngineUnreachableError extends DocketError {
   constructor(

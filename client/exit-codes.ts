@@ -17,6 +17,7 @@ import {
   RegistryError,
   RegistryUnreachableError,
   ResponseTooLargeError,
+  SwarmStalledError,
 } from './errors.js';
 import { describeSystemFailure } from './system-failures.js';
 
@@ -30,7 +31,8 @@ import { describeSystemFailure } from './system-failures.js';
  * | 2    | usage error: bad flag, bad image reference                         |
  * | 3    | not found: image/tag unknown to the registry, or not in the engine |
  * | 4    | unauthorized: no token, wrong token, access denied                 |
- * | 5    | registry unreachable (connection refused, DNS)                     |
+ * | 5    | registry unreachable (connection refused, DNS); a swarm download   |
+ * |      | that no peer and no web seed sent data to (pull again to resume)   |
  * | 6    | Docker engine unreachable                                          |
  * | 7    | integrity: digest or size mismatch of downloaded/uploaded content  |
  * | 8    | disk full (ENOSPC) or quota exceeded                               |
@@ -78,7 +80,8 @@ export function classifyError(err: unknown): Failure | undefined {
       ExitCode.unauthorized,
       `${(err as Error).message}: check the token (docket login, or DOCKET_TOKEN)`,
     );
-  if (err instanceof RegistryUnreachableError) return fail(ExitCode.registryUnreachable);
+  if (err instanceof RegistryUnreachableError || err instanceof SwarmStalledError)
+    return fail(ExitCode.registryUnreachable);
   if (err instanceof EngineUnreachableError) return fail(ExitCode.engineUnreachable);
   if (
     err instanceof DigestMismatchError ||

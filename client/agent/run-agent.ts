@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PreheatedImage } from '../../lib/api/index.js';
 import { warningLogger } from '../output/warning-logger.js';
+import { claimSeeding } from '../services/seeder-handoff.js';
 import { BlobCache } from '../p2p/blob-cache.js';
 import { seedCache } from '../p2p/seed-cache.js';
 import { SwarmClient } from '../p2p/swarm-client.js';
@@ -11,7 +12,9 @@ import { AgentService } from './agent-service.js';
 import { BlobSource } from './blob-source.js';
 import { createAgentApp } from './http.js';
 import { watchPushes } from './preheat-watch.js';
-import { writeSeederFile } from './seeder-file.js';
+
+/** How often the agent looks for blobs a `docket pull` on its cache left to it. */
+const RESCAN_MS = 5_000;
 
 export interface AgentOptions {
   /** The registry, with the agent's credentials. */
@@ -79,11 +82,18 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const server = createServer(app.callback());
   let removeSeederFile: (() => Promise<void>) | undefined;
+  let rescan: NodeJS.Timeout | undefined;
   try {
     await cache.trim();
     await seedCache(blobs, swarm, logger);
     const port = await listen(server, opts.port, opts.host);
-    removeSeederFile = await writeSeederFile(opts.cacheDir);
+    // Pulls on this cache now leave seeding to the agent (seeder-handoff.ts): pick up
+    // the blobs they cache.
+    removeSeederFile = await claimSeeding(opts.cacheDir, 'docket agent');
+    rescan = setInterval(
+      () => void seedCache(blobs, swarm, logger).catch((err) => opts.onWarning(String(err))),
+      RESCAN_MS,
+    );
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     const url = `http://${host}:${port}`;
     opts.onEvent({
@@ -98,6 +108,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const close = () => {
       closing ??= (async () => {
         stop.abort();
+        clearInterval(rescan);
         const closed = new Promise<void>((done) => server.close(() => done()));
         server.closeAllConnections();
         await closed;
@@ -110,6 +121,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     };
     return { url, port, service, close };
   } catch (err) {
+    clearInterval(rescan);
     server.close();
     await swarm.destroy();
     await removeSeederFile?.();

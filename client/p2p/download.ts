@@ -6,11 +6,12 @@ import type { Torrent } from 'webtorrent';
 import { PieceVerificationError } from '../../lib/errors.js';
 import { fileStore } from '../../lib/p2p/file-store.js';
 import { removeTorrent } from '../../lib/p2p/torrent-client.js';
-import { DiskFullError, isDiskFullCode, systemErrorCode } from '../errors.js';
+import { DiskFullError, isDiskFullCode, SwarmStalledError, systemErrorCode } from '../errors.js';
 import type { DownloadProgress, TransferStats } from '../services/swarm.js';
 import { type WebSeedReason, WebSeedFallback } from './fallback-policy.js';
 import { failedPieceIndex } from './piece-failed-warning.js';
 import { PieceWatch } from './piece-watch.js';
+import { StallWatch } from './stall-watch.js';
 import { TransferTally } from './transfer-stats.js';
 import { startWatchdog } from './watchdog.js';
 
@@ -33,6 +34,16 @@ export interface DownloadRequest {
 }
 
 export interface DownloadOptions extends DownloadTuning {
+  /**
+   * Peers ("ip:port") to connect to besides the trackers': other hosts of the deploy,
+   * found by earlier downloads, so that a download starting after the tracker died
+   * still finds them.
+   */
+  peers?: string[];
+  /** A host of the swarm (not the registry's seed) we connected to, as "ip:port". */
+  onPeer?(addr: string): void;
+  /** A peer dropped for sending bad pieces, as "ip:port". */
+  onBadPeer?(addr: string): void;
   logger?: Logger | undefined;
   onProgress?(p: DownloadProgress): void;
   signal?: AbortSignal | undefined;
@@ -45,7 +56,9 @@ export interface DownloadOptions extends DownloadTuning {
  * web seeds only when WebSeedFallback says so. Rejects with PieceVerificationError when
  * PieceWatch gives up on bad pieces (the partial file is removed: its pieces are sound
  * but the next attempt must not trust this source), with the signal's reason when aborted
- * (the partial file stays so the next attempt resumes), and with the torrent's error.
+ * (the partial file stays so the next attempt resumes), with SwarmStalledError when no
+ * source sent data for `stallMs` after the web seed was added (the partial file stays
+ * too), and with the torrent's error.
  */
 export async function downloadTorrent(
   client: WebTorrent,
@@ -62,6 +75,13 @@ export async function downloadTorrent(
     storeCacheSlots: 8,
     strategy: 'rarest',
   });
+  const addPeers = () => {
+    if (torrent.destroyed) return;
+    for (const addr of opts.peers ?? []) torrent.addPeer(addr);
+  };
+  // webtorrent throws on addPeer before the torrent has its infohash (set asynchronously).
+  if (torrent.infoHash) addPeers();
+  else torrent.once('infoHash', addPeers);
   // A torrent that destroyed itself (a store write failed) never calls a later destroy's callback.
   const close = () =>
     torrent.destroyed
@@ -92,15 +112,26 @@ function follow(
   const { digest, size } = request;
   const { logger } = opts;
   const fallback = new WebSeedFallback({ stallMs: opts.stallMs, startedAt: Date.now() });
+  /** Peer ids of peers that sent bad pieces: their connections are dropped, now and later. */
+  const banned = new Set<string>();
   const watch = new PieceWatch({
     digest,
     maxFailures: opts.maxPieceFailures,
     windowMs: opts.pieceFailureWindowMs,
+    onBan: (wire) => {
+      const peer = `${wire.remoteAddress}:${wire.remotePort}`;
+      banned.add(wire.peerId);
+      logger?.warn({ digest, peer }, 'dropped a peer that sent bad pieces');
+      opts.onBadPeer?.(peer);
+      wire.destroy();
+    },
   });
+  const stall = new StallWatch(opts.stallMs, Date.now());
   const consider = (decide: () => WebSeedReason | undefined) => {
     if (torrent.destroyed || torrent.done) return;
     const reason = decide();
     if (!reason) return;
+    stall.lastResortTried(Date.now());
     if (webSeeds.length === 0) {
       logger?.warn({ digest, reason }, 'no peers and no web seed');
       return;
@@ -114,6 +145,8 @@ function follow(
       consider(() => fallback.tick(now));
       const failure = watch.check(now);
       if (failure) finish(failure);
+      const idleMs = stall.idleMs(now);
+      if (idleMs !== undefined && !torrent.done) finish(new SwarmStalledError(digest, idleMs));
     });
     let settled = false;
     const finish = (err?: unknown) => {
@@ -127,10 +160,19 @@ function follow(
     const onAbort = () => finish(opts.signal?.reason);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     torrent.on('wire', (wire) => {
+      // The tracker hands a banned peer out again at each announce.
+      if (banned.has(wire.peerId)) {
+        wire.destroy();
+        return;
+      }
       const source = tally.classify(wire);
+      // Only an outgoing connection's remote port is the peer's listening port.
+      if (source === 'fromPeers' && wire.type === 'tcpOutgoing' && wire.remoteAddress)
+        opts.onPeer?.(`${wire.remoteAddress}:${wire.remotePort}`);
       watch.watchWire(wire);
       wire.on('download', (bytes: number) => {
         tally.add(source, bytes);
+        stall.data(Date.now());
         if (source !== 'fromWebSeed') fallback.peerData(Date.now());
       });
     });

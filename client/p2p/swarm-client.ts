@@ -10,6 +10,9 @@ import { TransferTally } from './transfer-stats.js';
 
 export type { DownloadProgress, TransferStats } from '../services/swarm.js';
 
+/** Peers remembered across downloads: a deploy's hosts, bounded. */
+const MAX_KNOWN_PEERS = 32;
+
 export interface SwarmBlob {
   digest: string;
   size: number;
@@ -45,6 +48,11 @@ export class SwarmClient {
   private readonly logger: Logger | undefined;
   private readonly tuning: DownloadTuning;
   private readonly seeding: Seeding;
+  /**
+   * Hosts of the swarm earlier downloads connected to ("ip:port", oldest first): every new
+   * download tries them too, as hosts of one deploy fetch the same layers.
+   */
+  private readonly knownPeers = new Set<string>();
   /** digest → the download under way: a second call for the same blob joins it. */
   private readonly inflight = new Map<string, Promise<{ path: string; stats: TransferStats }>>();
 
@@ -110,6 +118,9 @@ export class SwarmClient {
       { digest: blob.digest, size: blob.size, torrent: blob.torrent, filePath: partial },
       {
         ...this.tuning,
+        peers: [...this.knownPeers],
+        onPeer: (addr) => this.rememberPeer(addr),
+        onBadPeer: (addr) => this.knownPeers.delete(addr),
         logger: this.logger,
         signal: opts.signal,
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -120,6 +131,15 @@ export class SwarmClient {
       torrent: blob.torrent,
     });
     return { path, stats };
+  }
+
+  private rememberPeer(addr: string): void {
+    this.knownPeers.delete(addr);
+    this.knownPeers.add(addr);
+    for (const oldest of this.knownPeers) {
+      if (this.knownPeers.size <= MAX_KNOWN_PEERS) break;
+      this.knownPeers.delete(oldest);
+    }
   }
 
   /**

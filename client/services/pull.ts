@@ -184,6 +184,16 @@ function startFetches(
     digest: parseDigest(l.digest),
     size: l.size,
   }));
+  // Every .torrent is asked for up front: once the swarm is under way, a registry that goes
+  // away only takes its seed and web seed with it, not the layers that have not started yet.
+  const torrents = new Map(
+    missing
+      .filter(({ size }) => size > HTTP_BLOB_MAX_BYTES)
+      .map(({ index, digest }) => [index, deps.registry.getTorrent(digest)]),
+  );
+  for (const t of torrents.values()) t.catch(() => {});
+  const torrentOf = (index: number, digest: Digest) =>
+    torrents.get(index) ?? deps.registry.getTorrent(digest);
   const layers = new Map(missing.map(({ index }) => [index, deferred<FetchedLayer>()]));
   // Observed through `all`; the load may never ask for a layer after a failure.
   for (const { promise } of layers.values()) promise.catch(() => {});
@@ -197,7 +207,7 @@ function startFetches(
       emit(index, digest, size, 'cached');
       // A cached blob is seeded after the pull like a downloaded one.
       const torrent = viaTorrent
-        ? { digest, size, torrent: await deps.registry.getTorrent(digest) }
+        ? { digest, size, torrent: await torrentOf(index, digest) }
         : undefined;
       return { index, path: cachedPath, fromCache: true, ...(torrent ? { torrent } : {}) };
     }
@@ -210,7 +220,7 @@ function startFetches(
       emit(index, digest, size, 'done', { stats: { ...zeroStats(), fromWebSeed: size } });
       return { index, path, fromCache: false };
     }
-    const torrent: TorrentBlob = { digest, size, torrent: await deps.registry.getTorrent(digest) };
+    const torrent: TorrentBlob = { digest, size, torrent: await torrentOf(index, digest) };
     const { path, stats } = await deps.swarm.download(torrent, {
       signal: deps.signal,
       onProgress: (p) =>

@@ -73,7 +73,7 @@ describe('docket agent: the OCI read API for stock runtimes, blobs from the swar
     const r = s.received;
     expect(r.fromPeers + r.fromRegistrySeed + r.fromWebSeed).toBeGreaterThan(BASE.size);
     const seeder = JSON.parse(await readFile(join(cacheDir, 'seeder.json'), 'utf8'));
-    expect(seeder).toMatchObject({ pid: process.pid, kind: 'agent' });
+    expect(seeder).toMatchObject({ pid: process.pid, command: 'docket agent' });
   }, 120_000);
 
   it('serves manifests by tag and digest, blobs whole and by range, tags; refuses writes', async () => {

@@ -8,6 +8,7 @@ import {
   RegistryError,
   RegistryUnreachableError,
   ResponseTooLargeError,
+  SwarmStalledError,
 } from '../../../client/errors.js';
 import { classifyError, ExitCode } from '../../../client/exit-codes.js';
 import { DigestMismatchError, UnauthorizedError } from '../../../lib/errors.js';
@@ -23,6 +24,7 @@ describe('classifyError', () => {
       new RegistryUnreachableError('http://127.0.0.1:1', 'ECONNREFUSED'),
       ExitCode.registryUnreachable,
     ],
+    [new SwarmStalledError('sha256:a', 20_000), ExitCode.registryUnreachable],
     [new EngineUnreachableError('ENOENT'), ExitCode.engineUnreachable],
     [new DigestMismatchError('sha256:a', 'sha256:b'), ExitCode.integrity],
     [new RegistryError(500, 'UNKNOWN', 'unknown error'), ExitCode.registry],
