@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import {
+  type GcResult,
   type AgentStatus,
   Header,
   type ImageList,
@@ -7,6 +8,8 @@ import {
   type LayerLookup,
   type PreheatResult,
   paths,
+  type RollbackResult,
+  type TagHistory,
 } from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
 import { parseErrorEnvelope } from '../lib/errcode.js';
@@ -228,6 +231,50 @@ export class RegistryClient {
       'image list',
     );
     return Array.isArray(body) ? body : body.images;
+  }
+
+  /** `GET /docket/v1/images?all=1`: tagged images and the untagged manifests still held. */
+  async listAllImages(): Promise<Required<ImageList>> {
+    const res = await this.request('GET', `${paths.images()}?all=1`);
+    const body = (await res.json()) as ImageList;
+    return { images: body.images, untagged: body.untagged ?? [] };
+  }
+
+  /**
+   * `DELETE /v2/<name>/manifests/<reference>`: a tag (untag; its history stays), or a
+   * manifest digest (the repository lets go of it and every tag on it).
+   */
+  async deleteManifest(name: string, reference: string): Promise<void> {
+    const res = await this.request('DELETE', paths.manifest(name, reference));
+    await res.body?.cancel();
+  }
+
+  /** `GET /docket/v1/images/<name>/<tag>/history`: every move of the tag, newest first. */
+  async tagHistory(name: string, tag: string): Promise<TagHistory> {
+    const res = await this.request('GET', paths.history(name, tag));
+    return (await res.json()) as TagHistory;
+  }
+
+  /** `POST /docket/v1/images/<name>/<tag>/rollback`: `to` a digest, or `steps` moves back. */
+  async rollback(
+    name: string,
+    tag: string,
+    target: { to?: Digest; steps?: number },
+  ): Promise<RollbackResult> {
+    const query = new URLSearchParams();
+    if (target.to) query.set('to', target.to);
+    if (target.steps !== undefined) query.set('steps', String(target.steps));
+    const res = await this.request('POST', `${paths.rollback(name, tag)}?${query}`);
+    return (await res.json()) as RollbackResult;
+  }
+
+  /** `POST /docket/v1/gc`: sweep (or with dryRun list) what no tag reaches. */
+  async collectGarbage(opts: { dryRun: boolean; graceSeconds?: number }): Promise<GcResult> {
+    const query = new URLSearchParams();
+    if (opts.dryRun) query.set('dryRun', '1');
+    if (opts.graceSeconds !== undefined) query.set('graceSeconds', String(opts.graceSeconds));
+    const res = await this.request('POST', `${paths.gc()}?${query}`);
+    return (await res.json()) as GcResult;
   }
 
   /** `GET /docket/v1/blobs/<digest>/torrent`: the blob's .torrent file (bencoded). */

@@ -30,6 +30,7 @@ export const ErrorCodes = {
     message: 'layer decompresses beyond the configured size or ratio bound',
   },
   TORRENT_UNKNOWN: { status: 404, message: 'no torrent for that blob' },
+  PARAMETER_INVALID: { status: 400, message: 'query parameter invalid' },
   UNAVAILABLE: { status: 503, message: 'service unavailable' },
   UNKNOWN: { status: 500, message: 'unknown error' },
 } as const satisfies Record<string, { status: number; message: string }>;

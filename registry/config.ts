@@ -41,6 +41,10 @@ export interface RegistryConfig {
   seedMaxActive: number;
   /** The seed offers each peer a few pieces at a time, each first copy to another peer. */
   rationPieces: boolean;
+  /** gc keeps manifests and blobs pushed or reused within this many seconds. */
+  gcGraceSeconds: number;
+  /** Run gc every this many seconds (0: only when asked, `docket gc`). */
+  gcIntervalSeconds: number;
   /** Registry events are POSTed to each of these (Distribution's notification envelope). */
   webhookUrls: string[];
   /** Tries per webhook batch, and the wait before the first retry (doubled each time). */
@@ -151,6 +155,20 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     description:
       'the seed hands out each piece about once and lets peers trade the rest (--no-ration-pieces: every piece to every peer)',
     default: true,
+  }),
+  gcGraceSeconds: key.seconds({
+    flag: '--gc-grace',
+    env: 'DOCKET_GC_GRACE',
+    description: 'gc keeps what was pushed or reused within these seconds',
+    default: 3600,
+    allowZero: true,
+  }),
+  gcIntervalSeconds: key.seconds({
+    flag: '--gc-interval',
+    env: 'DOCKET_GC_INTERVAL',
+    description: 'run gc every N seconds (0: only on `docket gc`)',
+    default: 0,
+    allowZero: true,
   }),
   webhookUrls: key.list({
     flag: '--webhook',

@@ -74,6 +74,29 @@ export class PayloadTooLargeError extends DocketError {
 
 export class UnsupportedError extends DocketError {}
 
+/** A query parameter of a docket endpoint that does not parse (`?steps=abc`). */
+export class ParameterInvalidError extends DocketError {
+  constructor(
+    readonly parameter: string,
+    readonly value: string,
+  ) {
+    super(`query parameter ${parameter}="${value}" invalid`, { parameter, value });
+  }
+}
+
+/**
+ * DELETE of a blob a stored manifest still names: blobs are shared by every repository,
+ * so it would break images. Delete the manifests, then run gc (distribution-spec
+ * "Deleting blobs" allows 405 UNSUPPORTED).
+ */
+export class BlobInUseError extends UnsupportedError {
+  constructor(readonly digest: string) {
+    super(`blob ${digest} is named by a stored manifest: delete the manifests, then run gc`, {
+      digest,
+    });
+  }
+}
+
 export class TorrentUnknownError extends DocketError {
   constructor(readonly digest: string) {
     super(`no torrent for ${digest}`, { digest });

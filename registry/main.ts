@@ -17,6 +17,7 @@ import { Metadata } from './metadata/metadata.js';
 import { createMetrics } from './metrics.js';
 import { type SeedableBlob, Seeder } from './p2p/seeder.js';
 import { BlobService, type TorrentPieceHashers } from './services/blobs.js';
+import { GcService } from './services/gc.js';
 import { HealthService } from './services/health.js';
 import { EventPublisher } from './services/events.js';
 import { ImageService } from './services/images.js';
@@ -25,6 +26,7 @@ import { ManifestService } from './services/manifests.js';
 import { SwarmService } from './services/swarm.js';
 import { TagService } from './services/tags.js';
 import { TokenService } from './services/tokens.js';
+import { SweepGate } from './services/sweep-gate.js';
 import { TorrentService } from './services/torrents.js';
 import { UploadService } from './services/uploads.js';
 import { WebFiles } from './services/web-files.js';
@@ -132,11 +134,17 @@ export async function startRegistry(
     return [keyed ?? embedded, ...external];
   };
 
+  const gate = new SweepGate();
   const blobs = new BlobService(
     store,
     metadata,
     deps.pieceHashers ?? ((size) => new TorrentPieceStream(size)),
+    gate,
   );
+  const gc = new GcService(metadata, store, gate, (infoHashes) => {
+    for (const infoHash of infoHashes) seeder?.stop(infoHash);
+    logger.info({ blobs: infoHashes.length }, 'gc swept blobs: no longer seeded');
+  });
   const gunzip = { maxBytes: config.maxLayerBytes, maxRatio: config.maxGzipRatio };
   const events = new EventPublisher((err) => logger.error({ err }, 'event listener failed'));
   const webhooks =
@@ -151,7 +159,7 @@ export async function startRegistry(
         })
       : undefined;
   if (webhooks) events.subscribe((event) => webhooks.enqueue(event));
-  const manifests = new ManifestService(metadata, blobs, gunzip, events);
+  const manifests = new ManifestService(metadata, blobs, gunzip, events, gate);
   const torrents = new TorrentService(
     blobs,
     { renderTorrentFile, magnetLink },
@@ -229,6 +237,8 @@ export async function startRegistry(
       ),
       torrents,
       tokens,
+      gc,
+      gcGraceMs: config.gcGraceSeconds * 1000,
       swarm,
       health,
       webFiles: new WebFiles(web),
@@ -267,12 +277,27 @@ export async function startRegistry(
     rationPieces: config.rationPieces,
     logger: logger.child({ component: 'seeder' }),
   });
+  const gcTimer =
+    config.gcIntervalSeconds > 0
+      ? setInterval(() => {
+          gc.collect({ dryRun: false, graceMs: config.gcGraceSeconds * 1000 })
+            .then((r) =>
+              logger.info(
+                { manifests: r.manifests.length, blobs: r.blobs.length, bytesFreed: r.bytesFreed },
+                'scheduled gc',
+              ),
+            )
+            .catch((err: unknown) => logger.error({ err }, 'scheduled gc failed'));
+        }, config.gcIntervalSeconds * 1000)
+      : undefined;
+  gcTimer?.unref();
   const url = publicUrlFor({ ...config, publicUrl: undefined }, port);
   logger.info({ url, publicUrl, dataDir }, 'registry listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      clearInterval(gcTimer);
       clearInterval(sweeping);
       const stopped = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();

@@ -8,19 +8,31 @@ export class ImagesCommand extends DocketCommand {
 
   static override usage = Command.Usage({
     description: 'list the images (repository:tag) the registry holds',
+    details: `
+      With --all, also the manifests a repository still holds that no tag points at
+      (TAG <none>): what \`docket gc\` sweeps once they are older than its grace period.
+    `,
     examples: [
       ['A table like `docker images`', '$0 images'],
+      ['Untagged manifests too', '$0 images --all'],
       ['JSON for scripts', '$0 images --json'],
     ],
   });
 
   registry = Option.String('--registry', { description: 'registry URL' });
+  all = Option.Boolean('-a,--all', false, { description: 'show untagged manifests too' });
   quiet = quietOption('print only REPOSITORY:TAG, one a line');
-  json = jsonOption('print a JSON array');
+  json = jsonOption('print a JSON array (with --all, untagged entries have "tag": null)');
 
   async run(): Promise<number> {
     const registry = await this.registryClient(this.registry);
-    const images = await registry.listImages();
+    const listed = this.all
+      ? await registry.listAllImages()
+      : { images: await registry.listImages(), untagged: [] };
+    const images = [
+      ...listed.images,
+      ...listed.untagged.map((u) => ({ ...u, tag: null as string | null })),
+    ];
     const { stdout } = this.context;
     const mode = outputMode(this);
     if (mode === 'json') {
@@ -28,18 +40,24 @@ export class ImagesCommand extends DocketCommand {
       return 0;
     }
     if (mode === 'quiet') {
-      stdout.write(images.map((i) => `${i.repository}:${i.tag}\n`).join(''));
+      stdout.write(
+        images.map((i) => `${i.repository}${i.tag ? `:${i.tag}` : `@${i.digest}`}\n`).join(''),
+      );
       return 0;
     }
     const now = new Date();
+    // The PLATFORMS column only when some image is multi-arch.
+    const multiArch = images.some((i) => i.platforms.length > 1);
     const rows = images.map((i) => [
       i.repository,
-      i.tag,
+      i.tag ?? '<none>',
       shortDigest(i.digest),
       humanSize(i.size),
       relativeTime(new Date(i.created ?? i.lastPushed), now),
+      ...(multiArch ? [i.platforms.join(',')] : []),
     ]);
-    stdout.write(table(['REPOSITORY', 'TAG', 'DIGEST', 'SIZE', 'CREATED'], rows));
+    const header = ['REPOSITORY', 'TAG', 'DIGEST', 'SIZE', 'CREATED'];
+    stdout.write(table(multiArch ? [...header, 'PLATFORMS'] : header, rows));
     return 0;
   }
 }

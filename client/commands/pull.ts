@@ -6,6 +6,7 @@ import { CACHE_DIR_KEY } from '../config.js';
 import { humanSize, plural } from '../output/format.js';
 import { PullProgress } from '../output/pull-progress.js';
 import { type PullSummary, pullImage } from '../services/pull.js';
+import { parsePlatform } from '../services/platform.js';
 import { seedAfterPull } from '../services/seed-after-pull.js';
 import { countLeechers } from '../services/swarm-leechers.js';
 import { DocketCommand } from './docket-command.js';
@@ -78,6 +79,9 @@ export class PullCommand extends DocketCommand {
   tags = Option.Array('--tag', {
     description: 'also tag the image NAME[:TAG] in the engine (repeatable)',
   });
+  platform = Option.String('--platform', {
+    description: 'os/arch[/variant] of a multi-arch image to pull (default: this host’s)',
+  });
   image = Option.String({ name: 'IMAGE[:TAG]' });
 
   constructor() {
@@ -87,6 +91,9 @@ export class PullCommand extends DocketCommand {
 
   async run(): Promise<number> {
     const ref = parseImageArg(this.image, { allowDigest: true });
+    const platform = this.platform === undefined ? undefined : parsePlatform(this.platform);
+    if (this.platform !== undefined && !platform)
+      throw new UsageError(`--platform "${this.platform}": expected os/arch[/variant]`);
     const { docket } = this.context;
     const mode = outputMode(this);
     const settings = settingsOf(this, PULL_KEYS, docket.environment);
@@ -117,7 +124,12 @@ export class PullCommand extends DocketCommand {
           signal: docket.signal,
           onProgress: progress?.onEvent,
         },
-        { repository: ref.name, reference: manifestReference(ref), localTags },
+        {
+          repository: ref.name,
+          reference: manifestReference(ref),
+          localTags,
+          ...(platform ? { platform } : {}),
+        },
       );
       progress?.finish();
       if (mode === 'json') this.context.stdout.write(`${JSON.stringify(summary)}\n`);

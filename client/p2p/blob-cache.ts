@@ -19,7 +19,10 @@ import { DiskFullError, isDiskFullCode, systemErrorCode } from '../errors.js';
  * <dir>/tmp/                  files being written before a rename
  * ```
  * A blob appears under blobs/ only by `commit`, a rename after its sha256 was checked,
- * so an interrupted download never leaves a complete-looking blob behind.
+ * so an interrupted download never leaves a complete-looking blob behind. Partial
+ * downloads count against maxBytes (by the disk space they take: their pieces land at
+ * their offsets, so the file may be sparse), but eviction removes only complete blobs:
+ * a partial file may be written by a download in progress. `prune` removes the stale ones.
  */
 export interface CachedBlob {
   digest: Digest;
@@ -27,6 +30,17 @@ export interface CachedBlob {
   lastUsed: Date;
   hasTorrent: boolean;
 }
+
+/** A download in progress or interrupted (its pieces so far). */
+export interface PartialBlob {
+  digest: Digest;
+  /** Bytes on disk. */
+  size: number;
+  lastUsed: Date;
+}
+
+/** Partial downloads untouched this long are abandoned: `prune` removes them. */
+export const STALE_PARTIAL_MS = 60 * 60_000;
 
 export class BlobCache {
   private readonly blobsDir: string;
@@ -98,6 +112,48 @@ export class BlobCache {
     return blobs;
   }
 
+  /** Downloads in progress or interrupted. */
+  async partials(): Promise<PartialBlob[]> {
+    const names = await readdir(this.partialDir).catch(() => [] as string[]);
+    const out: PartialBlob[] = [];
+    for (const name of names) {
+      if (!/^[a-f0-9]{64}$/.test(name)) continue;
+      const st = await stat(join(this.partialDir, name)).catch(() => undefined);
+      if (!st) continue;
+      out.push({
+        digest: `sha256:${name}` as Digest,
+        size: Math.min(st.size, st.blocks * 512),
+        lastUsed: st.mtime,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Evicts to fit maxBytes and removes partial downloads untouched for `staleMs`; with
+   * `all`, empties the cache. Resolves with what was removed.
+   */
+  async prune(
+    opts: { all?: boolean; staleMs?: number; now?: Date } = {},
+  ): Promise<{ blobs: Digest[]; partials: Digest[]; bytes: number }> {
+    const now = opts.now ?? new Date();
+    const staleMs = opts.all ? -1 : (opts.staleMs ?? STALE_PARTIAL_MS);
+    const removedPartials: Digest[] = [];
+    let bytes = 0;
+    for (const p of await this.partials()) {
+      if (now.getTime() - p.lastUsed.getTime() <= staleMs) continue;
+      await rm(this.partialPath(p.digest), { force: true });
+      removedPartials.push(p.digest);
+      bytes += p.size;
+    }
+    const before = new Map((await this.list()).map((b) => [b.digest, b.size]));
+    const blobs = opts.all ? [...before.keys()] : await this.evict();
+    if (opts.all) for (const digest of blobs) await this.remove(digest);
+    for (const digest of blobs) bytes += before.get(digest) ?? 0;
+    if (opts.all) await rm(this.tmpDir, { recursive: true, force: true });
+    return { blobs, partials: removedPartials, bytes };
+  }
+
   /**
    * Moves a finished download into the cache after checking its sha256 (and its size when
    * given); `torrent` is stored beside it. Throws DigestMismatchError / SizeMismatchError
@@ -167,10 +223,14 @@ export class BlobCache {
     );
   }
 
-  /** Deletes least recently used blobs until the total size is within maxBytes. */
+  /**
+   * Deletes least recently used blobs until the total size, partial downloads included,
+   * is within maxBytes.
+   */
   async evict(keep?: string): Promise<Digest[]> {
     const blobs = (await this.list()).sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime());
-    let total = blobs.reduce((sum, b) => sum + b.size, 0);
+    const partial = (await this.partials()).reduce((sum, p) => sum + p.size, 0);
+    let total = partial + blobs.reduce((sum, b) => sum + b.size, 0);
     const evicted: Digest[] = [];
     for (const blob of blobs) {
       if (total <= this.maxBytes) break;

@@ -8,6 +8,7 @@ import type { DockerEngine } from '../docker-engine.js';
 import { EngineError, InterruptedError } from '../errors.js';
 import type { RegistryClient } from '../registry-client.js';
 import { mapLimit } from './map-limit.js';
+import type { Platform } from './platform.js';
 import { presentBottomLayers, type ResolvedImage, resolveImage } from './resolve-image.js';
 import type { Swarm, TorrentBlob, TransferStats } from './swarm.js';
 
@@ -43,6 +44,8 @@ export interface PullTarget {
   reference: string;
   /** `repo:tag` names the image gets in the engine after a successful load. */
   localTags: Array<{ repo: string; tag: string }>;
+  /** The image of a multi-arch index to pull (`--platform`); default: the engine's. */
+  platform?: Platform;
 }
 
 /** What `docket pull --json-summary` prints. */
@@ -85,7 +88,13 @@ export async function pullImage(
   target: PullTarget,
 ): Promise<{ summary: PullSummary; blobs: TorrentBlob[] }> {
   const started = performance.now();
-  const image = await resolveImage(deps.registry, target.repository, target.reference);
+  const image = await resolveImage(
+    deps.registry,
+    target.repository,
+    target.reference,
+    target.platform,
+    target.platform !== undefined,
+  );
   const n = image.manifest.layers.length;
   const existing = await deps.engine.inspectImage(image.configDigest);
   const present = existing ? n : await countPresentLayers(deps.engine, image.diffIds);

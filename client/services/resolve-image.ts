@@ -6,12 +6,10 @@ import {
   isIndexMediaType,
 } from '../../lib/media-types.js';
 import { RegistryError } from '../errors.js';
+import { type Platform, selectPlatform } from './platform.js';
 import type { RegistryClient } from '../registry-client.js';
 
-export interface Platform {
-  os: string;
-  architecture: string;
-}
+export type { Platform } from './platform.js';
 
 /** Node's `process.arch` in the OCI image-spec's GOARCH words. */
 export function hostPlatform(arch: string = process.arch): Platform {
@@ -47,11 +45,13 @@ export async function resolveImage(
   name: string,
   reference: string,
   platform: Platform = hostPlatform(),
+  /** The user chose `platform` (`--platform`): no linux/amd64 fallback. */
+  strict = false,
 ): Promise<ResolvedImage> {
   let fetched = await registry.getManifest(name, reference);
   if (isIndexMediaType(fetched.mediaType)) {
     const index = JSON.parse(fetched.body.toString()) as ImageIndex;
-    const chosen = pickPlatform(index, platform);
+    const chosen = strict ? selectPlatform(index, platform, false) : pickPlatform(index, platform);
     if (!chosen)
       throw new RegistryError(
         200,

@@ -33,9 +33,16 @@ export interface ImageSummary {
   layers: ImageLayerSummary[];
 }
 
-/** `GET /docket/v1/images` */
+/** A manifest a repository holds that no tag points at (`GET /docket/v1/images?all=1`). */
+export interface UntaggedImageSummary extends Omit<ImageSummary, 'tag' | 'lastPushed'> {
+  /** When the manifest was last pushed (ISO 8601). */
+  lastPushed: string;
+}
+
+/** `GET /docket/v1/images`; `untagged` only with `?all=1`. */
 export interface ImageList {
   images: ImageSummary[];
+  untagged?: UntaggedImageSummary[];
 }
 
 /** One image stored by a tarball import. */
@@ -45,6 +52,8 @@ export interface ImportedImageSummary {
   /** `name:tag` for every tag the import set. */
   tags: string[];
   layers: { digest: string; size: number; diffId: string }[];
+  /** The image index the tags point at, when the archive held a multi-arch image. */
+  indexDigest?: string;
 }
 
 /** `POST /docket/v1/images` (201) */
@@ -52,11 +61,46 @@ export interface ImportResult {
   images: ImportedImageSummary[];
 }
 
-/** `GET /docket/v1/images/<name>/<tag>/history`: every push of the tag, newest first. */
+/** One move of a tag: a push, a rollback, or its delete (`digest`: what it pointed at). */
+export interface TagHistoryEntry {
+  digest: string;
+  pushedAt: string;
+  /** The token's name. */
+  pushedBy: string | null;
+  action: 'push' | 'rollback' | 'delete';
+  /** Bytes of the image (config plus layers as stored); null once gc swept the manifest. */
+  size: number | null;
+}
+
+/** `GET /docket/v1/images/<name>/<tag>/history`: every move of the tag, newest first. */
 export interface TagHistory {
   repository: string;
   tag: string;
-  history: { digest: string; pushedAt: string; pushedBy: string | null }[];
+  history: TagHistoryEntry[];
+}
+
+/**
+ * `POST /docket/v1/images/<name>/<tag>/rollback?to=<digest>` or `?steps=<n>` (200): the tag
+ * now points at `to`, the manifest it pointed at `steps` moves ago (default 1; pushes and
+ * rollbacks are moves, deletes are not).
+ */
+export interface RollbackResult {
+  repository: string;
+  tag: string;
+  from: string | null;
+  to: string;
+}
+
+/**
+ * `POST /docket/v1/gc[?dryRun=1][&graceSeconds=<s>]` (200): mark what tags, their index
+ * children and manifests used within the grace period (default: the registry's) reach;
+ * sweep every other manifest and blob. The answer says what went (or would go).
+ */
+export interface GcResult {
+  dryRun: boolean;
+  manifests: string[];
+  blobs: { digest: string; size: number }[];
+  bytesFreed: number;
 }
 
 /** `GET /docket/v1/layers/<diffId>`: a compressed layer the registry stores for that diffId. */

@@ -22,6 +22,9 @@ export const paths = {
   images: (): string => '/docket/v1/images',
   history: (name: string, tag: string): string =>
     `/docket/v1/images/${repo(name)}/${segment(tag)}/history`,
+  rollback: (name: string, tag: string): string =>
+    `/docket/v1/images/${repo(name)}/${segment(tag)}/rollback`,
+  gc: (): string => '/docket/v1/gc',
   /** A blob outside any repository: the BEP 19 web seed URL of its torrent. */
   docketBlob: (digest: Digest): string => `/docket/v1/blobs/${segment(digest)}`,
   torrent: (digest: Digest): string => `/docket/v1/blobs/${segment(digest)}/torrent`,

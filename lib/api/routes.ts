@@ -15,6 +15,8 @@ export type RouteName =
   | 'v2.blob'
   | 'docket.images'
   | 'docket.history'
+  | 'docket.rollback'
+  | 'docket.gc'
   | 'docket.blob'
   | 'docket.torrent'
   | 'docket.layer'
@@ -41,6 +43,8 @@ export const PATTERNS: ReadonlyArray<readonly [RouteName, RegExp]> = [
   ['v2.blob', /^\/v2\/(.+)\/blobs\/([^/]+)$/],
   ['docket.images', /^\/docket\/v1\/images\/?$/],
   ['docket.history', /^\/docket\/v1\/images\/(.+)\/([^/]+)\/history$/],
+  ['docket.rollback', /^\/docket\/v1\/images\/(.+)\/([^/]+)\/rollback$/],
+  ['docket.gc', /^\/docket\/v1\/gc$/],
   ['docket.blob', /^\/docket\/v1\/blobs\/([^/]+)$/],
   ['docket.torrent', /^\/docket\/v1\/blobs\/([^/]+)\/torrent$/],
   ['docket.layer', /^\/docket\/v1\/layers\/([^/]+)$/],

@@ -16,6 +16,7 @@ interface Desc {
   mediaType: string;
   digest: Digest;
   annotations: Record<string, string>;
+  platform?: { os: string; architecture: string; variant?: string };
 }
 
 function descriptors(doc: unknown, key: 'manifests' | 'layers', path: string): Desc[] {
@@ -30,7 +31,21 @@ function descriptor(d: unknown, path: string): Desc {
   }
   if (!isDigest(d.digest)) throw invalid(path, `unsupported digest "${d.digest}"`);
   const annotations = isObject(d.annotations) ? (d.annotations as Record<string, string>) : {};
-  return { mediaType: d.mediaType, digest: d.digest, annotations };
+  const p = d.platform;
+  const platform =
+    isObject(p) && typeof p.os === 'string' && typeof p.architecture === 'string'
+      ? {
+          os: p.os,
+          architecture: p.architecture,
+          ...(typeof p.variant === 'string' ? { variant: p.variant } : {}),
+        }
+      : undefined;
+  return {
+    mediaType: d.mediaType,
+    digest: d.digest,
+    annotations,
+    ...(platform ? { platform } : {}),
+  };
 }
 
 /** OCI image-layout: a blob's path is `blobs/<alg>/<encoded>` (image-layout.md). */
@@ -59,12 +74,14 @@ export async function ociImages<T>(table: EntryTable<T>): Promise<ArchiveImage<T
   return images;
 }
 
+/** `parent`: the image index blob (not the layout's index.json) that listed `list`. */
 async function walk<T>(
   table: EntryTable<T>,
   list: Desc[],
   inherited: string[],
   depth: number,
   out: ArchiveImage<T>[],
+  parent?: Digest,
 ): Promise<void> {
   for (const desc of list) {
     if (desc.annotations['vnd.docker.reference.type'] !== undefined) continue;
@@ -72,12 +89,16 @@ async function walk<T>(
     const path = blobPath(desc.digest);
     if (isIndexMediaType(desc.mediaType)) {
       if (depth >= MAX_INDEX_DEPTH) throw invalid(path, 'image indexes nested too deep');
-      await walk(table, descriptors(table.json(path), 'manifests', path), tags, depth + 1, out);
+      const children = descriptors(table.json(path), 'manifests', path);
+      await walk(table, children, tags, depth + 1, out, desc.digest);
     } else if (
       desc.mediaType === MediaType.ociManifest ||
       desc.mediaType === MediaType.dockerManifest
     ) {
-      out.push(await image(table, path, tags));
+      const found = await image(table, path, tags);
+      if (parent)
+        found.index = { digest: parent, ...(desc.platform ? { platform: desc.platform } : {}) };
+      out.push(found);
     }
   }
 }

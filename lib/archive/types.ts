@@ -43,6 +43,11 @@ export interface ArchiveImage<T> {
   layers: ArchiveLayer<T>[];
   /** `name:tag` references the archive gives this image (may be empty). */
   tags: string[];
+  /**
+   * When an image index in the archive (a multi-arch image) lists this image: the index's
+   * digest, shared by its images, and the platform the index gives this one.
+   */
+  index?: { digest: Digest; platform?: { os: string; architecture: string; variant?: string } };
 }
 
 /** One layer for a `docker load` tarball. */

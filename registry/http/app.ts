@@ -8,6 +8,7 @@ import { API_VERSION, Header, matchRoute, type RouteName } from '../../lib/api/i
 import type { HttpDeps, RouteTable } from './route.js';
 import { blobRoutes } from './routes/blobs.js';
 import { docketRoutes } from './routes/docket.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { eventRoutes } from './routes/events.js';
 import { listingRoutes } from './routes/listing.js';
 import { manifestRoutes } from './routes/manifests.js';
@@ -46,6 +47,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     uploadRoutes(deps),
     manifestRoutes(deps),
     docketRoutes(deps),
+    lifecycleRoutes(deps),
     eventRoutes(deps),
     opsRoutes(deps),
     tokenRoutes(deps),

@@ -12,11 +12,13 @@ import {
   UnauthorizedError,
 } from '../../lib/errors.js';
 import {
+  BlobInUseError,
   BlobUnknownError,
   ManifestBlobUnknownError,
   ManifestInvalidError,
   ManifestUnknownError,
   NameUnknownError,
+  ParameterInvalidError,
   PayloadTooLargeError,
   RangeNotSatisfiableError,
   RouteUnknownError,
@@ -73,6 +75,7 @@ const MAPPING: ReadonlyArray<[ErrorClass, ErrorCode]> = [
   [GunzipLimitError, 'LAYER_TOO_LARGE'],
   [ArchiveError, 'ARCHIVE_INVALID'],
   [TorrentUnknownError, 'TORRENT_UNKNOWN'],
+  [ParameterInvalidError, 'PARAMETER_INVALID'],
   [UnsupportedError, 'UNSUPPORTED'],
   [RouteUnknownError, 'UNSUPPORTED'],
 ];
@@ -102,6 +105,7 @@ export function errorMiddleware(logger: Logger, publicUrl: () => string) {
         body = { errors: [{ code: 'UNKNOWN', message: ErrorCodes.UNKNOWN.message, detail: {} }] };
       }
       if (err instanceof RouteUnknownError) status = err.methodNotAllowed ? 405 : 404;
+      if (err instanceof BlobInUseError) status = 405;
       if (err instanceof UnauthorizedError)
         ctx.set('WWW-Authenticate', authChallenge(ctx, publicUrl()));
       if (err instanceof RangeNotSatisfiableError) ctx.set('Content-Range', `bytes */${err.size}`);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlobRecord } from '../metadata/blobs.js';
 import type { BlobService } from '../services/blobs.js';
+import type { GcService } from '../services/gc.js';
 import type { EventPublisher } from '../services/events.js';
 import type { ImageService } from '../services/images.js';
 import type { ImportService } from '../services/import.js';
@@ -31,6 +32,9 @@ export interface HttpDeps {
   imports: ImportService;
   torrents: TorrentService;
   tokens: TokenService;
+  gc: GcService;
+  /** gc's grace period when a request names none. */
+  gcGraceMs: number;
   swarm: SwarmService;
   health: HealthService;
   /** The built web page served at `/`. */

@@ -104,6 +104,35 @@ export class BlobRecords {
     return (rows as { infohash: string }[]).map((r) => r.infohash);
   }
 
+  /** Marks a stored blob as relied on by a push now (gc's grace period restarts). */
+  touch(digest: string): void {
+    this.db
+      .prepare('UPDATE blobs SET used_at = ? WHERE digest = ?')
+      .run(new Date().toISOString(), digest);
+  }
+
+  /** Every blob with the time gc's grace period counts from (its last use, else its creation). */
+  ages(): { digest: Digest; size: number; infoHash: string; usedAt: string }[] {
+    return this.db
+      .prepare(
+        'SELECT digest, size, infohash AS infoHash, COALESCE(used_at, created_at) AS usedAt FROM blobs',
+      )
+      .all() as { digest: Digest; size: number; infoHash: string; usedAt: string }[];
+  }
+
+  /** Whether any stored manifest names the blob (as config or layer). */
+  isReferenced(digest: string): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM manifest_refs WHERE digest = ? AND kind != 'manifest' LIMIT 1")
+        .get(digest) !== undefined
+    );
+  }
+
+  delete(digest: string): boolean {
+    return this.db.prepare('DELETE FROM blobs WHERE digest = ?').run(digest).changes > 0;
+  }
+
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM blobs').get() as { n: number }).n;
   }

@@ -77,6 +77,7 @@ export class ManifestRecords {
          VALUES (?, ?, ?, ?, ?)`,
       )
       .run(m.digest, m.mediaType, m.content, m.configDigest, new Date().toISOString());
+    if (inserted.changes === 0) this.touch(m.digest);
     if (inserted.changes > 0) {
       const ref = this.db.prepare(
         'INSERT INTO manifest_refs (manifest_digest, position, kind, digest) VALUES (?, ?, ?, ?)',
@@ -88,6 +89,40 @@ export class ManifestRecords {
         'INSERT OR IGNORE INTO repository_manifests (repository, manifest_digest) VALUES (?, ?)',
       )
       .run(repository, m.digest);
+  }
+
+  /** Marks a stored manifest as relied on by a push now (gc's grace period restarts). */
+  touch(digest: string): void {
+    this.db
+      .prepare('UPDATE manifests SET used_at = ? WHERE digest = ?')
+      .run(new Date().toISOString(), digest);
+  }
+
+  /** Every manifest, with the time gc's grace period counts from (last use, else creation). */
+  ages(): { digest: Digest; usedAt: string }[] {
+    return this.db
+      .prepare('SELECT digest, COALESCE(used_at, created_at) AS usedAt FROM manifests')
+      .all() as { digest: Digest; usedAt: string }[];
+  }
+
+  /** Manifests a repository holds that no tag points at, with their repository. */
+  untagged(): { repository: string; digest: Digest; usedAt: string }[] {
+    return this.db
+      .prepare(
+        `SELECT r.repository, m.digest, COALESCE(m.used_at, m.created_at) AS usedAt
+         FROM repository_manifests r JOIN manifests m ON m.digest = r.manifest_digest
+         WHERE NOT EXISTS (SELECT 1 FROM tags t
+                           WHERE t.repository = r.repository AND t.manifest_digest = m.digest)
+         ORDER BY r.repository, usedAt`,
+      )
+      .all() as { repository: string; digest: Digest; usedAt: string }[];
+  }
+
+  /** Removes a manifest, what it names and its repository links (tags must be gone first). */
+  delete(digest: string): void {
+    this.db.prepare('DELETE FROM manifest_refs WHERE manifest_digest = ?').run(digest);
+    this.db.prepare('DELETE FROM repository_manifests WHERE manifest_digest = ?').run(digest);
+    this.db.prepare('DELETE FROM manifests WHERE digest = ?').run(digest);
   }
 
   refs(digest: string): ManifestRef[] {

@@ -75,4 +75,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Lifecycle (garbage collection, rollback). used_at: the last time a push relied on a
+    // blob or manifest already stored (re-upload, mount, HEAD, re-put), so gc's grace
+    // period counts from then and does not sweep what a push in progress is about to name.
+    version: 3,
+    sql: `
+      ALTER TABLE blobs ADD COLUMN used_at TEXT;
+      ALTER TABLE manifests ADD COLUMN used_at TEXT;
+      ALTER TABLE tag_history ADD COLUMN action TEXT NOT NULL DEFAULT 'push';
+    `,
+  },
 ];

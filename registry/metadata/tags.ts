@@ -8,10 +8,14 @@ export interface TagRecord {
   updatedAt: string;
 }
 
+/** What moved a tag: a push, a rollback, or a delete (the digest is the one it pointed at). */
+export type TagAction = 'push' | 'rollback' | 'delete';
+
 export interface TagHistoryEntry {
   manifestDigest: Digest;
   pushedAt: string;
   pushedBy: string | null;
+  action: TagAction;
 }
 
 interface Row {
@@ -39,8 +43,14 @@ export class TagRecords {
     return row && toRecord(row);
   }
 
-  /** Points a tag at a manifest and appends the push to the tag's history. */
-  set(repository: string, tag: string, digest: string, pushedBy: string | null): void {
+  /** Points a tag at a manifest and appends the push (or rollback) to the tag's history. */
+  set(
+    repository: string,
+    tag: string,
+    digest: string,
+    pushedBy: string | null,
+    action: TagAction = 'push',
+  ): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
@@ -51,24 +61,32 @@ export class TagRecords {
       .run(repository, tag, digest, now);
     this.db
       .prepare(
-        `INSERT INTO tag_history (repository, tag, manifest_digest, pushed_at, pushed_by)
-         VALUES (?, ?, ?, ?, ?)`,
+        `INSERT INTO tag_history (repository, tag, manifest_digest, pushed_at, pushed_by, action)
+         VALUES (?, ?, ?, ?, ?, ?)`,
       )
-      .run(repository, tag, digest, now, pushedBy);
+      .run(repository, tag, digest, now, pushedBy, action);
   }
 
-  delete(repository: string, tag: string): boolean {
-    return (
-      this.db.prepare('DELETE FROM tags WHERE repository = ? AND tag = ?').run(repository, tag)
-        .changes > 0
-    );
-  }
-
-  /** Deletes every tag of `repository` pointing at `digest`. */
-  deleteByDigest(repository: string, digest: string): void {
+  /** Deletes a tag; its history stays, with the delete appended. False when there was no tag. */
+  delete(repository: string, tag: string, deletedBy: string | null = null): boolean {
+    const current = this.get(repository, tag);
+    if (!current) return false;
+    this.db.prepare('DELETE FROM tags WHERE repository = ? AND tag = ?').run(repository, tag);
     this.db
-      .prepare('DELETE FROM tags WHERE repository = ? AND manifest_digest = ?')
-      .run(repository, digest);
+      .prepare(
+        `INSERT INTO tag_history (repository, tag, manifest_digest, pushed_at, pushed_by, action)
+         VALUES (?, ?, ?, ?, ?, 'delete')`,
+      )
+      .run(repository, tag, current.manifestDigest, new Date().toISOString(), deletedBy);
+    return true;
+  }
+
+  /** Deletes every tag of `repository` pointing at `digest` (each recorded in its history). */
+  deleteByDigest(repository: string, digest: string, deletedBy: string | null = null): void {
+    const rows = this.db
+      .prepare('SELECT tag FROM tags WHERE repository = ? AND manifest_digest = ?')
+      .all(repository, digest) as { tag: string }[];
+    for (const { tag } of rows) this.delete(repository, tag, deletedBy);
   }
 
   /** Tag names of a repository in lexical order after `last`, at most `limit`. */
@@ -89,14 +107,20 @@ export class TagRecords {
   history(repository: string, tag: string): TagHistoryEntry[] {
     const rows = this.db
       .prepare(
-        `SELECT manifest_digest, pushed_at, pushed_by FROM tag_history
+        `SELECT manifest_digest, pushed_at, pushed_by, action FROM tag_history
          WHERE repository = ? AND tag = ? ORDER BY id DESC`,
       )
-      .all(repository, tag) as { manifest_digest: string; pushed_at: string; pushed_by: string }[];
+      .all(repository, tag) as {
+      manifest_digest: string;
+      pushed_at: string;
+      pushed_by: string;
+      action: TagAction;
+    }[];
     return rows.map((r) => ({
       manifestDigest: r.manifest_digest as Digest,
       pushedAt: r.pushed_at,
       pushedBy: r.pushed_by,
+      action: r.action,
     }));
   }
 }

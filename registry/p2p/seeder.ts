@@ -169,6 +169,11 @@ export class Seeder {
     });
   }
 
+  /** Stops seeding a blob that is gone (swept by gc); a later announce finds no blob. */
+  stop(infoHash: string): void {
+    this.drop(infoHash);
+  }
+
   stats(): SeederStats {
     let peers = 0;
     let uploaded = this.uploadedClosed;

@@ -6,6 +6,7 @@ import { BlobUnknownError } from '../errors.js';
 import type { BlobRecord } from '../metadata/blobs.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobStore, ByteRange } from '../storage/blob-store.js';
+import { SweepGate } from './sweep-gate.js';
 
 /** lib/torrent.ts TorrentPieceStream: hashes the torrent pieces of the bytes flowing through. */
 export interface TorrentPieceHasher extends Transform {
@@ -25,13 +26,15 @@ export interface BlobDescription {
  * Blobs as the registry knows them: bytes in the BlobStore plus a metadata row holding
  * size, media type, diff_id and torrent info. The torrent pieces are hashed while the
  * store writes (or verifies) the bytes, through its tap, so a new blob is not read back;
- * the row is written in one transaction, only after the bytes are in place.
+ * the row is written in one transaction, only after the bytes are in place. Writes hold
+ * `gate` shared, so garbage collection never sweeps a blob between its rename and its row.
  */
 export class BlobService {
   constructor(
     private readonly store: BlobStore,
     private readonly metadata: Metadata,
     private readonly pieceHasher: TorrentPieceHashers,
+    private readonly gate: SweepGate = new SweepGate(),
   ) {}
 
   /** The record of a known blob; throws BlobUnknownError. */
@@ -65,8 +68,10 @@ export class BlobService {
     expect: { digest?: Digest; size?: number } = {},
     describe: BlobDescription = {},
   ): Promise<BlobRecord> {
-    const pieces = this.piecesFor(expect.digest, expect.size);
-    return this.record(await this.store.put(body, expect, pieces), describe, pieces);
+    return this.gate.shared(async () => {
+      const pieces = this.piecesFor(expect.digest, expect.size);
+      return this.record(await this.store.put(body, expect, pieces), describe, pieces);
+    });
   }
 
   /** Turns a finished upload into a blob, verifying its digest. */
@@ -75,9 +80,19 @@ export class BlobService {
     expect: { digest: Digest; size?: number },
     describe: BlobDescription = {},
   ): Promise<BlobRecord> {
-    const size = expect.size ?? (await this.store.uploadSize(id));
-    const pieces = this.piecesFor(expect.digest, size);
-    return this.record(await this.store.commitUpload(id, expect, pieces), describe, pieces);
+    return this.gate.shared(async () => {
+      const size = expect.size ?? (await this.store.uploadSize(id));
+      const pieces = this.piecesFor(expect.digest, size);
+      return this.record(await this.store.commitUpload(id, expect, pieces), describe, pieces);
+    });
+  }
+
+  /**
+   * A push relies on this stored blob without uploading it (HEAD, mount, layer lookup):
+   * garbage collection's grace period restarts for it.
+   */
+  touch(digest: Digest): void {
+    this.metadata.blobs.touch(digest);
   }
 
   /** Adds a media type / diff_id to a blob row that has none. */
@@ -110,6 +125,7 @@ export class BlobService {
     const known = this.metadata.blobs.get(stored.digest);
     if (known) {
       this.metadata.blobs.describe(stored.digest, describe);
+      this.metadata.blobs.touch(stored.digest);
       return this.get(stored.digest);
     }
     const torrent = (await pieces?.result()) ?? (await this.hashStored(stored));

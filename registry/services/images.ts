@@ -1,4 +1,4 @@
-import type { ImageLayerSummary, ImageSummary } from '../../lib/api/index.js';
+import type { ImageLayerSummary, ImageSummary, UntaggedImageSummary } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
 import type { Descriptor } from '../../lib/media-types.js';
 import type { Metadata } from '../metadata/metadata.js';
@@ -61,6 +61,32 @@ export class ImageService {
       });
     }
     return out;
+  }
+
+  /** Manifests repositories hold that no tag points at (what gc sweeps after the grace period). */
+  async untagged(viewer: string | null = null): Promise<UntaggedImageSummary[]> {
+    const images = new Map<string, Summary>();
+    const out: UntaggedImageSummary[] = [];
+    for (const row of this.metadata.manifests.untagged()) {
+      const manifest = this.metadata.manifests.get(row.digest);
+      if (!manifest) continue;
+      const walk: Walk = { images, left: MAX_MANIFESTS_PER_TAG, viewer };
+      out.push({
+        repository: row.repository,
+        digest: row.digest,
+        mediaType: manifest.mediaType,
+        lastPushed: row.usedAt,
+        ...(await this.summarize(row.digest, 0, walk)),
+      });
+    }
+    return out;
+  }
+
+  /** Bytes of an image as stored (config plus layers; an index: its images'); null when not held. */
+  async size(digest: string): Promise<number | null> {
+    if (!this.metadata.manifests.has(digest)) return null;
+    const walk: Walk = { images: new Map(), left: MAX_MANIFESTS_PER_TAG, viewer: null };
+    return (await this.summarize(digest, 0, walk)).size;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import type { Digest } from '../../lib/digest.js';
+import { type Digest, sha256Digest } from '../../lib/digest.js';
 import { type GunzipBounds, gzipLayer } from '../../lib/archive/gzip.js';
 import type { ReadArchiveOptions } from '../../lib/archive/reader.js';
 import type { ArchiveImage, ArchiveLayer, BlobSink } from '../../lib/archive/types.js';
@@ -27,6 +27,7 @@ export interface ImportedImage {
   /** `name:tag` for every tag the import set. */
   tags: string[];
   layers: { digest: Digest; size: number; diffId: Digest }[];
+  indexDigest?: Digest;
 }
 
 /**
@@ -34,7 +35,8 @@ export interface ImportedImage {
  * archive reader, each entry landing in an upload session; then layers are stored gzip
  * compressed (LAYER_GZIP_OPTIONS, unless the registry already holds a compressed blob
  * of that diff_id), the config as is, and a Docker schema2 manifest is pushed under each
- * tag exactly as a client push would.
+ * tag exactly as a client push would. The images of a multi-arch index in the archive go
+ * in by digest, and a manifest list of them (with their platforms) takes the tags.
  */
 export class ImportService {
   constructor(
@@ -73,10 +75,10 @@ export class ImportService {
     try {
       const limited = pipeline(body, limitBytes(this.maxBytes), () => {});
       const images = await this.readImageArchive(limited, sink, { gunzip: this.gunzip });
-      if (overrides.length > 0 && images.length !== 1)
-        throw new UnsupportedError(
-          `?tag= needs an archive holding one image, not ${images.length}`,
-        );
+      // The images of one multi-arch index count as one.
+      const units = new Set(images.map((image, i) => image.index?.digest ?? i));
+      if (overrides.length > 0 && units.size !== 1)
+        throw new UnsupportedError(`?tag= needs an archive holding one image, not ${units.size}`);
       const tagged = images.map((image) => {
         const tags = overrides.length > 0 ? overrides : image.tags.map(parseRepoTag);
         if (tags.length === 0)
@@ -84,21 +86,75 @@ export class ImportService {
         return { image, tags };
       });
       const committed = new Map<string, BlobRecord>();
-      const out: ImportedImage[] = [];
-      for (const { image, tags } of tagged)
-        out.push(await this.storeImage(image, tags, committed, opts.pushedBy));
-      return out;
+      const out: (ImportedImage & { manifest: Buffer })[] = [];
+      const indexes = new Map<string, { tags: RepoTag[]; children: Descriptor[] }>();
+      for (const { image, tags } of tagged) {
+        // An image of a multi-arch index goes in by digest; the index then takes the tags.
+        const group = image.index && indexes.get(image.index.digest);
+        const stored = await this.storeImage(
+          image,
+          image.index ? [] : tags,
+          committed,
+          opts.pushedBy,
+        );
+        if (!image.index) {
+          out.push(stored);
+          continue;
+        }
+        for (const { name } of tags)
+          await this.manifests.put(
+            name,
+            stored.manifestDigest,
+            stored.manifest,
+            MediaType.dockerManifest,
+            opts.pushedBy,
+          );
+        const child: Descriptor = {
+          mediaType: MediaType.dockerManifest,
+          digest: stored.manifestDigest,
+          size: stored.manifest.length,
+          ...(image.index.platform ? { platform: image.index.platform } : {}),
+        };
+        if (group) group.children.push(child);
+        else indexes.set(image.index.digest, { tags, children: [child] });
+        out.push({ ...stored, tags: tags.map((t) => `${t.name}:${t.tag}`) });
+      }
+      for (const { tags, children } of indexes.values()) {
+        const digest = await this.putIndex(tags, children, opts.pushedBy);
+        for (const image of out)
+          if (children.some((c) => c.digest === image.manifestDigest)) image.indexDigest = digest;
+      }
+      return out.map(({ manifest: _, ...image }) => image);
     } finally {
       await Promise.all([...sessions].map((id) => this.store.cancelUpload(id).catch(() => {})));
     }
   }
 
+  /** A Docker manifest list of `children` (stored already) under each of `tags`. */
+  private async putIndex(
+    tags: RepoTag[],
+    children: Descriptor[],
+    pushedBy: string | null,
+  ): Promise<Digest> {
+    const body = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.dockerManifestList,
+        manifests: children,
+      }),
+    );
+    for (const { name, tag } of tags)
+      await this.manifests.put(name, tag, body, MediaType.dockerManifestList, pushedBy);
+    return sha256Digest(body);
+  }
+
+  /** Stores the image's blobs and its manifest under each of `tags` (none: blobs only). */
   private async storeImage(
     image: ArchiveImage<string>,
-    tags: { name: string; tag: string }[],
+    tags: RepoTag[],
     committed: Map<string, BlobRecord>,
     pushedBy: string | null,
-  ): Promise<ImportedImage> {
+  ): Promise<ImportedImage & { manifest: Buffer }> {
     const layers: Descriptor[] = [];
     for (const layer of image.layers) {
       let blob = committed.get(layer.stored);
@@ -117,12 +173,11 @@ export class ImportService {
       config: { mediaType: MediaType.dockerConfig, digest: config.digest, size: config.size },
       layers,
     });
-    let digest: Digest | undefined;
-    for (const { name, tag } of tags) {
-      ({ digest } = await this.manifests.put(name, tag, body, MediaType.dockerManifest, pushedBy));
-    }
+    for (const { name, tag } of tags)
+      await this.manifests.put(name, tag, body, MediaType.dockerManifest, pushedBy);
     return {
-      manifestDigest: digest!,
+      manifest: body,
+      manifestDigest: sha256Digest(body),
       configDigest: config.digest,
       tags: tags.map((t) => `${t.name}:${t.tag}`),
       layers: image.layers.map((l, i) => ({
@@ -143,7 +198,11 @@ export class ImportService {
         describe,
       );
     const known = this.blobs.findByDiffId(layer.diffId);
-    if (known && known.digest !== layer.diffId) return known;
+    if (known && known.digest !== layer.diffId) {
+      // Reused, not uploaded: gc's grace period restarts, as for a push's HEAD.
+      this.blobs.touch(known.digest);
+      return known;
+    }
     const raw = await this.store.openUpload(layer.stored);
     return this.blobs.put(
       pipeline(raw, gzipLayer(), () => {}),
@@ -153,8 +212,13 @@ export class ImportService {
   }
 }
 
+interface RepoTag {
+  name: string;
+  tag: string;
+}
+
 /** `[domain/]name[:tag]` → repository name (domain dropped) and tag (default latest). */
-function parseRepoTag(ref: string): { name: string; tag: string } {
+function parseRepoTag(ref: string): RepoTag {
   const parsed = parseReference(ref);
   return { name: parseName(parsed.name), tag: parseTag(parsed.tag ?? DEFAULT_TAG) };
 }

@@ -23,14 +23,20 @@ import {
 } from './manifest-parse.js';
 import { layerDiffId } from './diff-id.js';
 import { readConfig } from './image-config.js';
+import { SweepGate } from './sweep-gate.js';
 
-/** Manifests by repository and reference (tag or digest), with tags and tag history. */
+/**
+ * Manifests by repository and reference (tag or digest), with tags and tag history. A put
+ * holds `gate` shared from its refs check to its commit, so garbage collection cannot
+ * sweep what the manifest names in between.
+ */
 export class ManifestService {
   constructor(
     private readonly metadata: Metadata,
     private readonly blobs: BlobService,
     private readonly gunzip: GunzipBounds,
     private readonly events?: EventPublisher,
+    private readonly gate: SweepGate = new SweepGate(),
   ) {}
 
   /**
@@ -40,6 +46,16 @@ export class ManifestService {
    * DigestMismatchError.
    */
   async put(
+    repository: string,
+    reference: string,
+    body: Buffer,
+    contentType: string | undefined,
+    pushedBy: string | null,
+  ): Promise<{ digest: Digest; mediaType: string }> {
+    return this.gate.shared(() => this.putNow(repository, reference, body, contentType, pushedBy));
+  }
+
+  private async putNow(
     repository: string,
     reference: string,
     body: Buffer,
@@ -90,18 +106,21 @@ export class ManifestService {
     throw new ManifestUnknownError(repository, reference);
   }
 
-  /** Deletes a tag, or (by digest) unlinks the manifest from the repository and its tags. */
-  delete(repository: string, reference: string): void {
-    if (!isDigest(reference)) {
-      if (!this.metadata.tags.delete(repository, checkTag(reference)))
-        throw new ManifestUnknownError(repository, reference);
-      this.events?.deleted(repository, reference);
-      return;
-    }
+  /**
+   * Deletes a tag, or (by digest) unlinks the manifest from the repository and its tags;
+   * each deleted tag keeps its history, the delete appended. Garbage collection frees
+   * what nothing else holds. Throws ManifestUnknownError.
+   */
+  delete(repository: string, reference: string, deletedBy: string | null = null): void {
     this.metadata.transaction(() => {
+      if (!isDigest(reference)) {
+        if (!this.metadata.tags.delete(repository, checkTag(reference), deletedBy))
+          throw new ManifestUnknownError(repository, reference);
+        return;
+      }
       if (!this.metadata.manifests.unlink(repository, reference))
         throw new ManifestUnknownError(repository, reference);
-      this.metadata.tags.deleteByDigest(repository, reference);
+      this.metadata.tags.deleteByDigest(repository, reference, deletedBy);
     });
     this.events?.deleted(repository, reference);
   }

@@ -1,5 +1,6 @@
 import type { Digest } from '../../lib/digest.js';
-import { NameUnknownError } from '../errors.js';
+import { isDigest } from '../../lib/digest.js';
+import { ManifestUnknownError, NameUnknownError } from '../errors.js';
 import type { TagHistoryEntry } from '../metadata/tags.js';
 import type { Metadata } from '../metadata/metadata.js';
 
@@ -31,6 +32,30 @@ export class TagService {
     const entries = this.metadata.tags.history(repository, tag);
     if (entries.length === 0) throw new NameUnknownError(`${repository}:${tag}`);
     return entries;
+  }
+
+  /**
+   * Moves a tag back: to `to` (a manifest the repository holds), or to the manifest it
+   * pointed at `steps` moves ago (default 1; pushes and rollbacks are moves, deletes are
+   * not). The rollback is itself appended to the history. Throws NameUnknownError (no
+   * history), ManifestUnknownError (no such move, or the manifest is not held any more).
+   */
+  rollback(
+    repository: string,
+    tag: string,
+    target: { to?: Digest; steps?: number },
+    by: string | null,
+  ): { from: Digest | null; to: Digest } {
+    return this.metadata.transaction(() => {
+      const moves = this.history(repository, tag).filter((e) => e.action !== 'delete');
+      const steps = target.steps ?? 1;
+      const to = target.to ?? moves[steps]?.manifestDigest;
+      if (!to || !isDigest(to) || !this.metadata.manifests.getInRepository(repository, to))
+        throw new ManifestUnknownError(repository, target.to ?? `${tag}~${steps}`);
+      const from = this.metadata.tags.get(repository, tag)?.manifestDigest ?? null;
+      this.metadata.tags.set(repository, tag, to, by, 'rollback');
+      return { from, to };
+    });
   }
 
   resolve(repository: string, tag: string): Digest | undefined {

@@ -83,9 +83,11 @@ export class UploadService {
     });
   }
 
-  /** Cross-repository mount: blobs are stored once, so any known blob mounts. */
+  /** Cross-repository mount: blobs are stored once, so any known blob mounts (and is used now). */
   mount(digest: Digest): BlobRecord | undefined {
-    return this.blobs.find(digest);
+    const blob = this.blobs.find(digest);
+    if (blob) this.blobs.touch(digest);
+    return blob;
   }
 
   /** Drops the sessions idle for longer than the TTL, with their bytes. */

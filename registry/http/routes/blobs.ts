@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { Header } from '../../../lib/api/index.js';
 import type { Digest } from '../../../lib/digest.js';
 import type { BlobService } from '../../services/blobs.js';
+import { emptyResponse } from '../body.js';
 import { digestParam, nameParam } from '../params.js';
 import { parseRequestRange } from '../range.js';
 import type { Handler, HttpDeps, RouteTable } from '../route.js';
@@ -9,16 +10,25 @@ import type { Handler, HttpDeps, RouteTable } from '../route.js';
 /**
  * Blob bytes with Range support (RFC 9110 §14): GET/HEAD /v2/<name>/blobs/<digest>
  * (distribution-spec "Pulling blobs") and GET /docket/v1/blobs/<digest>, the BEP 19
- * web seed URL, which must answer Range requests with 206.
+ * web seed URL, which must answer Range requests with 206. A HEAD is how a push learns it
+ * need not upload a blob, so it restarts the blob's gc grace period. DELETE of a blob
+ * (distribution-spec "Deleting blobs"): 202 when no stored manifest names it, else 405.
  */
 export function blobRoutes(deps: HttpDeps): RouteTable {
-  const v2: Handler = (ctx, m) => {
+  const v2: Handler = async (ctx, m) => {
     nameParam(m);
-    return sendBlob(ctx, deps.blobs, digestParam(m.params[1]));
+    const digest = digestParam(m.params[1]);
+    await sendBlob(ctx, deps.blobs, digest);
+    if (ctx.method === 'HEAD') deps.blobs.touch(digest);
+  };
+  const del: Handler = async (ctx, m) => {
+    nameParam(m);
+    await deps.gc.deleteBlob(digestParam(m.params[1]));
+    emptyResponse(ctx, 202);
   };
   const docket: Handler = (ctx, m) => sendBlob(ctx, deps.blobs, digestParam(m.params[0]));
   return {
-    'v2.blob': { GET: v2, HEAD: v2 },
+    'v2.blob': { GET: v2, HEAD: v2, DELETE: del },
     'docket.blob': { GET: docket, HEAD: docket },
   };
 }

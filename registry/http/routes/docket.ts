@@ -1,19 +1,15 @@
-import type {
-  ImageList,
-  ImportResult,
-  InfoHashList,
-  LayerLookup,
-  TagHistory,
-} from '../../../lib/api/index.js';
+import type { ImageList, ImportResult, InfoHashList, LayerLookup } from '../../../lib/api/index.js';
 import { parseDigest } from '../../../lib/digest.js';
 import { MediaType } from '../../../lib/media-types.js';
-import { parseName } from '../../../lib/reference.js';
 import { BlobUnknownError } from '../../errors.js';
 import { checkDeclaredLength } from '../body.js';
 import { digestParam } from '../params.js';
 import type { Handler, HttpDeps, RouteTable } from '../route.js';
 
-/** The docket API: tarball import, image listing, tag history, torrents, layers by diff_id. */
+/**
+ * The docket API: tarball import, image listing (`?all=1`: untagged manifests too),
+ * torrents, layers by diff_id (a push about to reuse the layer: its gc grace restarts).
+ */
 export function docketRoutes(deps: HttpDeps): RouteTable {
   const importImages: Handler = async (ctx) => {
     checkDeclaredLength(ctx, deps.maxUploadBytes);
@@ -28,22 +24,7 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   const listImages: Handler = async (ctx) => {
     const viewer = (ctx.state.tokenName as string | null | undefined) ?? null;
     const body: ImageList = { images: await deps.images.list(viewer) };
-    ctx.body = body;
-  };
-
-  const history: Handler = (ctx, m) => {
-    const repository = parseName(m.params[0] ?? '');
-    const tag = m.params[1]!;
-    const entries = deps.tags.history(repository, tag);
-    const body: TagHistory = {
-      repository,
-      tag,
-      history: entries.map((e) => ({
-        digest: e.manifestDigest,
-        pushedAt: e.pushedAt,
-        pushedBy: e.pushedBy,
-      })),
-    };
+    if (isTrue(ctx.query.all)) body.untagged = await deps.images.untagged(viewer);
     ctx.body = body;
   };
 
@@ -60,6 +41,7 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
     const diffId = parseDigest(m.params[0] ?? '');
     const blob = deps.blobs.findByDiffId(diffId);
     if (!blob) throw new BlobUnknownError(diffId);
+    deps.blobs.touch(blob.digest);
     const mediaType =
       blob.mediaType ??
       (blob.digest === diffId ? MediaType.dockerLayer : MediaType.dockerLayerGzip);
@@ -75,8 +57,11 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   return {
     'docket.infohashes': { GET: infoHashes },
     'docket.images': { GET: listImages, POST: importImages },
-    'docket.history': { GET: history },
     'docket.torrent': { GET: torrent },
     'docket.layer': { GET: layer },
   };
+}
+
+function isTrue(value: string | string[] | undefined): boolean {
+  return value === '1' || value === 'true';
 }

@@ -35,7 +35,8 @@ export function manifestRoutes(deps: HttpDeps): RouteTable {
   };
 
   const del: Handler = (ctx, m) => {
-    manifests.delete(nameParam(m), m.params[1]!);
+    const deletedBy = (ctx.state.tokenName as string | null | undefined) ?? null;
+    manifests.delete(nameParam(m), m.params[1]!, deletedBy);
     emptyResponse(ctx, 202);
   };
 

@@ -15,6 +15,7 @@ function cases(): Array<[string, RouteName, string[]]> {
     [paths.catalog(), 'v2.catalog', []],
     [paths.images(), 'docket.images', []],
     [paths.infohashes(), 'docket.infohashes', []],
+    [paths.gc(), 'docket.gc', []],
     [paths.events(), 'docket.events', []],
     [paths.agentStatus(), 'agent.status', []],
     [paths.docketBlob(D), 'docket.blob', [D]],
@@ -36,6 +37,7 @@ function cases(): Array<[string, RouteName, string[]]> {
       out.push([paths.manifest(name, ref), 'v2.manifest', [name, ref]]);
       out.push([paths.upload(name, ref), 'v2.upload', [name, ref]]);
       out.push([paths.history(name, ref), 'docket.history', [name, ref]]);
+      out.push([paths.rollback(name, ref), 'docket.rollback', [name, ref]]);
       out.push([paths.agentPreheat(name, ref), 'agent.preheat', [name, ref]]);
     }
   }

@@ -19,6 +19,8 @@ describe('matchRoute', () => {
     [`/v2/x/blobs/${D.replace(':', '%3A')}`, 'v2.blob', ['x', D]],
     ['/docket/v1/images', 'docket.images', []],
     ['/docket/v1/images/team/app/v1/history', 'docket.history', ['team/app', 'v1']],
+    ['/docket/v1/images/team/app/v1/rollback', 'docket.rollback', ['team/app', 'v1']],
+    ['/docket/v1/gc', 'docket.gc', []],
     [`/docket/v1/blobs/${D}`, 'docket.blob', [D]],
     [`/docket/v1/blobs/${D}/torrent`, 'docket.torrent', [D]],
     [`/docket/v1/layers/${D}`, 'docket.layer', [D]],

@@ -19,7 +19,9 @@ describe('metadata migrations', () => {
   it('creates every table in WAL mode and records the version', () => {
     const db = openDatabase(join(dir, 'm.db'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.pragma('user_version', { simple: true })).toBe(
+      Math.max(...MIGRATIONS.map((m) => m.version)),
+    );
     const tables = (
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
         name: string;
@@ -42,7 +44,34 @@ describe('metadata migrations', () => {
     expect(migrate(db, next)).toBe(2);
     expect(migrate(db, next)).toBe(2);
     expect(db.prepare('SELECT x, y FROM t').all()).toEqual([{ x: 7, y: null }]);
-    expect(() => migrate(db, [{ version: 4, sql: 'SELECT 1' }])).toThrow(/numbered/);
+    db.close();
+  });
+
+  it('tolerates gaps and applies a lower number that arrives after a higher one', () => {
+    const db = new Database(join(dir, 'm.db'));
+    const first = [
+      { version: 1, sql: 'CREATE TABLE t (x INTEGER)' },
+      { version: 3, sql: 'ALTER TABLE t ADD COLUMN z TEXT' },
+    ];
+    expect(migrate(db, first)).toBe(3);
+    const merged = [...first, { version: 2, sql: 'ALTER TABLE t ADD COLUMN y TEXT' }];
+    expect(migrate(db, merged)).toBe(3);
+    expect(migrate(db, merged)).toBe(3);
+    db.prepare("INSERT INTO t VALUES (1, 'z', 'y')").run();
+    expect(db.prepare('SELECT x, y, z FROM t').all()).toEqual([{ x: 1, y: 'y', z: 'z' }]);
+    db.close();
+  });
+
+  it('takes a database from before schema_migrations as having versions up to user_version', () => {
+    const db = new Database(join(dir, 'm.db'));
+    db.exec('CREATE TABLE t (x INTEGER)');
+    db.pragma('user_version = 1');
+    const next = [
+      { version: 1, sql: 'CREATE TABLE t (x INTEGER)' },
+      { version: 2, sql: 'ALTER TABLE t ADD COLUMN y TEXT' },
+    ];
+    expect(migrate(db, next)).toBe(2);
+    expect(db.prepare('SELECT x, y FROM t').all()).toEqual([]);
     db.close();
   });
 

@@ -1,0 +1,71 @@
+import { Command, Option, UsageError } from 'clipanion';
+import { parseDigest } from '../../lib/digest.js';
+import { DigestInvalidError } from '../../lib/errors.js';
+import { DEFAULT_TAG, formatReference } from '../../lib/reference.js';
+import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
+import { parseImageArg, registryOfDomain } from './reference-arg.js';
+
+export class RollbackCommand extends DocketCommand {
+  static override paths = [['rollback']];
+
+  static override usage = Command.Usage({
+    description: 'move a tag back to a manifest it pointed to before (needs a token)',
+    details: `
+      Without options the tag goes one move back (see \`docket history\`: pushes and
+      rollbacks are moves, so rolling back twice undoes the first rollback). The
+      rollback is recorded in the tag's history. The manifest must still be held (not
+      swept by \`docket gc\`).
+    `,
+    examples: [
+      ['One move back', '$0 rollback team/app:v1'],
+      ['Three moves back', '$0 rollback --steps 3 team/app:v1'],
+      ['To a digest', '$0 rollback --to sha256:0123… team/app:v1'],
+    ],
+  });
+
+  registry = Option.String('--registry', { description: 'registry URL' });
+  to = Option.String('--to', { description: 'the manifest digest to point the tag at' });
+  steps = Option.String('--steps', { description: 'how many moves back (default 1)' });
+  quiet = quietOption('print only the digest the tag now points at');
+  json = jsonOption('print the result as JSON');
+  image = Option.String({ name: 'IMAGE[:TAG]' });
+
+  async run(): Promise<number> {
+    const ref = parseImageArg(this.image, { allowDigest: false });
+    if (this.to !== undefined && this.steps !== undefined)
+      throw new UsageError('give either --to or --steps, not both');
+    const target = { to: this.to && digest(this.to), steps: this.steps && steps(this.steps) };
+    const registry = await this.registryClient(this.registry ?? registryOfDomain(ref));
+    const tag = ref.tag ?? DEFAULT_TAG;
+    const moved = await registry.rollback(ref.name, tag, {
+      ...(target.to ? { to: target.to } : {}),
+      ...(target.steps ? { steps: target.steps } : {}),
+    });
+    const mode = outputMode(this);
+    this.context.stdout.write(
+      mode === 'json'
+        ? `${JSON.stringify(moved, null, 2)}\n`
+        : mode === 'quiet'
+          ? `${moved.to}\n`
+          : `${formatReference({ name: ref.name, tag })}: ${moved.from ?? '(none)'} -> ${moved.to}\n`,
+    );
+    return 0;
+  }
+}
+
+function digest(text: string) {
+  try {
+    return parseDigest(text);
+  } catch (err) {
+    if (err instanceof DigestInvalidError) throw new UsageError(`--to: ${err.message}`);
+    throw err;
+  }
+}
+
+function steps(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`--steps "${text}": an integer >= 1`);
+  return n;
+}

@@ -1,0 +1,77 @@
+import type { GcResult, RollbackResult, TagHistory } from '../../../lib/api/index.js';
+import { parseDigest } from '../../../lib/digest.js';
+import { parseName } from '../../../lib/reference.js';
+import { ParameterInvalidError } from '../../errors.js';
+import type { Handler, HttpDeps, RouteTable } from '../route.js';
+
+/** Tag history and rollback, garbage collection (bodies: lib/api/bodies.ts). */
+export function lifecycleRoutes(deps: HttpDeps): RouteTable {
+  const history: Handler = async (ctx, m) => {
+    const repository = parseName(m.params[0] ?? '');
+    const tag = m.params[1]!;
+    const entries = deps.tags.history(repository, tag);
+    const body: TagHistory = { repository, tag, history: [] };
+    for (const e of entries) {
+      body.history.push({
+        digest: e.manifestDigest,
+        pushedAt: e.pushedAt,
+        pushedBy: e.pushedBy,
+        action: e.action,
+        size: await deps.images.size(e.manifestDigest),
+      });
+    }
+    ctx.body = body;
+  };
+
+  const rollback: Handler = (ctx, m) => {
+    const repository = parseName(m.params[0] ?? '');
+    const tag = m.params[1]!;
+    const to = query(ctx.query.to);
+    const steps = query(ctx.query.steps);
+    const moved = deps.tags.rollback(
+      repository,
+      tag,
+      {
+        to: to === undefined ? undefined : parseDigest(to),
+        steps: steps === undefined ? undefined : positiveInteger('steps', steps),
+      },
+      (ctx.state.tokenName as string | null | undefined) ?? null,
+    );
+    const body: RollbackResult = { repository, tag, ...moved };
+    ctx.body = body;
+  };
+
+  const gc: Handler = async (ctx) => {
+    const grace = query(ctx.query.graceSeconds);
+    const dryRun = query(ctx.query.dryRun);
+    const body: GcResult = await deps.gc.collect({
+      dryRun: dryRun === '1' || dryRun === 'true',
+      graceMs:
+        grace === undefined ? deps.gcGraceMs : nonNegativeInteger('graceSeconds', grace) * 1000,
+    });
+    ctx.body = body;
+  };
+
+  return {
+    'docket.history': { GET: history },
+    'docket.rollback': { POST: rollback },
+    'docket.gc': { POST: gc },
+  };
+}
+
+function query(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+
+function nonNegativeInteger(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new ParameterInvalidError(name, value);
+  return n;
+}
+
+function positiveInteger(name: string, value: string): number {
+  const n = nonNegativeInteger(name, value);
+  if (n === 0) throw new ParameterInvalidError(name, value);
+  return n;
+}

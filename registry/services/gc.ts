@@ -1,0 +1,107 @@
+import type { GcResult } from '../../lib/api/index.js';
+import type { Digest } from '../../lib/digest.js';
+import { BlobInUseError, BlobUnknownError } from '../errors.js';
+import type { Metadata } from '../metadata/metadata.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { SweepGate } from './sweep-gate.js';
+
+export interface GcOptions {
+  /** Manifests and blobs used (pushed, re-pushed, mounted, checked) within this are kept. */
+  graceMs: number;
+  /** Only report what would go. */
+  dryRun: boolean;
+}
+
+/** What the collector plans to sweep. */
+interface Plan {
+  manifests: Digest[];
+  blobs: { digest: Digest; size: number; infoHash: string }[];
+}
+
+/**
+ * Garbage collection, mark and sweep. Live: every tagged manifest, every manifest used
+ * (pushed, re-pushed) within the grace period, the children of a live index;
+ * the blobs live manifests name, and every blob used within the grace period (so a blob
+ * uploaded by a push whose manifest is not put yet survives). Everything else is swept
+ * from SQLite (one transaction) and then from the store, and `onSwept` gets the
+ * infohashes so the seeder stops seeding them; the embedded tracker and the tracker
+ * whitelist read the blob table, so they drop them too.
+ *
+ * Blob commits and manifest puts hold the SweepGate shared: the whole run is exclusive,
+ * so no blob file is renamed into place or manifest recorded between mark and sweep.
+ */
+export class GcService {
+  constructor(
+    private readonly metadata: Metadata,
+    private readonly store: BlobStore,
+    private readonly gate: SweepGate,
+    private readonly onSwept: (infoHashes: string[]) => void,
+  ) {}
+
+  collect(opts: GcOptions): Promise<GcResult> {
+    return this.gate.exclusive(async () => {
+      const cutoff = new Date(Date.now() - opts.graceMs).toISOString();
+      const plan = this.metadata.transaction(() => this.mark(cutoff));
+      if (!opts.dryRun) await this.sweep(plan);
+      return {
+        dryRun: opts.dryRun,
+        manifests: plan.manifests,
+        blobs: plan.blobs.map(({ digest, size }) => ({ digest, size })),
+        bytesFreed: plan.blobs.reduce((n, b) => n + b.size, 0),
+      };
+    });
+  }
+
+  /**
+   * DELETE of one blob (distribution-spec "Deleting blobs"). Blobs are shared by every
+   * repository: one a stored manifest names is refused (BlobInUseError); BlobUnknownError.
+   */
+  deleteBlob(digest: Digest): Promise<void> {
+    return this.gate.exclusive(async () => {
+      const blob = this.metadata.blobs.get(digest);
+      if (!blob) throw new BlobUnknownError(digest);
+      if (this.metadata.blobs.isReferenced(digest)) throw new BlobInUseError(digest);
+      await this.sweep({
+        manifests: [],
+        blobs: [{ digest, size: blob.size, infoHash: blob.infoHash }],
+      });
+    });
+  }
+
+  private mark(cutoff: string): Plan {
+    const { manifests, blobs, tags } = this.metadata;
+    const liveManifests = new Set<string>(tags.all().map((t) => t.manifestDigest));
+    const all = manifests.ages();
+    for (const m of all) if (m.usedAt >= cutoff) liveManifests.add(m.digest);
+    const liveBlobs = new Set<string>();
+    const queue = [...liveManifests];
+    // Each manifest is queued at most once, so this ends after |manifests| steps.
+    while (queue.length > 0) {
+      const digest = queue.pop()!;
+      for (const ref of manifests.refs(digest)) {
+        if (ref.kind !== 'manifest') liveBlobs.add(ref.digest);
+        else if (!liveManifests.has(ref.digest)) {
+          liveManifests.add(ref.digest);
+          queue.push(ref.digest);
+        }
+      }
+    }
+    return {
+      manifests: all.filter((m) => !liveManifests.has(m.digest)).map((m) => m.digest),
+      blobs: blobs
+        .ages()
+        .filter((b) => !liveBlobs.has(b.digest) && b.usedAt < cutoff)
+        .map(({ digest, size, infoHash }) => ({ digest, size, infoHash })),
+    };
+  }
+
+  /** Rows first (in one transaction), then files: a blob without a row is never served. */
+  private async sweep(plan: Plan): Promise<void> {
+    this.metadata.transaction(() => {
+      for (const digest of plan.manifests) this.metadata.manifests.delete(digest);
+      for (const b of plan.blobs) this.metadata.blobs.delete(b.digest);
+    });
+    for (const b of plan.blobs) await this.store.delete(b.digest);
+    if (plan.blobs.length > 0) this.onSwept(plan.blobs.map((b) => b.infoHash));
+  }
+}
