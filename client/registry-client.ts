@@ -12,18 +12,11 @@ import {
   type TagHistory,
 } from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
-import { parseErrorEnvelope } from '../lib/errcode.js';
 import { readBounded, readBoundedJson } from './bounded-body.js';
-import { DigestMismatchError, DocketError, UnauthorizedError } from '../lib/errors.js';
+import { DigestMismatchError } from '../lib/errors.js';
 import { MANIFEST_MEDIA_TYPES } from '../lib/media-types.js';
-import {
-  isNetworkErrorCode,
-  NotFoundError,
-  RegistryError,
-  RegistryUnreachableError,
-  systemErrorCode,
-} from './errors.js';
-import { streamRequest } from './http-stream-request.js';
+import { NotFoundError, RegistryError } from './errors.js';
+import { RegistryTransport, type RegistryTransportOptions } from './registry-transport.js';
 
 /**
  * The most the client reads into memory of each kind of answer. Manifests: 4 MiB, as
@@ -36,16 +29,9 @@ export const RESPONSE_LIMITS = {
   /** Also tag lists and an agent's answers. */
   imageList: 64 * 1024 * 1024,
   layerLookup: 64 * 1024,
-  error: 64 * 1024,
 } as const;
 
-export interface RegistryClientOptions {
-  /** Base URL, e.g. `http://127.0.0.1:5000`. */
-  url: string;
-  /** Sent as `Authorization: Bearer <token>` on every request when set. */
-  token?: string;
-  fetch?: typeof fetch;
-}
+export type RegistryClientOptions = RegistryTransportOptions;
 
 export interface FetchedManifest {
   body: Buffer;
@@ -62,13 +48,11 @@ export interface FetchedManifest {
  */
 export class RegistryClient {
   readonly url: URL;
-  private readonly token: string | undefined;
-  private readonly fetchFn: typeof fetch;
+  private readonly http: RegistryTransport;
 
   constructor(opts: RegistryClientOptions) {
-    this.url = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
-    this.token = opts.token;
-    this.fetchFn = opts.fetch ?? fetch;
+    this.http = new RegistryTransport(opts);
+    this.url = this.http.url;
   }
 
   /** `host:port` as it goes in front of a repository name in a Docker reference. */
@@ -78,7 +62,7 @@ export class RegistryClient {
 
   /** `GET /v2/`: the registry answers the distribution API (and accepts the token, if any). */
   async ping(): Promise<void> {
-    await this.request('GET', paths.base());
+    await this.http.request('GET', paths.base());
   }
 
   /**
@@ -86,7 +70,7 @@ export class RegistryClient {
    * (sent even with a 401); undefined for a registry that does not send it.
    */
   async version(): Promise<string | undefined> {
-    const res = await this.request('GET', paths.base(), { anyStatus: true });
+    const res = await this.http.request('GET', paths.base(), { anyStatus: true });
     await res.body?.cancel();
     return res.headers.get(Header.docketVersion) ?? undefined;
   }
@@ -94,7 +78,7 @@ export class RegistryClient {
   /** `HEAD /v2/<name>/blobs/<digest>` */
   async hasBlob(name: string, digest: Digest): Promise<boolean> {
     try {
-      await this.request('HEAD', paths.blob(name, digest));
+      await this.http.request('HEAD', paths.blob(name, digest));
       return true;
     } catch (err) {
       if (err instanceof NotFoundError) return false;
@@ -104,7 +88,7 @@ export class RegistryClient {
 
   /** `HEAD /v2/<name>/blobs/<digest>`: the blob's size; NotFoundError when it is not there. */
   async blobSize(name: string, digest: Digest): Promise<number> {
-    const res = await this.request('HEAD', paths.blob(name, digest));
+    const res = await this.http.request('HEAD', paths.blob(name, digest));
     const size = Number(res.headers.get('content-length'));
     if (!Number.isSafeInteger(size) || size < 0)
       throw new RegistryError(res.status, undefined, `no Content-Length for ${digest}`);
@@ -113,7 +97,7 @@ export class RegistryClient {
 
   /** `GET /v2/<name>/tags/list` (first page). */
   async listTags(name: string): Promise<{ name: string; tags: string[] }> {
-    const res = await this.request('GET', paths.tags(name));
+    const res = await this.http.request('GET', paths.tags(name));
     return readBoundedJson<{ name: string; tags: string[] }>(
       res,
       RESPONSE_LIMITS.imageList,
@@ -123,7 +107,7 @@ export class RegistryClient {
 
   /** `GET /docket/v1/events`: the registry's server-sent event stream, until `signal` aborts. */
   async openEvents(signal: AbortSignal): Promise<Readable> {
-    const res = await this.request('GET', paths.events(), {
+    const res = await this.http.request('GET', paths.events(), {
       headers: { accept: 'text/event-stream' },
       signal,
     });
@@ -136,7 +120,7 @@ export class RegistryClient {
    * RESPONSE_LIMITS.config): verified against `digest`.
    */
   async getBlob(name: string, digest: Digest): Promise<Buffer> {
-    const res = await this.request('GET', paths.blob(name, digest));
+    const res = await this.http.request('GET', paths.blob(name, digest));
     const body = await readBounded(res, RESPONSE_LIMITS.config, 'blob');
     const actual = sha256Digest(body);
     if (actual !== digest) throw new DigestMismatchError(digest, actual);
@@ -148,14 +132,14 @@ export class RegistryClient {
    * while storing it). `signal` aborts the transfer.
    */
   async openBlob(name: string, digest: Digest, signal?: AbortSignal): Promise<Readable> {
-    const res = await this.request('GET', paths.blob(name, digest), signal ? { signal } : {});
+    const res = await this.http.request('GET', paths.blob(name, digest), signal ? { signal } : {});
     if (!res.body) throw new RegistryError(res.status, 'UNKNOWN', `empty body for ${digest}`);
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   }
 
   /** `POST /v2/<name>/blobs/uploads/`: opens an upload session; resolves with its URL. */
   async startUpload(name: string): Promise<URL> {
-    const res = await this.request('POST', paths.uploads(name));
+    const res = await this.http.request('POST', paths.uploads(name));
     await res.body?.cancel();
     const location = res.headers.get(Header.location);
     if (!location) throw new RegistryError(res.status, undefined, 'upload opened without Location');
@@ -164,7 +148,7 @@ export class RegistryClient {
 
   /** `DELETE <upload URL>`: abandons an upload session. */
   async cancelUpload(location: URL): Promise<void> {
-    await this.request('DELETE', location);
+    await this.http.request('DELETE', location);
   }
 
   /**
@@ -181,16 +165,15 @@ export class RegistryClient {
     const location = await this.startUpload(name);
     location.searchParams.set('digest', digest);
     const body = open().pipe(new DigestStream({ digest, size }));
-    const headers = this.headers({
+    await this.http.stream('PUT', location, body, {
       'content-type': 'application/octet-stream',
       'content-length': String(size),
     });
-    await this.settle('PUT', location, false, () => streamRequest('PUT', location, headers, body));
   }
 
   /** `PUT /v2/<name>/manifests/<tag>`; resolves with the manifest digest. */
   async putManifest(name: string, tag: string, body: Buffer, mediaType: string): Promise<Digest> {
-    const res = await this.request('PUT', paths.manifest(name, tag), {
+    const res = await this.http.request('PUT', paths.manifest(name, tag), {
       body,
       headers: { 'content-type': mediaType },
     });
@@ -208,7 +191,7 @@ export class RegistryClient {
    * verified against it.
    */
   async getManifest(name: string, reference: string, accept?: string): Promise<FetchedManifest> {
-    const res = await this.request('GET', paths.manifest(name, reference), {
+    const res = await this.http.request('GET', paths.manifest(name, reference), {
       headers: { accept: accept || MANIFEST_MEDIA_TYPES.join(', ') },
     });
     const body = await readBounded(res, RESPONSE_LIMITS.manifest, 'manifest');
@@ -224,7 +207,7 @@ export class RegistryClient {
 
   /** `GET /docket/v1/images` */
   async listImages(): Promise<ImageSummary[]> {
-    const res = await this.request('GET', paths.images());
+    const res = await this.http.request('GET', paths.images());
     const body = await readBoundedJson<ImageList | ImageSummary[]>(
       res,
       RESPONSE_LIMITS.imageList,
@@ -235,7 +218,7 @@ export class RegistryClient {
 
   /** `GET /docket/v1/images?all=1`: tagged images and the untagged manifests still held. */
   async listAllImages(): Promise<Required<ImageList>> {
-    const res = await this.request('GET', `${paths.images()}?all=1`);
+    const res = await this.http.request('GET', `${paths.images()}?all=1`);
     const body = (await res.json()) as ImageList;
     return { images: body.images, untagged: body.untagged ?? [] };
   }
@@ -245,13 +228,13 @@ export class RegistryClient {
    * manifest digest (the repository lets go of it and every tag on it).
    */
   async deleteManifest(name: string, reference: string): Promise<void> {
-    const res = await this.request('DELETE', paths.manifest(name, reference));
+    const res = await this.http.request('DELETE', paths.manifest(name, reference));
     await res.body?.cancel();
   }
 
   /** `GET /docket/v1/images/<name>/<tag>/history`: every move of the tag, newest first. */
   async tagHistory(name: string, tag: string): Promise<TagHistory> {
-    const res = await this.request('GET', paths.history(name, tag));
+    const res = await this.http.request('GET', paths.history(name, tag));
     return (await res.json()) as TagHistory;
   }
 
@@ -264,7 +247,7 @@ export class RegistryClient {
     const query = new URLSearchParams();
     if (target.to) query.set('to', target.to);
     if (target.steps !== undefined) query.set('steps', String(target.steps));
-    const res = await this.request('POST', `${paths.rollback(name, tag)}?${query}`);
+    const res = await this.http.request('POST', `${paths.rollback(name, tag)}?${query}`);
     return (await res.json()) as RollbackResult;
   }
 
@@ -273,13 +256,13 @@ export class RegistryClient {
     const query = new URLSearchParams();
     if (opts.dryRun) query.set('dryRun', '1');
     if (opts.graceSeconds !== undefined) query.set('graceSeconds', String(opts.graceSeconds));
-    const res = await this.request('POST', `${paths.gc()}?${query}`);
+    const res = await this.http.request('POST', `${paths.gc()}?${query}`);
     return (await res.json()) as GcResult;
   }
 
   /** `GET /docket/v1/blobs/<digest>/torrent`: the blob's .torrent file (bencoded). */
   async getTorrent(digest: Digest): Promise<Buffer> {
-    const res = await this.request('GET', paths.torrent(digest));
+    const res = await this.http.request('GET', paths.torrent(digest));
     return readBounded(res, RESPONSE_LIMITS.torrent, 'torrent');
   }
 
@@ -288,20 +271,20 @@ export class RegistryClient {
    * client pointed at it), once the image's blobs are in its cache.
    */
   async preheat(name: string, reference: string): Promise<PreheatResult> {
-    const res = await this.request('POST', paths.agentPreheat(name, reference));
+    const res = await this.http.request('POST', paths.agentPreheat(name, reference));
     return readBoundedJson<PreheatResult>(res, RESPONSE_LIMITS.imageList, 'preheat result');
   }
 
   /** `GET /docket/v1/agent`: what a `docket agent` holds. */
   async agentStatus(): Promise<AgentStatus> {
-    const res = await this.request('GET', paths.agentStatus());
+    const res = await this.http.request('GET', paths.agentStatus());
     return readBoundedJson<AgentStatus>(res, RESPONSE_LIMITS.imageList, 'agent status');
   }
 
   /** `GET /docket/v1/layers/<diffId>`: a compressed blob already stored for that diffId. */
   async findLayer(diffId: Digest): Promise<LayerLookup | undefined> {
     try {
-      const res = await this.request('GET', paths.layer(diffId));
+      const res = await this.http.request('GET', paths.layer(diffId));
       const found = await readBoundedJson<LayerLookup>(
         res,
         RESPONSE_LIMITS.layerLookup,
@@ -314,96 +297,4 @@ export class RegistryClient {
       throw err;
     }
   }
-
-  /**
-   * `path` is a path from lib/api `paths` (resolved under the base URL, which may carry a
-   * path prefix) or an absolute URL the registry handed out (an upload's Location).
-   */
-  private async request(
-    method: string,
-    path: string | URL,
-    init: {
-      body?: Buffer | ReadableStream;
-      headers?: Record<string, string>;
-      signal?: AbortSignal;
-      /** Resolve with the response whatever its status (the caller reads only headers). */
-      anyStatus?: boolean;
-    } = {},
-  ): Promise<Response> {
-    const url = typeof path === 'string' ? new URL(`.${path}`, this.url) : path;
-    const headers = this.headers(init.headers);
-    return this.settle(method, url, init.anyStatus ?? false, () =>
-      this.fetchFn(url, {
-        method,
-        headers,
-        body: init.body ?? null,
-        ...(init.signal ? { signal: init.signal } : {}),
-        ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
-      } as RequestInit),
-    );
-  }
-
-  private headers(extra: Record<string, string> = {}): Record<string, string> {
-    const headers: Record<string, string> = { ...extra };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    return headers;
-  }
-
-  /** Maps a failed exchange to the errors the class contract names. */
-  private async settle(
-    method: string,
-    url: URL,
-    anyStatus: boolean,
-    send: () => Promise<Response>,
-  ): Promise<Response> {
-    let res: Response;
-    try {
-      res = await send();
-    } catch (err) {
-      const inner = docketCause(err);
-      if (inner) throw inner;
-      const code = systemErrorCode(err);
-      if (isNetworkErrorCode(code) || code === undefined)
-        throw new RegistryUnreachableError(this.url.origin, code ?? 'network error');
-      // An https:// URL for a plain-HTTP server fails its TLS handshake with an OpenSSL code.
-      if (code.startsWith('ERR_SSL_') || code === 'EPROTO')
-        throw new RegistryUnreachableError(
-          this.url.origin,
-          this.url.protocol === 'https:'
-            ? `${code}; the registry may speak plain HTTP: try http://${this.url.host}`
-            : code,
-        );
-      throw err;
-    }
-    if (res.ok || anyStatus) return res;
-    throw await responseError(method, url, res);
-  }
-}
-
-/** A DocketError a request body stream failed with (e.g. DigestStream), under fetch's TypeError. */
-function docketCause(err: unknown): DocketError | undefined {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; depth++) {
-    if (e instanceof DocketError) return e;
-    e = e.cause;
-  }
-  return undefined;
-}
-
-async function responseError(method: string, url: URL, res: Response): Promise<Error> {
-  let body: unknown;
-  if (method !== 'HEAD') {
-    try {
-      body = await readBoundedJson(res, RESPONSE_LIMITS.error, 'error');
-    } catch {
-      // Not an envelope (or too large to be one): the status says it all.
-      body = undefined;
-    }
-  }
-  const first = parseErrorEnvelope(body)?.errors[0];
-  const code = RegistryError.codeOf(first?.code);
-  const message = first?.message ?? `${method} ${url.pathname} answered ${res.status}`;
-  if (res.status === 401 || res.status === 403)
-    return new UnauthorizedError(message, first?.detail);
-  if (res.status === 404) return new NotFoundError(res.status, code, message, first?.detail);
-  return new RegistryError(res.status, code, message, first?.detail);
 }
