@@ -45,6 +45,8 @@ export function startHostPull(
       '--seed-time',
       String(opts.seedSeconds),
       '--json-summary',
+      // The fault tests check the image by its bare name.
+      '--bare-tag',
       '--cache-dir',
       host.cacheDir,
       ref,
@@ -55,6 +57,26 @@ export function startHostPull(
     }),
   );
   return { host, proc, log: join(tb.dir, 'logs', `${name.replace(/[^\w.-]+/g, '_')}.log`) };
+}
+
+/**
+ * Starts `docket seed` on `host` (its cache) and resolves once it seeds: the host's
+ * long-running seeder, which a pull hands seeding to (client/services/seeder-handoff.ts).
+ */
+export async function startHostSeed(tb: Testbed, host: PeerHost, label: string): Promise<Managed> {
+  const name = `docket-seed-${label}-h${host.index}`;
+  const proc = tb.spawn(
+    host,
+    name,
+    process.execPath,
+    docketArgv(['seed', '--json', '--cache-dir', host.cacheDir]),
+    docketEnv(tb.path(`h${host.index}`, 'docket'), {
+      dockerHost: host.engine.dockerHost,
+      cacheDir: host.cacheDir,
+    }),
+  );
+  await proc.waitForLine(/"kind":"listening"/, 60_000);
+  return proc;
 }
 
 /** Resolves with the pull's JSON summary bytes once the image is loaded. */

@@ -21,8 +21,10 @@ import {
   type HostPull,
   pullDone,
   startHostPull,
+  startHostSeed,
   waitForRx,
 } from '../../../testbed/fault-pull.js';
+import type { Managed } from '../../../testbed/processes.js';
 import { type PeerHost, Testbed } from '../../../testbed/testbed.js';
 import { within } from '../../helpers/within.js';
 
@@ -46,6 +48,8 @@ describe('faults during a swarm deploy on 3 hosts', () => {
   let image: BenchImage;
   let ref: string;
   const pulls: HostPull[] = [];
+  /** `docket seed` processes: a host's long-running seeder, which a pull hands seeding to. */
+  const seeders: Managed[] = [];
 
   const pull = (host: PeerHost, label: string, seedSeconds = 0): HostPull => {
     const p = startHostPull(tb, host, registry, ref, { seedSeconds, label });
@@ -99,6 +103,7 @@ describe('faults during a swarm deploy on 3 hosts', () => {
 
   afterEach(async () => {
     await Promise.all(pulls.splice(0).map((p) => tb.processes.stop(p.proc, 15_000, 'SIGINT')));
+    await Promise.all(seeders.splice(0).map((p) => tb.processes.stop(p, 15_000, 'SIGINT')));
     for (const h of tb.peers) await resetHost(h);
     if (registryDown) await restartRegistry();
   }, 120_000);
@@ -131,7 +136,8 @@ describe('faults during a swarm deploy on 3 hosts', () => {
 
   it('kill -9 of the registry: hosts holding pieces finish from each other', async () => {
     const [h1, h2, h3] = [host(1), host(2), host(3)];
-    await pullDone(pull(h1, 'seed', 600), 90_000);
+    await pullDone(pull(h1, 'seed'), 90_000);
+    seeders.push(await startHostSeed(tb, h1, 'holder'));
     const from = await Promise.all([rx(h2), rx(h3)]);
     const pulling = [pull(h2, 'mid'), pull(h3, 'mid')];
     await Promise.all([
@@ -146,15 +152,16 @@ describe('faults during a swarm deploy on 3 hosts', () => {
 
   it('kill -9 of a seeding peer: the other hosts finish', async () => {
     const [h1, h2, h3] = [host(1), host(2), host(3)];
-    const seeder = pull(h1, 'seeder', 600);
-    await pullDone(seeder, 90_000);
+    await pullDone(pull(h1, 'seeder'), 90_000);
+    const seeder = await startHostSeed(tb, h1, 'killed');
+    seeders.push(seeder);
     const from = await Promise.all([rx(h2), rx(h3)]);
     const pulling = [pull(h2, 'orphan'), pull(h3, 'orphan')];
     await Promise.all([
       waitForRx(tb, h2, from[0]!, 0.2 * image.layerBytes, 60_000),
       waitForRx(tb, h3, from[1]!, 0.2 * image.layerBytes, 60_000),
     ]);
-    await tb.processes.stop(seeder.proc, 5_000, 'SIGKILL');
+    await tb.processes.stop(seeder, 5_000, 'SIGKILL');
     await Promise.all(pulling.map((p) => pullDone(p, 90_000)));
     await Promise.all([h2, h3].map((h) => verifyImage(h.engine.docker, ref, image)));
   }, 240_000);
