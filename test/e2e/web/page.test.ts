@@ -33,7 +33,7 @@ describe('the web page, in a real browser', () => {
   describe('with pushed images and a host in the swarm', () => {
     let registry: TestRegistry;
     let env: Record<string, string>;
-    let pull: RunningCli | undefined;
+    let seeder: RunningCli | undefined;
     let page: Page;
     beforeAll(async () => {
       registry = await startTestRegistry();
@@ -52,8 +52,8 @@ describe('the web page, in a real browser', () => {
       page = await browser.newPage();
     });
     afterAll(async () => {
-      pull?.child.kill('SIGINT');
-      await pull?.result;
+      seeder?.child.kill('SIGINT');
+      await seeder?.result;
       await page?.close();
       await registry?.close();
     });
@@ -85,13 +85,16 @@ describe('the web page, in a real browser', () => {
     });
 
     it('shows a pulling host in the live swarm, with its progress', async () => {
-      pull = startCli(['pull', '--seed-time', '120', '--cache-dir', await tempCacheDir(), APP], {
-        env,
-      });
+      // The host's long-running seeder: the pull hands its blobs to it and returns.
+      const cacheDir = await tempCacheDir();
+      seeder = startCli(['seed', '--json', '--cache-dir', cacheDir], { env });
+      await seeder.waitForStdout(/"kind":"listening"/, 60_000);
       await page.goto(`${registry.url}/#swarm`);
-      // The host announces while it downloads and keeps announcing while it seeds.
+      const pulled = await runCli(['pull', '--cache-dir', cacheDir, APP], { env });
+      expect(pulled.exitCode, pulled.stderr).toBe(0);
+      // The host announced while it downloaded; its seeder announces the blob it picked up.
+      await seeder.waitForStdout(/"kind":"seeding"/, 60_000);
       await page.waitForSelector('tr.peer[data-registry="false"]', { timeout: 60_000 });
-      await pull.waitForStdout(/seeding \d+ blobs/, 60_000);
       // Once it has the blob, its next announce says left=0: the page shows it complete.
       await waitFor(
         page,
