@@ -1,3 +1,4 @@
+import type { ImageConfigDocument } from '../lib/api/image-config.js';
 import type { HealthReport, ImageList, SwarmReport, TagHistory } from '../lib/api/bodies.js';
 import { Header } from '../lib/api/headers.js';
 import { paths } from '../lib/api/paths.js';
@@ -46,27 +47,11 @@ async function getJson<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** The parts of an image config (image-spec config.md) the page shows. */
-export interface ImageConfig {
-  architecture?: string;
-  os?: string;
-  created?: string;
-  config?: {
-    Entrypoint?: string[] | null;
-    Cmd?: string[] | null;
-    Env?: string[] | null;
-    WorkingDir?: string;
-    User?: string;
-    Labels?: Record<string, string> | null;
-    ExposedPorts?: Record<string, unknown> | null;
-  };
-}
-
 export const api = {
   images: () => getJson<ImageList>(paths.images()),
   history: (repository: string, tag: string) => getJson<TagHistory>(paths.history(repository, tag)),
   config: (repository: string, digest: string) =>
-    getJson<ImageConfig>(paths.blob(repository, digest as Digest)),
+    getJson<ImageConfigDocument>(paths.blob(repository, digest as Digest)),
   swarm: () => getJson<SwarmReport>(paths.swarm()),
   health: () => getJson<HealthReport>(paths.health()),
 };

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ImageSummary, TagHistory } from '../lib/api/bodies.js';
-import { api, type ImageConfig, UnauthorizedError } from './api.js';
+import type { ImageConfigDocument } from '../lib/api/image-config.js';
+import { api, UnauthorizedError } from './api.js';
 import { formatAgo, formatBytes, shortDigest } from './format.js';
 import { imageRef, sharedWith } from './shared-layers.js';
 
@@ -14,7 +15,7 @@ interface Props {
 /** One image: its layers (and which images share them), its config, its tag's history. */
 export function ImageDetail({ image, users, onUnauthorized }: Props) {
   const ref = imageRef(image);
-  const [config, setConfig] = useState<ImageConfig | undefined>();
+  const [config, setConfig] = useState<ImageConfigDocument | undefined>();
   const [history, setHistory] = useState<TagHistory | undefined>();
   const [error, setError] = useState<string | undefined>();
 
@@ -114,7 +115,7 @@ export function ImageDetail({ image, users, onUnauthorized }: Props) {
   );
 }
 
-function ConfigList({ config }: { config: ImageConfig }) {
+function ConfigList({ config }: { config: ImageConfigDocument }) {
   const c = config.config ?? {};
   const labels = Object.entries(c.Labels ?? {});
   return (

@@ -1,3 +1,4 @@
+import { sleepUnlessAborted } from '../../lib/sleep.js';
 import { parseRegistryEvent, type RegistryEvent } from '../../lib/api/index.js';
 import type { RegistryClient } from '../registry-client.js';
 import { readServerSentEvents } from './sse.js';
@@ -62,7 +63,7 @@ export async function watchPushes(opts: PreheatWatchOptions): Promise<void> {
       if (opts.signal.aborted) break;
       opts.onWarning(`registry event stream: ${(err as Error).message}; retrying`);
     }
-    await sleep(retry, opts.signal);
+    await sleepUnlessAborted(retry, opts.signal);
     retry = Math.min(retry * 2, 30_000);
   }
 }
@@ -73,16 +74,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,3 +1,4 @@
+import type { ImageConfigDocument } from '../../lib/api/image-config.js';
 import type { ImageSummary } from '../../lib/api/index.js';
 import type { ImageIndex } from '../../lib/media-types.js';
 import { isIndexMediaType } from '../../lib/media-types.js';
@@ -42,21 +43,6 @@ export interface ConfigSummary {
   labels: Record<string, string>;
 }
 
-interface ImageConfig {
-  os?: string;
-  architecture?: string;
-  created?: string;
-  config?: {
-    Entrypoint?: string[] | null;
-    Cmd?: string[] | null;
-    Env?: string[] | null;
-    WorkingDir?: string;
-    User?: string;
-    ExposedPorts?: Record<string, unknown> | null;
-    Labels?: Record<string, string> | null;
-  };
-}
-
 /**
  * Reads an image from the registry: its manifest (for an index, the platforms it has and
  * the host platform's image), a summary of its config, and its layers with the other
@@ -78,7 +64,7 @@ export async function inspectImage(
       }))
     : [];
   const image = await resolveImage(registry, repository, reference, platform);
-  const config = JSON.parse(image.config.toString()) as ImageConfig;
+  const config = JSON.parse(image.config.toString()) as ImageConfigDocument;
   const others = (await registry.listImages()).filter(
     (i) => !(i.repository === repository && i.tag === reference),
   );
@@ -108,7 +94,7 @@ function sharing(images: ImageSummary[], digest: string): string[] {
     .map((i) => `${i.repository}:${i.tag}`);
 }
 
-function summarizeConfig(digest: string, c: ImageConfig): ConfigSummary {
+function summarizeConfig(digest: string, c: ImageConfigDocument): ConfigSummary {
   const cfg = c.config ?? {};
   return {
     digest,

@@ -6,5 +6,6 @@ export * from './agent.js';
 export * from './bodies.js';
 export * from './events.js';
 export * from './headers.js';
+export * from './image-config.js';
 export * from './paths.js';
 export * from './routes.js';

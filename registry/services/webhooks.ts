@@ -1,3 +1,4 @@
+import { sleepUnlessAborted } from '../../lib/sleep.js';
 import type { Logger } from 'pino';
 import { EVENTS_MEDIA_TYPE, type EventEnvelope, type RegistryEvent } from '../../lib/api/index.js';
 
@@ -109,7 +110,7 @@ class Endpoint {
           this.opts.logger.warn({ url: this.url, events: batch.length }, 'webhook gave up');
           break;
         }
-        await sleep(delay, signal);
+        await sleepUnlessAborted(delay, signal);
         delay = Math.min(delay * 2, MAX_BACKOFF_MS);
       }
     }
@@ -134,16 +135,4 @@ class Endpoint {
     }
     return false;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
