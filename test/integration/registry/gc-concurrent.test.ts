@@ -9,6 +9,7 @@ import {
   layerBytes,
   type PushedImage,
   pushLikeDocker,
+  runGc,
 } from './lifecycle-images.js';
 
 describe('gc while pushes run', () => {
@@ -20,11 +21,7 @@ describe('gc while pushes run', () => {
   });
   afterEach(() => reg?.close());
 
-  const gc = async (query = ''): Promise<GcResult> => {
-    const res = await api.request('POST', `/docket/v1/gc${query}`);
-    expect(res.status).toBe(200);
-    return (await res.json()) as GcResult;
-  };
+  const gc = (query = ''): Promise<GcResult> => runGc(api, query);
 
   /** Every blob of the image is served and hashes to its digest; the tag resolves to it. */
   const expectComplete = async (name: string, image: PushedImage) => {

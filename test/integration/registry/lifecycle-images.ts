@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
+import type { GcResult } from '../../../lib/api/index.js';
 import { type Digest, sha256Digest } from '../../../lib/digest.js';
 import { MediaType } from '../../../lib/media-types.js';
 import type { TestRegistry } from '../../helpers/registry.js';
@@ -114,4 +115,11 @@ export function layerBytes(seed: string, size: number): Buffer {
     Buffer.from(state.slice(7), 'hex').copy(out, at);
   }
   return out;
+}
+
+/** `POST /docket/v1/gc` (`query`: `?dryRun=1&graceSeconds=0`, say); expects 200. */
+export async function runGc(api: ReturnType<typeof client>, query = ''): Promise<GcResult> {
+  const res = await api.request('POST', `/docket/v1/gc${query}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as GcResult;
 }

@@ -10,6 +10,7 @@ import {
   configOf,
   layerBytes,
   pushLikeDocker,
+  runGc,
 } from './lifecycle-images.js';
 
 describe('delete, gc, history and rollback', () => {
@@ -21,11 +22,7 @@ describe('delete, gc, history and rollback', () => {
   });
   afterEach(() => reg?.close());
 
-  const gc = async (query = ''): Promise<GcResult> => {
-    const res = await api.request('POST', `/docket/v1/gc${query}`);
-    expect(res.status).toBe(200);
-    return (await res.json()) as GcResult;
-  };
+  const gc = (query = ''): Promise<GcResult> => runGc(api, query);
 
   it('deletes a tag (its history stays) and frees exactly the unshared blobs', async () => {
     const base = layerBytes('base', 40_000);
