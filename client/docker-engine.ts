@@ -21,7 +21,8 @@ export interface EngineImage {
 
 /**
  * The Docker engine calls docket uses (Docker Engine API: /images/{name}/get,
- * /images/load, /images/{name}/tag, /images/{name}/json, /images/json) and no more.
+ * /images/load, /images/{name}/tag, DELETE /images/{name}, /images/{name}/json,
+ * /images/json) and no more.
  * Every method throws EngineUnreachableError when the engine cannot be reached.
  */
 export interface DockerEngine {
@@ -35,6 +36,8 @@ export interface DockerEngine {
   loadImage(tarball: Readable): Promise<string[]>;
   /** Tags image `id` as `repo:tag`. */
   tagImage(id: string, repo: string, tag: string): Promise<void>;
+  /** Removes image `id` (its layers stay while another image uses them). */
+  removeImage(id: string): Promise<void>;
   /** The image by ID or reference; undefined when the engine has none. */
   inspectImage(reference: string): Promise<EngineImage | undefined>;
   /** RootFS.Layers of every image the engine holds. */
@@ -71,6 +74,14 @@ export class DockerodeEngine implements DockerEngine {
   async tagImage(id: string, repo: string, tag: string): Promise<void> {
     try {
       await this.docker.getImage(id).tag({ repo, tag });
+    } catch (err) {
+      throw engineError(this.docker, err, id);
+    }
+  }
+
+  async removeImage(id: string): Promise<void> {
+    try {
+      await this.docker.getImage(id).remove({ noprune: true });
     } catch (err) {
       throw engineError(this.docker, err, id);
     }

@@ -1,11 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { chainIds } from '../../lib/archive/chain-id.js';
-import type { LoadLayer } from '../../lib/archive/types.js';
-import { writeLoadArchive } from '../../lib/archive/writer.js';
 import { type Digest, parseDigest } from '../../lib/digest.js';
 import type { DockerEngine } from '../docker-engine.js';
 import { EngineError, InterruptedError } from '../errors.js';
+import { loadLayerByLayer } from './load-layers.js';
 import type { RegistryClient } from '../registry-client.js';
 import { mapLimit } from './map-limit.js';
 import type { Platform } from './platform.js';
@@ -76,10 +73,9 @@ export const HTTP_BLOB_MAX_BYTES = 1024 * 1024;
 /**
  * Pulls `target` into the engine: resolves the manifest and config, finds the
  * bottom layers the engine already has (chain IDs), fetches the other blobs from the
- * cache, the registry (small blobs) or the swarm, and streams a `docker load` tarball
- * leaving the present layers out. The load starts with the fetches: each layer goes into
- * the tarball as soon as it is verified and the layers below it are in, so the engine
- * reads layer 1 while layer 3 still downloads. The image is tagged only after the engine
+ * cache, the registry (small blobs) or the swarm, and loads the missing layers one by one
+ * (load-layers.ts): each goes into the engine as soon as it is verified and the layers
+ * below it are in, so the engine extracts layer 1 while layer 3 still downloads. The image is tagged only after the engine
  * reports a successful load. A failed fetch aborts the load and is what the pull rejects
  * with. Resolves with the summary and the blobs fetched by torrent (for seeding).
  */
@@ -102,7 +98,15 @@ export async function pullImage(
   const fetches = startFetches(deps, target.repository, image, present, bytes);
   let imageId = existing?.id ?? image.configDigest;
   if (!existing) {
-    const loading = load(deps, image, present, (i) => fetches.layer(i));
+    const loading = loadLayerByLayer(
+      { engine: deps.engine, signal: deps.signal },
+      image,
+      present,
+      async (i) => (await fetches.layer(i)).path,
+    ).then((id) => {
+      deps.onProgress?.({ kind: 'loaded', imageId: id });
+      return id;
+    });
     // The engine has been reading layers all along; from here on it only finishes the load.
     void fetches.all.then(
       () => deps.onProgress?.({ kind: 'loading', omitLayers: present }),
@@ -259,48 +263,6 @@ function startFetches(
       layers.get(index)?.promise ??
       Promise.reject(new EngineError(`layer ${index} is not fetched`)),
   };
-}
-
-/**
- * Streams the `docker load` tarball straight into the engine (no copy of the whole image);
- * each layer's bytes are opened once `fetched(index)` resolves.
- */
-async function load(
-  deps: PullDeps,
-  image: ResolvedImage,
-  present: number,
-  fetched: (index: number) => Promise<FetchedLayer>,
-): Promise<string> {
-  const layers: LoadLayer[] = image.manifest.layers.map((l, i) => ({
-    diffId: image.diffIds[i] as Digest,
-    size: l.size,
-    open: async () => createReadStream((await fetched(i)).path),
-  }));
-  const tarball = new PassThrough();
-  const abort = () => tarball.destroy(new InterruptedError());
-  deps.signal.addEventListener('abort', abort, { once: true });
-  try {
-    const writing = writeLoadArchive(
-      { config: image.config, layers, repoTags: [], omitLayers: present },
-      tarball,
-    ).catch((err: unknown) => {
-      tarball.destroy(err as Error);
-      throw err;
-    });
-    const loading = deps.engine.loadImage(tarball).catch((err: unknown) => {
-      tarball.destroy();
-      throw err;
-    });
-    await Promise.all([writing, loading]);
-  } finally {
-    deps.signal.removeEventListener('abort', abort);
-  }
-  if (deps.signal.aborted) throw new InterruptedError();
-  const loaded = await deps.engine.inspectImage(image.configDigest);
-  if (!loaded)
-    throw new EngineError(`the engine reports no image ${image.configDigest} after load`);
-  deps.onProgress?.({ kind: 'loaded', imageId: loaded.id });
-  return loaded.id;
 }
 
 interface Deferred<T> {

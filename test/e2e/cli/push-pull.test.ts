@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullSummary } from '../../../client/services/pull.js';
+import { STEP_IMAGE_LABEL } from '../../../lib/archive/step-config.js';
 import type { PushResult } from '../../../client/services/push.js';
 import { buildTestImage, runInImage } from '../../../testbed/images.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
@@ -8,6 +9,18 @@ import { runCli } from '../../helpers/run-cli.js';
 import { hasImage, jsonSummary, layerFileSha, removeImages, tempCacheDir } from './cli-env.js';
 
 const docker = new Docker();
+
+/** The top layer of every load-step scaffold image in the engine (other tests' pulls too). */
+async function scaffoldTopLayers(): Promise<string[]> {
+  const scaffolds = await docker.listImages({
+    all: true,
+    filters: { label: [STEP_IMAGE_LABEL] },
+  });
+  const tops = await Promise.all(
+    scaffolds.map(async (i) => (await docker.getImage(i.Id).inspect()).RootFS.Layers?.at(-1)),
+  );
+  return tops.filter((t): t is string => t !== undefined);
+}
 const BASE = { file: 'base.bin', size: 2_000_000, seed: 'cli-pp-base' };
 const TOP_1 = { file: 'top.bin', size: 1_000_000, seed: 'cli-pp-top-1' };
 const TOP_2 = { file: 'top.bin', size: 1_000_000, seed: 'cli-pp-top-2' };
@@ -113,6 +126,10 @@ describe('docket push / images / pull against a real registry and engine', () =>
     expect(out).toContain(layerFileSha(BASE.seed, BASE.size));
     expect(out).toContain(layerFileSha(TOP_1.seed, TOP_1.size));
     expect(await hasImage(docker, `${registry.host}/cli-test/app:v1`)).toBe(true);
+    // Layer by layer: the scaffold image of the middle layer's load step is gone.
+    const image = await docker.getImage(summary.imageId).inspect();
+    expect(image.RootFS.Layers).toHaveLength(3);
+    expect(await scaffoldTopLayers()).not.toContain(image.RootFS.Layers?.[1]);
     // A local image of the bare name would have been overwritten: it is left alone.
     expect(await hasImage(docker, 'cli-test/app:v1')).toBe(false);
   });
