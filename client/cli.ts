@@ -10,10 +10,8 @@ import { DockerodeEngine } from './docker-engine.js';
 import { InterruptedError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { nameOptionValues } from './output/help-text.js';
-import { warningLogger } from './output/warning-logger.js';
+import { createSwarm } from './p2p/local-swarm.js';
 import { RegistryClient } from './registry-client.js';
-import type { SwarmClient } from './p2p/swarm-client.js';
-import type { Swarm, SwarmOptions } from './services/swarm.js';
 
 const DEFAULT_CACHE_BYTES = 10 * 1024 ** 3;
 
@@ -42,41 +40,6 @@ function createCli(colored: boolean): Cli {
   cli.register(Builtins.VersionCommand);
   for (const command of commands) cli.register(command);
   return cli;
-}
-
-/**
- * BlobCache + SwarmClient. webtorrent is loaded only when a blob needs a torrent: a pull
- * whose layers are cached, present or small never pays for it.
- */
-async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
-  const { BlobCache } = await import('./p2p/blob-cache.js');
-  const cache = new BlobCache(opts.cacheDir, opts.cacheBytes);
-  await cache.init();
-  let client: Promise<SwarmClient> | undefined;
-  const swarmClient = (): Promise<SwarmClient> => {
-    client ??= import('./p2p/swarm-client.js').then(
-      ({ SwarmClient }) =>
-        new SwarmClient({
-          cache,
-          ...(opts.onWarning ? { logger: warningLogger(opts.onWarning) } : {}),
-        }),
-    );
-    return client;
-  };
-  return {
-    cached: async (digest) => ((await cache.has(digest)) ? cache.path(digest) : undefined),
-    download: async (blob, o) => {
-      const c = await swarmClient();
-      const result = await c.download(blob, o);
-      if (opts.seedEarly) await c.seed(blob);
-      return result;
-    },
-    store: (digest, size, body) => cache.store(digest, size, body),
-    seed: async (blob) => (await swarmClient()).seed(blob),
-    destroy: async () => {
-      if (client) await (await client).destroy();
-    },
-  };
 }
 
 /** Builds what commands receive from the environment; SIGINT/SIGTERM abort `signal`. */

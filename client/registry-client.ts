@@ -137,6 +137,30 @@ export class RegistryClient {
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   }
 
+  /**
+   * A direct download (Header.direct on the blob GET): the blob's bytes as a stream, or
+   * undefined when the registry answers 409 DIRECT_DENIED (other hosts are on the blob:
+   * take the swarm). The registry may end the body early when another host starts.
+   */
+  async openDirect(
+    name: string,
+    digest: Digest,
+    signal?: AbortSignal,
+  ): Promise<Readable | undefined> {
+    let res: Response;
+    try {
+      res = await this.http.request('GET', paths.blob(name, digest), {
+        headers: { [Header.direct]: '1' },
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      if (err instanceof RegistryError && err.code === 'DIRECT_DENIED') return undefined;
+      throw err;
+    }
+    if (!res.body) throw new RegistryError(res.status, 'UNKNOWN', `empty body for ${digest}`);
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  }
+
   /** `POST /v2/<name>/blobs/uploads/`: opens an upload session; resolves with its URL. */
   async startUpload(name: string): Promise<URL> {
     const res = await this.http.request('POST', paths.uploads(name));

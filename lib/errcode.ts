@@ -30,6 +30,10 @@ export const ErrorCodes = {
     message: 'layer decompresses beyond the configured size or ratio bound',
   },
   TORRENT_UNKNOWN: { status: 404, message: 'no torrent for that blob' },
+  DIRECT_DENIED: {
+    status: 409,
+    message: 'other hosts are pulling this blob: fetch it from the swarm',
+  },
   PARAMETER_INVALID: { status: 400, message: 'query parameter invalid' },
   UNAVAILABLE: { status: 503, message: 'service unavailable' },
   UNKNOWN: { status: 500, message: 'unknown error' },

@@ -41,6 +41,8 @@ export interface RegistryConfig {
   seedMaxActive: number;
   /** The seed offers each peer a few pieces at a time, each first copy to another peer. */
   rationPieces: boolean;
+  /** A lone puller may take a blob over plain HTTP (services/direct-gate.ts). */
+  directDownloads: boolean;
   /** gc keeps manifests and blobs pushed or reused within this many seconds. */
   gcGraceSeconds: number;
   /** Run gc every this many seconds (0: only when asked, `docket gc`). */
@@ -154,6 +156,13 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     env: 'DOCKET_RATION_PIECES',
     description:
       'the seed hands out each piece about once and lets peers trade the rest (--no-ration-pieces: every piece to every peer)',
+    default: true,
+  }),
+  directDownloads: key.boolean({
+    flag: '--direct-downloads',
+    env: 'DOCKET_DIRECT_DOWNLOADS',
+    description:
+      'a host alone on a blob may fetch it over plain HTTP, cut over to the swarm when another starts (--no-direct-downloads: always the swarm)',
     default: true,
   }),
   gcGraceSeconds: key.seconds({

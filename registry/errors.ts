@@ -120,3 +120,13 @@ export class SignatureInvalidError extends DocketError {
     super(`invalid signature for ${digest}`, { digest });
   }
 }
+
+/**
+ * A direct (HTTP) download refused because other hosts pull or hold the blob: the swarm
+ * serves it with less of the registry's bandwidth (services/direct-gate.ts).
+ */
+export class DirectDeniedError extends DocketError {
+  constructor(readonly digest: string) {
+    super(`other hosts are pulling ${digest}: fetch it from the swarm`, { digest });
+  }
+}

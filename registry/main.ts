@@ -24,6 +24,7 @@ import { ImageService } from './services/images.js';
 import { ImportService, type ReadImageArchive } from './services/import.js';
 import { ManifestService } from './services/manifests.js';
 import { SwarmService } from './services/swarm.js';
+import { DirectGate } from './services/direct-gate.js';
 import { TagService } from './services/tags.js';
 import { TokenService } from './services/tokens.js';
 import { SweepGate } from './services/sweep-gate.js';
@@ -170,12 +171,19 @@ export async function startRegistry(
   const admin = await tokens.ensureAdminToken(adminTokenPath);
   logger.info({ path: adminTokenPath, created: admin.created }, 'admin token');
 
+  const direct = config.directDownloads
+    ? new DirectGate({
+        hostsInSwarm: (infoHash) => tracker?.hostsIn(infoHash) ?? 0,
+        onOutcome: (outcome) => metrics.directDownloads.inc({ outcome }),
+      })
+    : undefined;
   const tracker: EmbeddedTracker | undefined = config.embeddedTracker
     ? createEmbeddedTracker({
         filter: (infoHash) => metadata.blobs.findByInfoHash(infoHash) !== undefined,
         onAnnounce: (infoHash, peer) => {
           privateAccess?.admit({ infoHash, ...peer });
           seeder?.onAnnounce(infoHash);
+          direct?.contend(infoHash);
         },
         maxPeersPerIp: config.maxPeersPerIp,
         acceptsPasskey: privateAccess && ((passkey) => privateAccess.acceptsPasskey(passkey)),
@@ -251,6 +259,7 @@ export async function startRegistry(
       publicUrl: () => publicUrl,
       authReads: config.authReads,
       signedUrls: privateAccess,
+      direct,
       maxUploadBytes: config.maxUploadBytes,
     },
     metrics,

@@ -11,6 +11,8 @@ export interface RegistryMetrics {
   bytesServed: Counter<'route'>;
   /** Bytes sent from the web seed URL (BEP 19), per blob digest: for the swarm report. */
   webSeedBytes: ByteTally;
+  /** Direct (HTTP) download requests: granted, denied, or cut short when another host came. */
+  directDownloads: Counter<'outcome'>;
 }
 
 /** Bytes per key, in memory: a Prometheus label per digest would grow without bound. */
@@ -56,7 +58,13 @@ export function createMetrics(register: Registry, sources: MetricSources): Regis
   gauge(register, 'docket_tracker_peers', 'Peers in the embedded tracker swarms', () =>
     sources.tracker ? sources.tracker().peers : 0,
   );
-  return { requests, bytesServed, webSeedBytes: new ByteTally() };
+  const directDownloads = new Counter({
+    name: 'docket_direct_downloads_total',
+    help: 'Direct (HTTP) blob download requests by outcome: granted, denied (the swarm is busy), cut (another host started)',
+    labelNames: ['outcome'] as const,
+    registers: [register],
+  });
+  return { requests, bytesServed, webSeedBytes: new ByteTally(), directDownloads };
 }
 
 function gauge(register: Registry, name: string, help: string, read: () => number): void {

@@ -68,6 +68,8 @@ export interface EmbeddedTracker {
   handle(req: IncomingMessage, res: ServerResponse): void;
   stats(): TrackerStats;
   swarms(): SwarmSnapshot[];
+  /** Peers in one swarm now, the registry's seed left out. */
+  hostsIn(infoHash: string): number;
   close(): Promise<void>;
 }
 
@@ -223,6 +225,9 @@ export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTra
   const { acceptsPasskey } = opts;
   return {
     swarms,
+    hostsIn: (infoHash) =>
+      book.current(infoHash).filter((p) => !peerIdHasPrefix(p.peerId, REGISTRY_PEER_ID_PREFIX))
+        .length,
     handle(req, res) {
       if (acceptsPasskey && !acceptsPasskey(passkeyOf(req.url ?? ''))) {
         res.setHeader('Content-Type', 'text/plain');

@@ -19,6 +19,7 @@ interface PullSettings {
   cacheDir: string | undefined;
   cacheBytes: number | undefined;
   bareTag: boolean;
+  direct: boolean;
 }
 
 const PULL_KEYS: KeyTable<PullSettings> = {
@@ -43,6 +44,13 @@ const PULL_KEYS: KeyTable<PullSettings> = {
     description:
       'also tag the image <name>:<tag> without the registry host (replaces a local image of that name)',
     default: false,
+  }),
+  direct: key.boolean({
+    flag: '--direct',
+    env: 'DOCKET_DIRECT',
+    description:
+      'fetch a layer over plain HTTP when the registry says no other host is on it, switching to the swarm when one starts (--no-direct: always the swarm)',
+    default: true,
   }),
 };
 
@@ -121,6 +129,7 @@ export class PullCommand extends DocketCommand {
           registry,
           swarm,
           concurrency: Math.max(2, docket.cpus),
+          direct: settings.direct,
           signal: docket.signal,
           onProgress: progress?.onEvent,
         },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Digest, DigestStream, digestHex, parseDigest, sha256File } from '../../lib/digest.js';
 import { DigestMismatchError, SizeMismatchError } from '../../lib/errors.js';
@@ -176,12 +176,15 @@ export class BlobCache {
       throw new DigestMismatchError(expected, actual.digest);
     }
     await this.init();
-    if (opts.torrent) {
-      const tmp = join(this.tmpDir, `${randomBytes(8).toString('hex')}.torrent`);
-      await writeFile(tmp, opts.torrent);
-      await rename(tmp, this.torrentPath(expected));
-    }
+    if (opts.torrent) await this.keepTorrent(expected, opts.torrent);
     return this.place(expected, file);
+  }
+
+  /** Stores the .torrent beside a blob (temp file, then rename). */
+  private async keepTorrent(digest: Digest, torrent: Buffer): Promise<void> {
+    const tmp = join(this.tmpDir, `${randomBytes(8).toString('hex')}.torrent`);
+    await writeFile(tmp, torrent);
+    await rename(tmp, this.torrentPath(digest));
   }
 
   /** Renames a verified file into blobs/, marks it used and evicts others to fit. */
@@ -212,6 +215,54 @@ export class BlobCache {
       throw err;
     }
     return this.place(expected, tmp);
+  }
+
+  /**
+   * Writes a direct download (plain HTTP from the registry) into the blob's partial file,
+   * hashing on the way, and commits it with `torrent` when all `size` bytes came and hash
+   * to `digest`: resolves with its path. When the body ends early (the registry cut it,
+   * the connection broke) resolves with undefined and leaves the partial file: a torrent
+   * download of it resumes from the pieces there. Throws DigestMismatchError when a whole
+   * body is not the blob (the file is removed), DiskFullError on a full disk.
+   */
+  async receive(
+    digest: string,
+    size: number,
+    body: Readable,
+    opts: { torrent?: Buffer; onBytes?(received: number): void } = {},
+  ): Promise<string | undefined> {
+    const expected = parseDigest(digest);
+    await this.init();
+    const partial = this.partialPath(digest);
+    let received = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        received += chunk.length;
+        opts.onBytes?.(received);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(
+        body,
+        count,
+        new DigestStream({ digest: expected, size }),
+        createWriteStream(partial),
+      );
+    } catch (err) {
+      const code = systemErrorCode(err);
+      if (isDiskFullCode(code)) throw new DiskFullError(partial, code as string);
+      if (
+        err instanceof DigestMismatchError ||
+        (received > size && err instanceof SizeMismatchError)
+      ) {
+        await rm(partial, { force: true });
+        throw err;
+      }
+      return undefined;
+    }
+    if (opts.torrent) await this.keepTorrent(expected, opts.torrent);
+    return this.place(expected, partial);
   }
 
   /** Removes a blob, its .torrent and any partial download of it. */

@@ -15,6 +15,8 @@ export interface PullDeps {
   swarm: Swarm;
   /** Blobs downloaded at once. */
   concurrency: number;
+  /** Ask the registry for a direct (HTTP) download of each torrent blob first. */
+  direct?: boolean;
   signal: AbortSignal;
   onProgress?(event: PullEvent): void;
 }
@@ -227,6 +229,9 @@ function startFetches(
     const torrent: TorrentBlob = { digest, size, torrent: await torrentOf(index, digest) };
     const { path, stats } = await deps.swarm.download(torrent, {
       signal: deps.signal,
+      ...(deps.direct
+        ? { direct: () => deps.registry.openDirect(repository, digest, deps.signal) }
+        : {}),
       onProgress: (p) =>
         emit(index, digest, size, 'downloading', {
           downloaded: p.downloaded,

@@ -12,8 +12,8 @@ export interface TransferStats {
   /** From the registry's own BitTorrent seed (peer id prefix -DKR). */
   fromRegistrySeed: number;
   /**
-   * From the registry over HTTP: its blob URL as a BEP 19 web seed, or a small blob
-   * (client/services/pull.ts HTTP_BLOB_MAX_BYTES) fetched whole.
+   * From the registry over HTTP: its blob URL as a BEP 19 web seed, a small blob
+   * (client/services/pull.ts HTTP_BLOB_MAX_BYTES) fetched whole, or a direct download.
    */
   fromWebSeed: number;
 }
@@ -43,7 +43,15 @@ export interface Swarm {
   /** Downloads a blob from the swarm into the cache; rejects on a digest mismatch. */
   download(
     blob: TorrentBlob,
-    opts: { onProgress?(p: DownloadProgress): void; signal?: AbortSignal },
+    opts: {
+      onProgress?(p: DownloadProgress): void;
+      signal?: AbortSignal;
+      /**
+       * Try a direct download (plain HTTP) first; undefined from it: the registry said
+       * other hosts are on the blob. Cut short, the swarm resumes from what came.
+       */
+      direct?(): Promise<Readable | undefined>;
+    },
   ): Promise<{ path: string; stats: TransferStats }>;
   /**
    * Stores a blob fetched another way (HTTP) into the cache, verified while written;

@@ -10,6 +10,12 @@ export const Header = {
   uploadUuid: 'Docker-Upload-UUID',
   /** Sent by the web page's requests, so a 401 does not open the browser's password dialog. */
   requestedWith: 'X-Requested-With',
+  /**
+   * docket's own, on a blob GET: `1` asks for a direct download (registry/services/
+   * direct-gate.ts). The registry answers 409 DIRECT_DENIED when other hosts pull the blob,
+   * and may cut the body short when one starts; the client then takes the swarm.
+   */
+  direct: 'Docket-Direct',
   /** docket's own: the registry's package version, on every answer (`docket version`). */
   docketVersion: 'Docket-Version',
 } as const;

@@ -19,6 +19,9 @@ export function observeMiddleware(logger: Logger, metrics: RegistryMetrics) {
       const params = ctx.state.routeParams as string[] | undefined;
       if (route === 'docket.blob' && bytes > 0 && params?.[0])
         metrics.webSeedBytes.add(params[0], bytes);
+      // A direct download is the registry's HTTP bytes too (Content-Length: a cut one sent less).
+      if (route === 'v2.blob' && ctx.state.direct === true && bytes > 0 && params?.[1])
+        metrics.webSeedBytes.add(params[1], bytes);
       const line = { method: ctx.method, path: ctx.path, status, ms, bytes };
       if (QUIET_ROUTES.has(route)) logger.debug(line, 'request');
       else logger.info(line, 'request');

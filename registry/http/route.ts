@@ -1,3 +1,4 @@
+import type { DirectGate } from '../services/direct-gate.js';
 import type { Context } from 'koa';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -49,6 +50,8 @@ export interface HttpDeps {
   authReads: boolean;
   /** Checks signed web seed URLs; set in a private registry (authReads). */
   signedUrls?: SignedUrls;
+  /** Grants direct (HTTP) downloads to lone pullers; none when they are off. */
+  direct?: DirectGate;
   maxUploadBytes: number;
 }
 

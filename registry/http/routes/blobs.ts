@@ -1,7 +1,10 @@
+import type { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import { Header } from '../../../lib/api/index.js';
 import type { Digest } from '../../../lib/digest.js';
+import { DirectDeniedError } from '../../errors.js';
 import type { BlobService } from '../../services/blobs.js';
+import type { DirectGate } from '../../services/direct-gate.js';
 import { emptyResponse } from '../body.js';
 import { digestParam, nameParam } from '../params.js';
 import { parseRequestRange } from '../range.js';
@@ -18,6 +21,10 @@ export function blobRoutes(deps: HttpDeps): RouteTable {
   const v2: Handler = async (ctx, m) => {
     nameParam(m);
     const digest = digestParam(m.params[1]);
+    if (ctx.method === 'GET' && ctx.get(Header.direct) === '1' && deps.direct) {
+      await sendDirect(ctx, deps.blobs, deps.direct, digest);
+      return;
+    }
     await sendBlob(ctx, deps.blobs, digest);
     if (ctx.method === 'HEAD') deps.blobs.touch(digest);
   };
@@ -31,6 +38,44 @@ export function blobRoutes(deps: HttpDeps): RouteTable {
     'v2.blob': { GET: v2, HEAD: v2, DELETE: del },
     'docket.blob': { GET: docket, HEAD: docket },
   };
+}
+
+/**
+ * A direct download (Header.direct): the whole blob over HTTP when the gate grants it, else
+ * 409 DIRECT_DENIED. When another host starts on the blob mid-transfer the connection is
+ * closed before the last byte: the client keeps what it has and takes the swarm.
+ */
+async function sendDirect(
+  ctx: Context,
+  blobs: BlobService,
+  gate: DirectGate,
+  digest: Digest,
+): Promise<void> {
+  const blob = blobs.get(digest);
+  const transfer = gate.admit(blob.infoHash);
+  if (!transfer) throw new DirectDeniedError(digest);
+  ctx.res.once('close', () => transfer.end());
+  let body: Readable;
+  try {
+    body = await blobs.open(digest);
+  } catch (err) {
+    transfer.end();
+    throw err;
+  }
+  transfer.signal.addEventListener(
+    'abort',
+    () => {
+      body.destroy();
+      ctx.res.destroy();
+    },
+    { once: true },
+  );
+  ctx.state.direct = true;
+  ctx.set(Header.contentDigest, digest);
+  ctx.type = 'application/octet-stream';
+  ctx.status = 200;
+  ctx.body = body;
+  ctx.length = blob.size;
 }
 
 async function sendBlob(ctx: Context, blobs: BlobService, digest: Digest): Promise<void> {

@@ -37,7 +37,18 @@ describe('docket pull from a private registry (--auth-reads)', () => {
     await removeImages(docker, created);
     const cacheDir = await tempCacheDir();
     const pull = await runCli(
-      ['pull', '--seed-time', '0', '--json-summary', '--bare-tag', '--cache-dir', cacheDir, IMAGE],
+      // --no-direct: these tests are about the swarm and the web seed in a private registry.
+      [
+        'pull',
+        '--no-direct',
+        '--seed-time',
+        '0',
+        '--json-summary',
+        '--bare-tag',
+        '--cache-dir',
+        cacheDir,
+        IMAGE,
+      ],
       { env },
     );
     expect(pull.exitCode, pull.stderr).toBe(0);

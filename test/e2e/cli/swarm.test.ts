@@ -106,6 +106,8 @@ describe('docket pull through the swarm', () => {
       const result = await runCli(
         [
           'pull',
+          // A lone pull would get the blob direct over HTTP: this is about the swarm's fallback.
+          '--no-direct',
           '--seed-time',
           '0',
           '--json-summary',

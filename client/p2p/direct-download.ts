@@ -1,0 +1,75 @@
+import { access } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { DownloadProgress } from '../services/swarm.js';
+import type { BlobCache } from './blob-cache.js';
+
+/**
+ * Opens a direct download of a blob (plain HTTP from the registry); undefined when the
+ * registry says other hosts are on it (take the swarm).
+ */
+export type DirectOpener = () => Promise<Readable | undefined>;
+
+export interface DirectBlob {
+  digest: string;
+  size: number;
+  /** Stored beside the blob, for seeding it later. */
+  torrent: Buffer;
+}
+
+/** The committed blob, or the bytes received before a denial (0) or a cut. */
+export type DirectOutcome = { path: string } | { received: number };
+
+/**
+ * Tries a direct download of `blob` into the cache, before any torrent: no webtorrent is
+ * loaded for it. The registry grants one only to a host alone on the blob and cuts it
+ * when another host starts (registry/services/direct-gate.ts); what came before the cut
+ * stays in the partial file, and the torrent download that follows resumes from it.
+ * Skipped (received 0) when a partial file is there already: an earlier torrent
+ * download's pieces are worth more than a fresh start. Any failure to open the direct
+ * download also means "take the swarm": the swarm has its own fallbacks and errors.
+ * Throws what BlobCache.receive throws (a whole body that is not the blob, a full disk).
+ */
+export async function downloadDirect(
+  cache: BlobCache,
+  blob: DirectBlob,
+  open: DirectOpener,
+  opts: { onProgress?(p: DownloadProgress): void; logger?: Logger | undefined } = {},
+): Promise<DirectOutcome> {
+  await cache.init();
+  if (await exists(cache.partialPath(blob.digest))) return { received: 0 };
+  let body: Readable | undefined;
+  try {
+    body = await open();
+  } catch (err) {
+    opts.logger?.debug({ err, digest: blob.digest }, 'direct download failed to start');
+    return { received: 0 };
+  }
+  if (!body) return { received: 0 };
+  let received = 0;
+  const path = await cache.receive(blob.digest, blob.size, body, {
+    torrent: blob.torrent,
+    onBytes: (n) => {
+      received = n;
+      opts.onProgress?.({
+        downloaded: n,
+        total: blob.size,
+        peers: 0,
+        stats: { fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: n },
+      });
+    },
+  });
+  if (path) return { path };
+  opts.logger?.info(
+    { digest: blob.digest, received },
+    'direct download cut short: taking the swarm',
+  );
+  return { received };
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

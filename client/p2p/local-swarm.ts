@@ -1,0 +1,68 @@
+import { warningLogger } from '../output/warning-logger.js';
+import type { Swarm, SwarmOptions, TorrentBlob } from '../services/swarm.js';
+import type { SwarmClient } from './swarm-client.js';
+
+/**
+ * The Swarm `docket pull` uses: BlobCache + SwarmClient, a direct download first when the
+ * caller offers one (direct-download.ts). webtorrent is loaded only when a blob needs a
+ * torrent or is seeded: a pull whose layers are cached, present, small or fetched direct
+ * waits for it nowhere. Early seeding runs beside the pull; `destroy` waits for it.
+ */
+export async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
+  const { BlobCache } = await import('./blob-cache.js');
+  const cache = new BlobCache(opts.cacheDir, opts.cacheBytes);
+  await cache.init();
+  let client: Promise<SwarmClient> | undefined;
+  const swarmClient = (): Promise<SwarmClient> => {
+    client ??= import('./swarm-client.js').then(
+      ({ SwarmClient }) =>
+        new SwarmClient({
+          cache,
+          ...(opts.onWarning ? { logger: warningLogger(opts.onWarning) } : {}),
+        }),
+    );
+    return client;
+  };
+  // Not awaited by the download: the pull goes on (the next layer's load) while the torrent
+  // gets ready; a direct download's blob first loads webtorrent here.
+  const seeding = new Set<Promise<void>>();
+  const seedSoon = (blob: TorrentBlob) => {
+    const started = swarmClient()
+      .then((c) => c.seed(blob))
+      .catch((err: unknown) =>
+        opts.onWarning?.(`seeding ${blob.digest} failed: ${(err as Error).message}`),
+      )
+      .finally(() => seeding.delete(started));
+    seeding.add(started);
+  };
+  return {
+    cached: async (digest) => ((await cache.has(digest)) ? cache.path(digest) : undefined),
+    download: async (blob, o) => {
+      let viaHttp = 0;
+      if (o.direct) {
+        const { downloadDirect } = await import('./direct-download.js');
+        const direct = await downloadDirect(cache, blob, o.direct, o);
+        if ('path' in direct) {
+          if (opts.seedEarly) seedSoon(blob);
+          return {
+            path: direct.path,
+            stats: { fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: blob.size },
+          };
+        }
+        viaHttp = direct.received;
+      }
+      const result = await (await swarmClient()).download(blob, o);
+      if (opts.seedEarly) seedSoon(blob);
+      return {
+        ...result,
+        stats: { ...result.stats, fromWebSeed: result.stats.fromWebSeed + viaHttp },
+      };
+    },
+    store: (digest, size, body) => cache.store(digest, size, body),
+    seed: async (blob) => (await swarmClient()).seed(blob),
+    destroy: async () => {
+      await Promise.allSettled([...seeding]);
+      if (client) await (await client).destroy();
+    },
+  };
+}
