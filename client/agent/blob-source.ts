@@ -1,5 +1,6 @@
 import type { AgentBytes } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
+import { downloadDirect } from '../p2p/direct-download.js';
 import type { RegistryClient } from '../registry-client.js';
 import { HTTP_BLOB_MAX_BYTES } from '../services/pull.js';
 import type { DownloadProgress, TorrentBlob, TransferStats } from '../services/swarm.js';
@@ -25,8 +26,9 @@ export interface BlobSourceDeps {
 
 /**
  * Puts blobs into the agent's cache, verified: small ones (up to HTTP_BLOB_MAX_BYTES, as
- * `docket pull` does) over HTTP from the registry, hashed while written; the others as
- * torrents from the swarm, then seeded. Concurrent requests for one digest share one fetch.
+ * `docket pull` does) over HTTP from the registry, hashed while written; the others direct
+ * over HTTP when the registry grants it (a host alone on the blob), else as torrents from
+ * the swarm (resuming a cut direct download), then seeded. Concurrent requests for one digest share one fetch.
  * A blob that fails verification is never committed: the fetch rejects with
  * DigestMismatchError / SizeMismatchError and the next request tries again.
  */
@@ -63,10 +65,17 @@ export class BlobSource {
       this.bytes.fromWebSeed += size;
     } else {
       const blob: TorrentBlob = { digest, size, torrent: await registry.getTorrent(digest) };
-      const { stats } = await swarm.download(blob, {});
-      this.bytes.fromPeers += stats.fromPeers;
-      this.bytes.fromRegistrySeed += stats.fromRegistrySeed;
-      this.bytes.fromWebSeed += stats.fromWebSeed;
+      // A host alone on the blob gets it direct over HTTP; cut short, the swarm resumes it.
+      const direct = await downloadDirect(cache.blobs, blob, () =>
+        registry.openDirect(repository, digest),
+      );
+      this.bytes.fromWebSeed += 'path' in direct ? size : direct.received;
+      if (!('path' in direct)) {
+        const { stats } = await swarm.download(blob, {});
+        this.bytes.fromPeers += stats.fromPeers;
+        this.bytes.fromRegistrySeed += stats.fromRegistrySeed;
+        this.bytes.fromWebSeed += stats.fromWebSeed;
+      }
       await swarm
         .seed(blob)
         .catch((err: unknown) => this.deps.onWarning(`cannot seed ${digest}: ${String(err)}`));
