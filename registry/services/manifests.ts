@@ -227,8 +227,8 @@ export class ManifestService {
         continue;
       }
       const actual = await layerDiffId(
+        { digest, size: known.size },
         (range) => this.blobs.open(digest, range),
-        known.size,
         this.gunzip,
       );
       out.push(actual === claimed[i] ? actual : undefined);
