@@ -28,3 +28,27 @@ export async function mapLimit<T, R>(
   if (rejected) throw rejected.reason;
   return results;
 }
+
+/**
+ * A gate for tasks started one by one as work turns up: at most `limit` run at once, the
+ * others wait their turn in order. Each call resolves or rejects as its task does.
+ */
+export function limiter(limit: number): <R>(task: () => Promise<R>) => Promise<R> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  // A finished task hands its slot straight to the next waiting one.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return async <R>(task: () => Promise<R>): Promise<R> => {
+    if (running < Math.max(1, limit)) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}

@@ -1,18 +1,23 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline as pipelineCb, Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { GZIP_SAMPLE_BYTES, gzipLayer, gzipPays } from '../../lib/archive/gzip.js';
+import { Readable } from 'node:stream';
+import type { StoredBlob } from '../../lib/archive/entry.js';
 import { readImageArchive } from '../../lib/archive/reader.js';
-import type { ArchiveImage, ArchiveLayer } from '../../lib/archive/types.js';
-import { type Digest, DigestStream, parseDigest } from '../../lib/digest.js';
+import type { ArchiveImage } from '../../lib/archive/types.js';
+import type { Digest } from '../../lib/digest.js';
 import { ArchiveError } from '../../lib/errors.js';
 import { buildImageManifest } from '../../lib/manifest.js';
 import { type Descriptor, MediaType } from '../../lib/media-types.js';
 import type { DockerEngine } from '../docker-engine.js';
 import type { RegistryClient } from '../registry-client.js';
-import { mapLimit } from './map-limit.js';
+import { limiter, mapLimit } from './map-limit.js';
+import {
+  type LayerBytes,
+  type LayerOutcome,
+  type LayerPhase,
+  type SentLayer,
+  sendLayer,
+} from './push-layer.js';
 import { type TempFile, TempFileSink } from './temp-sink.js';
 
 export interface PushDeps {
@@ -41,10 +46,7 @@ export type PushEvent =
   | { kind: 'config'; uploaded: boolean }
   | { kind: 'manifest'; digest: Digest };
 
-export type LayerPhase = 'compressing' | 'uploading';
-
-/** known: the registry stores a compressed blob of that diffId; present: HEAD found the blob. */
-export type LayerOutcome = 'known' | 'present' | 'uploaded';
+export type { LayerOutcome, LayerPhase } from './push-layer.js';
 
 export interface PushResult {
   repository: string;
@@ -71,14 +73,32 @@ export async function pushImage(
 ): Promise<PushResult> {
   const started = performance.now();
   const dir = await mkdtemp(join(deps.tmpDir, 'docket-push-'));
+  // Layers go to the registry while the engine still exports the rest (docker save writes
+  // its manifest last): each file the archive reader stores is sent at once, and the
+  // layers of the manifest then pick up those sends.
+  const early = new Map<TempFile, Promise<SentLayer>>();
+  const limit = limiter(deps.concurrency);
   try {
-    const image = await readLocalImage(deps.engine, source, dir);
+    const image = await readLocalImage(deps.engine, source, dir, (entry) => {
+      const sending = limit(() =>
+        sendLayer(deps.registry, target.repository, layerBytes(entry.handle, entry)),
+      );
+      sending.catch(() => {});
+      early.set(entry.handle, sending);
+    });
     deps.onEvent?.({ kind: 'exported', layers: image.layers.length });
     let bytesUploaded = 0;
     const outcomes = await mapLimit(image.layers, deps.concurrency, async (layer, index) => {
       const onProgress = (phase: LayerPhase, bytes: number, size: number) =>
         deps.onEvent?.({ kind: 'layer-progress', index, diffId: layer.diffId, phase, bytes, size });
-      const { descriptor, outcome } = await pushLayer(deps, target.repository, layer, onProgress);
+      const sent = await (early.get(layer.stored) ??
+        sendLayer(deps.registry, target.repository, layerBytes(layer.stored, layer), onProgress));
+      const descriptor: Descriptor = {
+        mediaType: sent.mediaType ?? layer.mediaType,
+        digest: sent.digest,
+        size: sent.size,
+      };
+      const { outcome } = sent;
       if (outcome === 'uploaded') bytesUploaded += descriptor.size;
       deps.onEvent?.({
         kind: 'layer',
@@ -121,100 +141,35 @@ export async function pushImage(
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
+    // No early send may still read a file when the dir goes.
+    await Promise.allSettled(early.values());
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function layerBytes(
+  file: TempFile,
+  hashed: { digest: Digest; size: number; compressed: boolean },
+): LayerBytes {
+  return {
+    path: file.path,
+    digest: hashed.digest,
+    size: hashed.size,
+    compressed: hashed.compressed,
+  };
 }
 
 async function readLocalImage(
   engine: DockerEngine,
   source: string,
   dir: string,
+  onStored: (entry: StoredBlob<TempFile>) => void,
 ): Promise<ArchiveImage<TempFile>> {
   const archive = await engine.exportImage(source);
-  const images = await readImageArchive(archive, new TempFileSink(dir));
+  const images = await readImageArchive(archive, new TempFileSink(dir), { onStored });
   const image = images.find((i) => i.tags.includes(source)) ?? images[0];
   if (!image) throw new ArchiveError('no-manifest', `the engine exported no image for ${source}`);
   return image;
-}
-
-async function pushLayer(
-  deps: PushDeps,
-  repository: string,
-  layer: ArchiveLayer<TempFile>,
-  onProgress: (phase: LayerPhase, bytes: number, size: number) => void,
-): Promise<{ descriptor: Descriptor; outcome: LayerOutcome }> {
-  let descriptor: Descriptor;
-  let path: string;
-  if (layer.compressed) {
-    descriptor = { mediaType: layer.mediaType, digest: layer.digest, size: layer.size };
-    path = layer.stored.path;
-  } else {
-    const known = await deps.registry.findLayer(layer.diffId);
-    if (known) {
-      const { mediaType, digest, size } = known;
-      return { descriptor: { mediaType, digest, size }, outcome: 'known' };
-    }
-    if (gzipPays(await readHead(layer.stored.path, GZIP_SAMPLE_BYTES))) {
-      const gz = await compress(layer.stored.path, `${layer.stored.path}.gz`, (bytes) =>
-        onProgress('compressing', bytes, layer.size),
-      );
-      descriptor = { mediaType: MediaType.dockerLayerGzip, digest: gz.digest, size: gz.size };
-      path = gz.path;
-    } else {
-      descriptor = { mediaType: MediaType.dockerLayer, digest: layer.digest, size: layer.size };
-      path = layer.stored.path;
-    }
-  }
-  const digest = parseDigest(descriptor.digest);
-  if (await deps.registry.hasBlob(repository, digest)) return { descriptor, outcome: 'present' };
-  const size = descriptor.size;
-  onProgress('uploading', 0, size);
-  await deps.registry.uploadBlob(repository, digest, size, () =>
-    counted(createReadStream(path), (bytes) => onProgress('uploading', bytes, size)),
-  );
-  return { descriptor, outcome: 'uploaded' };
-}
-
-/** The first `bytes` bytes of a file (fewer when it is shorter). */
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** `source` through a counter that reports the bytes passed so far. */
-function counted(source: Readable, onBytes: (bytes: number) => void): Readable {
-  let bytes = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      onBytes(bytes);
-      done(null, chunk);
-    },
-  });
-  // An error of the file stream reaches the counter, hence the upload.
-  return pipelineCb(source, counter, () => {});
-}
-
-async function compress(
-  from: string,
-  to: string,
-  onBytes: (bytes: number) => void,
-): Promise<{ path: string; digest: Digest; size: number }> {
-  const hash = new DigestStream();
-  onBytes(0);
-  await pipeline(
-    counted(createReadStream(from), onBytes),
-    gzipLayer(),
-    hash,
-    createWriteStream(to),
-  );
-  return { path: to, ...hash.result() };
 }
 
 function bufferStream(data: Buffer) {

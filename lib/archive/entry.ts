@@ -45,6 +45,20 @@ export interface EntryContext<T> {
   gunzip?: GunzipBounds;
   /** Receives every sink.store promise, so that the reader can discard whatever got stored. */
   track(storing: Promise<T>): void;
+  /** Told of every entry once stored and hashed (ReadArchiveOptions.onStored). */
+  stored?(entry: StoredBlob<T>): void;
+}
+
+/** An entry the sink stored, with what its bytes hash to. */
+export interface StoredBlob<T> {
+  path: string;
+  handle: T;
+  /** sha256 of the bytes as stored. */
+  digest: Digest;
+  size: number;
+  compressed: boolean;
+  /** sha256 of the gunzipped bytes (of the bytes themselves when not compressed). */
+  uncompressedDigest?: Digest;
 }
 
 /** Enough to tell a tar (ustar magic at 257) from JSON, and gzip from plain. */
@@ -111,6 +125,14 @@ export async function storeStream<T>(
     const [, handle] = await Promise.all([piping, storing]);
     const { digest, size } = raw.result();
     const uncompressedDigest = gunzip ? gunzip.digest : digest;
+    ctx.stored?.({
+      path: info.path,
+      handle,
+      digest,
+      size,
+      compressed: gunzip !== undefined,
+      ...(uncompressedDigest ? { uncompressedDigest } : {}),
+    });
     return {
       kind: 'stored',
       handle,

@@ -4,7 +4,7 @@ import type { Digest } from '../digest.js';
 import { ArchiveError } from '../errors.js';
 import { DOCKER_MANIFEST, dockerImages } from './docker-manifest.js';
 import type { GunzipBounds } from './gzip.js';
-import { type EntryContext, MetadataBudget, readEntry } from './entry.js';
+import { type EntryContext, MetadataBudget, readEntry, type StoredBlob } from './entry.js';
 import { OCI_INDEX, OCI_LAYOUT, ociImages } from './oci-index.js';
 import { archivePath, isArchiveRoot, linkTarget } from './paths.js';
 import { type ArchiveEntry, EntryTable } from './resolve.js';
@@ -12,11 +12,18 @@ import type { ArchiveImage, BlobSink } from './types.js';
 
 export const DEFAULT_MAX_METADATA_BYTES = 8 * 1024 * 1024;
 
-export interface ReadArchiveOptions {
+export interface ReadArchiveOptions<T = unknown> {
   /** Cap on the JSON entries (configs, manifests, index) held in memory; default 8 MiB. */
   maxMetadataBytes?: number;
   /** Bounds on gunzipping compressed layers to compute their diffID; default unbounded. */
   gunzip?: GunzipBounds;
+  /**
+   * Told of each entry as soon as the sink has stored it and its digests are known, before
+   * the archive's manifest (which comes last in a docker save) says what it is: a caller
+   * may start work on likely layers early. The entry may still turn out unused, or the
+   * archive invalid.
+   */
+  onStored?(entry: StoredBlob<T>): void;
 }
 
 /** Entries whose bytes are always metadata, whatever they look like. */
@@ -41,13 +48,14 @@ const CLAIMED_BLOB = /^blobs\/sha256\/([a-f0-9]{64})$/;
 export async function readImageArchive<T>(
   source: Readable,
   sink: BlobSink<T>,
-  opts: ReadArchiveOptions = {},
+  opts: ReadArchiveOptions<T> = {},
 ): Promise<ArchiveImage<T>[]> {
   const storing: Promise<T>[] = [];
   const ctx: EntryContext<T> = {
     sink,
     budget: new MetadataBudget(opts.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES),
     ...(opts.gunzip ? { gunzip: opts.gunzip } : {}),
+    ...(opts.onStored ? { stored: opts.onStored } : {}),
     track: (p) => {
       storing.push(p);
       p.catch(() => {});

@@ -18,7 +18,7 @@ import type { ManifestService } from './manifests.js';
 export type ReadImageArchive = <T>(
   body: Readable,
   sink: BlobSink<T>,
-  opts?: ReadArchiveOptions,
+  opts?: ReadArchiveOptions<T>,
 ) => Promise<ArchiveImage<T>[]>;
 
 export interface ImportedImage {

@@ -1,0 +1,117 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { pipeline as pipelineCb, type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GZIP_SAMPLE_BYTES, gzipLayer, gzipPays } from '../../lib/archive/gzip.js';
+import { type Digest, DigestStream, parseDigest } from '../../lib/digest.js';
+import { MediaType } from '../../lib/media-types.js';
+import type { RegistryClient } from '../registry-client.js';
+
+export type LayerPhase = 'compressing' | 'uploading';
+
+/** known: the registry stores a compressed blob of that diffId; present: HEAD found the blob. */
+export type LayerOutcome = 'known' | 'present' | 'uploaded';
+
+/** One layer's bytes as the image archive holds them, in a local file. */
+export interface LayerBytes {
+  path: string;
+  /** sha256 of the file. */
+  digest: Digest;
+  size: number;
+  /** gzip in the archive: sent as it is. */
+  compressed: boolean;
+}
+
+/** The blob the registry now holds for a layer. */
+export interface SentLayer {
+  digest: Digest;
+  size: number;
+  /** Undefined for bytes sent as the archive had them compressed: the archive's type applies. */
+  mediaType: string | undefined;
+  outcome: LayerOutcome;
+}
+
+export type LayerProgressFn = (phase: LayerPhase, bytes: number, size: number) => void;
+
+/**
+ * Makes sure the registry holds a blob for one layer's bytes: a plain layer whose diffId
+ * the registry already stores compressed is reused; otherwise the layer is gzipped when
+ * its first MiB shrinks (gzipPays), else sent as the plain tar it is; a blob the
+ * registry has (HEAD) is not sent again. Needs nothing from the archive's manifest, so a
+ * push can start it as soon as the bytes are read out of the engine.
+ */
+export async function sendLayer(
+  registry: RegistryClient,
+  repository: string,
+  layer: LayerBytes,
+  onProgress: LayerProgressFn = () => {},
+): Promise<SentLayer> {
+  let sent: Omit<SentLayer, 'outcome'>;
+  let path = layer.path;
+  if (layer.compressed) {
+    sent = { digest: layer.digest, size: layer.size, mediaType: undefined };
+  } else {
+    const known = await registry.findLayer(layer.digest);
+    if (known) {
+      const { mediaType, digest, size } = known;
+      return { digest: parseDigest(digest), size, mediaType, outcome: 'known' };
+    }
+    if (gzipPays(await readHead(layer.path, GZIP_SAMPLE_BYTES))) {
+      const gz = await compress(layer.path, `${layer.path}.gz`, (bytes) =>
+        onProgress('compressing', bytes, layer.size),
+      );
+      sent = { digest: gz.digest, size: gz.size, mediaType: MediaType.dockerLayerGzip };
+      path = gz.path;
+    } else {
+      sent = { digest: layer.digest, size: layer.size, mediaType: MediaType.dockerLayer };
+    }
+  }
+  if (await registry.hasBlob(repository, sent.digest)) return { ...sent, outcome: 'present' };
+  onProgress('uploading', 0, sent.size);
+  await registry.uploadBlob(repository, sent.digest, sent.size, () =>
+    counted(createReadStream(path), (bytes) => onProgress('uploading', bytes, sent.size)),
+  );
+  return { ...sent, outcome: 'uploaded' };
+}
+
+/** The first `bytes` bytes of a file (fewer when it is shorter). */
+async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** `source` through a counter that reports the bytes passed so far. */
+function counted(source: Readable, onBytes: (bytes: number) => void): Readable {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      onBytes(bytes);
+      done(null, chunk);
+    },
+  });
+  // An error of the file stream reaches the counter, hence the upload.
+  return pipelineCb(source, counter, () => {});
+}
+
+async function compress(
+  from: string,
+  to: string,
+  onBytes: (bytes: number) => void,
+): Promise<{ path: string; digest: Digest; size: number }> {
+  const hash = new DigestStream();
+  onBytes(0);
+  await pipeline(
+    counted(createReadStream(from), onBytes),
+    gzipLayer(),
+    hash,
+    createWriteStream(to),
+  );
+  return { path: to, ...hash.result() };
+}
