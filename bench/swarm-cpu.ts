@@ -17,8 +17,8 @@ import type { PeerMessage } from './swarm-cpu-peer.js';
  * bittorrent-tracker), one random blob. Prints wall time, each process's CPU seconds and
  * the leechers' CPU seconds per GB downloaded.
  *   node dist/bench/swarm-cpu.js [--mb 150] [--leechers 3] [--timeout 300] [--cpu-prof]
- * --cpu-prof: every leecher writes a V8 profile (bench-results/swarm-cpu/) on exit, for
- * `node dist/bench/profile-summary.js`.
+ * --cpu-prof: every process writes a V8 profile (bench-results/swarm-cpu/CPU.*.<pid>.*) on
+ * exit, for `node dist/bench/profile-summary.js`; the pids are printed.
  */
 
 const USAGE =
@@ -149,9 +149,9 @@ async function main(argv: string[]): Promise<number> {
       const profDir = resolve(values['prof-dir']);
       mkdirSync(profDir, { recursive: true });
       profArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
-      process.stderr.write(`swarm-cpu: leecher profiles go to ${profDir}\n`);
+      process.stderr.write(`swarm-cpu: profiles go to ${profDir}\n`);
     }
-    const seed = startPeer('seed', ['seed', torrentPath, blob], []);
+    const seed = startPeer('seed', ['seed', torrentPath, blob], profArgs);
     peers.push(seed);
     await nextMessage(seed, 'ready', deadline);
     const started = Date.now();
@@ -163,6 +163,10 @@ async function main(argv: string[]): Promise<number> {
     const wall = (Date.now() - started) / 1000;
     for (const p of peers) p.proc.send({ type: 'stop' });
     const finals = await Promise.all(peers.map((p) => nextMessage(p, 'final', deadline)));
+    if (profArgs.length > 0)
+      process.stderr.write(
+        `swarm-cpu: ${peers.map((p) => `${p.name} pid ${p.proc.pid}`).join(', ')}\n`,
+      );
     const gb = bytes / 1e9;
     const lines = [
       `swarm-cpu: ${mb} MB blob, ${pieceLength / 1024} KiB pieces, 1 seed + ${leechers} leechers on loopback`,
