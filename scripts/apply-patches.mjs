@@ -16,6 +16,11 @@ function runPatch(pkgDir, file, extra) {
   return spawnSync('patch', [...flags, ...extra, '-d', pkgDir, '-i', file], { encoding: 'utf8' });
 }
 
+if (spawnSync('patch', ['--version']).error) {
+  console.error('apply-patches: the `patch` program is missing: install it (apt-get install patch)');
+  process.exit(1);
+}
+
 let failed = 0;
 const patches = readdirSync(patchDir)
   .filter((f) => f.endsWith('.patch'))
