@@ -2,15 +2,13 @@ import { Builtins, Cli } from 'clipanion';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
 import { commands } from './commands/index.js';
 import { ConfigStore, defaultConfigPath } from './config.js';
 import type { ClientServices, DocketContext } from './context.js';
-import { DockerodeEngine } from './docker-engine.js';
+import { lazyDockerEngine } from './docker-engine.js';
 import { InterruptedError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { nameOptionValues } from './output/help-text.js';
-import { warningLogger } from './output/warning-logger.js';
 import { RegistryClient } from './registry-client.js';
 import type { SwarmClient } from './p2p/swarm-client.js';
 import type { Swarm, SwarmOptions } from './services/swarm.js';
@@ -54,8 +52,11 @@ async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
   await cache.init();
   let client: Promise<SwarmClient> | undefined;
   const swarmClient = (): Promise<SwarmClient> => {
-    client ??= import('./p2p/swarm-client.js').then(
-      ({ SwarmClient }) =>
+    client ??= Promise.all([
+      import('./p2p/swarm-client.js'),
+      import('./output/warning-logger.js'),
+    ]).then(
+      ([{ SwarmClient }, { warningLogger }]) =>
         new SwarmClient({
           cache,
           ...(opts.onWarning ? { logger: warningLogger(opts.onWarning) } : {}),
@@ -103,7 +104,7 @@ function createServices(env: NodeJS.ProcessEnv, isTTY: boolean, colored: boolean
       maxBytes: Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : DEFAULT_CACHE_BYTES,
     },
     registry: (choice) => new RegistryClient(choice),
-    engine: () => new DockerodeEngine(new Dockerode()),
+    engine: lazyDockerEngine,
     swarm: createSwarm,
     signal: controller.signal,
     tmpDir: tmpdir(),
