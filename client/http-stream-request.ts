@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ResponseTooLargeError } from './errors.js';
+import { fetchHeaders } from './http-fetch.js';
 
 /**
  * Sends `body` as the request body of `method url` with node:http, honouring the socket's
@@ -46,15 +47,10 @@ export async function streamRequest(
   } else {
     ({ res, bytes } = answer.value);
   }
-  const responseHeaders = new Headers();
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(name, v);
-  }
   return new Response(res.statusCode === 204 ? null : bytes, {
     status: res.statusCode ?? 500,
     statusText: res.statusMessage ?? '',
-    headers: responseHeaders,
+    headers: fetchHeaders(res),
   });
 }
 
