@@ -83,7 +83,7 @@ export class TrackerCommand extends DocketCommand {
     const s = settingsOf(this, TRACKER_KEYS, docket.environment);
     // Loaded on demand: other commands need not pay for bittorrent-tracker or pino at start-up.
     const { startStandaloneTracker } = await import('../../tracker/standalone.js');
-    const { pino } = await import('pino');
+    const { default: pino } = await import('pino');
     const tracker = await startStandaloneTracker({
       httpPort: s.port,
       udpPort: s.udpPort === 'off' ? undefined : (s.udpPort ?? s.port),
