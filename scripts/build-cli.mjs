@@ -59,6 +59,29 @@ module.exports.followProgress = module.exports;`,
   },
 };
 
+/**
+ * webtorrent's "browser exclude" modules that docket's torrent client turns off
+ * (lib/p2p/torrent-client.ts: dht: false, natUpnp: false, natPmp: false): webtorrent and
+ * torrent-discovery use them only after a `typeof X === 'function'` check, as in their
+ * browser build, so an undefined export skips them. Saves loading the DHT and the UPnP
+ * client (xml2js, sax, ...) in every process that needs a torrent.
+ */
+const TURNED_OFF_TORRENT_PARTS = /^(bittorrent-dht|@silentbot1\/nat-api)$/;
+
+const turnedOffTorrentParts = {
+  name: 'turned-off-torrent-parts',
+  setup(b) {
+    b.onResolve({ filter: TURNED_OFF_TORRENT_PARTS }, (args) => ({
+      path: args.path,
+      namespace: 'turned-off',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'turned-off' }, () => ({
+      contents: 'export const Client = undefined;\nexport default undefined;\n',
+      loader: 'js',
+    }));
+  },
+};
+
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: { cli: join(root, 'client', 'cli.ts') },
@@ -70,7 +93,7 @@ const result = await build({
   outdir,
   chunkNames: 'chunk-[hash]',
   external,
-  plugins: [unusedDockerodeParts],
+  plugins: [unusedDockerodeParts, turnedOffTorrentParts],
   // CommonJS dependencies call require() for Node's built-ins and use __dirname; ESM
   // output has neither, so each file defines them from its own URL.
   banner: {
