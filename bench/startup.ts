@@ -9,14 +9,16 @@ import { buildTestImage } from '../testbed/images.js';
 import { reapedChildrenCpu } from '../testbed/procfs.js';
 
 /**
- * `node dist/bench/startup.js [--runs N] [--no-pull] [LABEL=CLI_MODULE ...]`: what a docket
- * command costs before it does any work. Times `docket version`, `docket --help`,
- * `docket images --json` against a registry it starts (a real `docket registry` on port 0,
- * temp data dir) and, when DOCKER_HOST names an engine, an update pull (the engine has v1;
- * v2 adds one tiny layer). Reports the median wall and CPU ms (the child's own rusage) of
- * N runs per command and entry. Entries: `bin` (bin/docket.js) always, plus any
- * LABEL=path of a module exporting the CLI's `main` (e.g. an older build's
- * dist/client/cli.js), run interleaved with the bin so both see the same machine load.
+ * `npm run bench:startup -- [--runs N] [--no-pull] [LABEL=CLI_MODULE ...]`: what docket's
+ * short commands cost, mostly Node starting and loading modules. Times `docket version`,
+ * `docket --help`, `docket images --json` against a registry it starts (a real `docket
+ * registry` on port 0, temp data dir) and, when DOCKER_HOST names an engine, an update pull
+ * (the engine has v1; v2 adds one 4 KB layer; a fresh blob cache each run). Reports the
+ * median wall and CPU ms (the child's own rusage) of N runs per command and entry.
+ * Entries: `bin` (bin/docket.js) always, plus any LABEL=path of a module exporting the
+ * CLI's `main`, run interleaved with the bin so both see the same machine load. An older
+ * build, for a before/after: copy its dist/ and package.json into a folder (e.g.
+ * .tmp/before/) and pass `before=.tmp/before/dist/client/cli.js`.
  */
 
 const USAGE =
