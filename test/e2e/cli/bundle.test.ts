@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,33 @@ describe('the bundled CLI (bin/docket.js -> dist/bundle/)', () => {
     });
     expect(images.exitCode, images.stderr).toBe(0);
     expect(JSON.parse(images.stdout)).toEqual([]);
+  });
+
+  it("talking to the registry loads none of Node's fetch (undici: ~0.3 s of CPU)", () => {
+    // Node's built-in modules a process loaded are in process.moduleLoadList.
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(
+      probe,
+      "process.on('exit', () => process.stderr.write('undici: ' + process.moduleLoadList.some((m) => m.includes('undici')) + '\\n'));",
+    );
+    const token = readFileSync(join(dir, 'admin-token'), 'utf8').trim();
+    const r = spawnSync(
+      process.execPath,
+      ['--require', probe, new URL('bin/docket.js', ROOT).pathname, 'images', '--json'],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          DOCKET_CONFIG: join(dir, 'config.json'),
+          DOCKET_REGISTRY: url,
+          DOCKET_TOKEN: token,
+        },
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('undici: false\n');
   });
 
   it('docket tracker (bittorrent-tracker and pino, loaded on demand) serves /announce', async () => {
