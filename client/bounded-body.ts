@@ -1,11 +1,12 @@
 import { ResponseTooLargeError } from './errors.js';
+import type { HttpAnswer } from './http-fetch.js';
 
 /**
  * The body of `res`, read to at most `limit` bytes: a registry (or whatever answers at
  * its URL) chooses how much it sends, so every body the client holds in memory has a
  * bound. Throws ResponseTooLargeError, after cancelling the rest of the body.
  */
-export async function readBounded(res: Response, limit: number, what: string): Promise<Buffer> {
+export async function readBounded(res: HttpAnswer, limit: number, what: string): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) {
     await res.body?.cancel();
@@ -29,6 +30,6 @@ export async function readBounded(res: Response, limit: number, what: string): P
 }
 
 /** `readBounded`, parsed as JSON (a SyntaxError when it is not). */
-export async function readBoundedJson<T>(res: Response, limit: number, what: string): Promise<T> {
+export async function readBoundedJson<T>(res: HttpAnswer, limit: number, what: string): Promise<T> {
   return JSON.parse((await readBounded(res, limit, what)).toString('utf8')) as T;
 }

@@ -2,11 +2,10 @@ import { Builtins, Cli } from 'clipanion';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
 import { commands } from './commands/index.js';
 import { ConfigStore, defaultConfigPath } from './config.js';
 import type { ClientServices, DocketContext } from './context.js';
-import { DockerodeEngine } from './docker-engine.js';
+import { lazyDockerEngine } from './docker-engine.js';
 import { InterruptedError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { nameOptionValues } from './output/help-text.js';
@@ -66,7 +65,7 @@ function createServices(env: NodeJS.ProcessEnv, isTTY: boolean, colored: boolean
       maxBytes: Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : DEFAULT_CACHE_BYTES,
     },
     registry: (choice) => new RegistryClient(choice),
-    engine: () => new DockerodeEngine(new Dockerode()),
+    engine: lazyDockerEngine,
     swarm: createSwarm,
     signal: controller.signal,
     tmpDir: tmpdir(),

@@ -115,6 +115,29 @@ export class DockerodeEngine implements DockerEngine {
   }
 }
 
+/**
+ * A DockerEngine that loads dockerode and connects (honouring DOCKER_HOST) on its first
+ * call: the commands that never reach the engine (version, images, ...) do not pay for
+ * loading dockerode at start-up.
+ */
+export function lazyDockerEngine(): DockerEngine {
+  let engine: Promise<DockerEngine> | undefined;
+  const get = (): Promise<DockerEngine> => {
+    engine ??= import('dockerode').then(
+      ({ default: Dockerode }) => new DockerodeEngine(new Dockerode()),
+    );
+    return engine;
+  };
+  return {
+    exportImage: async (reference) => (await get()).exportImage(reference),
+    loadImage: async (tarball) => (await get()).loadImage(tarball),
+    tagImage: async (id, repo, tag) => (await get()).tagImage(id, repo, tag),
+    removeImage: async (id) => (await get()).removeImage(id),
+    inspectImage: async (reference) => (await get()).inspectImage(reference),
+    listLayerLists: async () => (await get()).listLayerLists(),
+  };
+}
+
 /** Reads the JSON progress of `POST /images/load` to its end: the image IDs / references loaded. */
 export async function readLoadProgress(res: Readable): Promise<string[]> {
   let events: ProgressEvent[];

@@ -3,10 +3,11 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ResponseTooLargeError } from './errors.js';
+import { bufferedAnswer, type HttpAnswer } from './http-fetch.js';
 
 /**
  * Sends `body` as the request body of `method url` with node:http, honouring the socket's
- * backpressure, and resolves with the whole answer as a fetch Response (answers to an
+ * backpressure, and resolves with the whole answer (answers to an
  * upload are small). Node 20's fetch does not wait for the socket to drain while it
  * writes a streamed body, so a 1 GB layer upload sat in memory; this reads the file only
  * as fast as the registry takes it.
@@ -19,7 +20,7 @@ export async function streamRequest(
   url: URL,
   headers: Record<string, string>,
   body: Readable,
-): Promise<Response> {
+): Promise<HttpAnswer> {
   const mod = url.protocol === 'https:' ? https : http;
   const req = mod.request(url, { method, headers });
   const answered = new Promise<{ res: http.IncomingMessage; bytes: Buffer }>((resolve, reject) => {
@@ -46,16 +47,7 @@ export async function streamRequest(
   } else {
     ({ res, bytes } = answer.value);
   }
-  const responseHeaders = new Headers();
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(name, v);
-  }
-  return new Response(res.statusCode === 204 ? null : bytes, {
-    status: res.statusCode ?? 500,
-    statusText: res.statusMessage ?? '',
-    headers: responseHeaders,
-  });
+  return bufferedAnswer(res, bytes);
 }
 
 /** An answer to an upload is an empty body or an error envelope: read no more than this. */

@@ -16,6 +16,7 @@ import { readBounded, readBoundedJson } from './bounded-body.js';
 import { DigestMismatchError } from '../lib/errors.js';
 import { MANIFEST_MEDIA_TYPES } from '../lib/media-types.js';
 import { NotFoundError, RegistryError } from './errors.js';
+import type { HttpAnswer } from './http-fetch.js';
 import { RegistryTransport, type RegistryTransportOptions } from './registry-transport.js';
 
 /**
@@ -147,7 +148,7 @@ export class RegistryClient {
     digest: Digest,
     signal?: AbortSignal,
   ): Promise<Readable | undefined> {
-    let res: Response;
+    let res: HttpAnswer;
     try {
       res = await this.http.request('GET', paths.blob(name, digest), {
         headers: { [Header.direct]: '1' },

@@ -9,6 +9,7 @@ import {
   RegistryUnreachableError,
   systemErrorCode,
 } from './errors.js';
+import { type FetchFn, type HttpAnswer, httpFetch } from './http-fetch.js';
 import { streamRequest } from './http-stream-request.js';
 
 /** An error envelope is small: read at most this much of an error answer. */
@@ -19,7 +20,8 @@ export interface RegistryTransportOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>` on every request when set. */
   token?: string;
-  fetch?: typeof fetch;
+  /** Default: httpFetch (node:http: Node 20's own fetch costs ~0.3 s of CPU to start). */
+  fetch?: FetchFn;
 }
 
 export interface RequestOptions {
@@ -39,12 +41,12 @@ export interface RequestOptions {
 export class RegistryTransport {
   readonly url: URL;
   private readonly token: string | undefined;
-  private readonly fetchFn: typeof fetch;
+  private readonly fetchFn: FetchFn;
 
   constructor(opts: RegistryTransportOptions) {
     this.url = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
     this.token = opts.token;
-    this.fetchFn = opts.fetch ?? fetch;
+    this.fetchFn = opts.fetch ?? httpFetch;
   }
 
   /** Sends a large streamed body with backpressure (http-stream-request.ts). */
@@ -53,7 +55,7 @@ export class RegistryTransport {
     url: URL,
     body: Readable,
     headers: Record<string, string>,
-  ): Promise<Response> {
+  ): Promise<HttpAnswer> {
     const all = this.headers(headers);
     return this.settle(method, url, false, () => streamRequest(method, url, all, body));
   }
@@ -62,7 +64,11 @@ export class RegistryTransport {
    * `path` is a path from lib/api `paths` (resolved under the base URL, which may carry a
    * path prefix) or an absolute URL the registry handed out (an upload's Location).
    */
-  async request(method: string, path: string | URL, init: RequestOptions = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string | URL,
+    init: RequestOptions = {},
+  ): Promise<HttpAnswer> {
     const url = typeof path === 'string' ? new URL(`.${path}`, this.url) : path;
     const headers = this.headers(init.headers);
     return this.settle(method, url, init.anyStatus ?? false, () =>
@@ -71,8 +77,7 @@ export class RegistryTransport {
         headers,
         body: init.body ?? null,
         ...(init.signal ? { signal: init.signal } : {}),
-        ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
-      } as RequestInit),
+      }),
     );
   }
 
@@ -87,9 +92,9 @@ export class RegistryTransport {
     method: string,
     url: URL,
     anyStatus: boolean,
-    send: () => Promise<Response>,
-  ): Promise<Response> {
-    let res: Response;
+    send: () => Promise<HttpAnswer>,
+  ): Promise<HttpAnswer> {
+    let res: HttpAnswer;
     try {
       res = await send();
     } catch (err) {
@@ -122,7 +127,7 @@ function docketCause(err: unknown): DocketError | undefined {
   return undefined;
 }
 
-async function responseError(method: string, url: URL, res: Response): Promise<Error> {
+async function responseError(method: string, url: URL, res: HttpAnswer): Promise<Error> {
   let body: unknown;
   if (method !== 'HEAD') {
     try {

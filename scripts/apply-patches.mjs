@@ -17,7 +17,9 @@ function runPatch(pkgDir, file, extra) {
 }
 
 if (spawnSync('patch', ['--version']).error) {
-  console.error('apply-patches: the `patch` program is missing: install it (apt-get install patch)');
+  console.error(
+    'apply-patches: the `patch` program is missing: install it (apt-get install patch)',
+  );
   process.exit(1);
 }
 

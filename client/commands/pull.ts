@@ -5,10 +5,9 @@ import { formatReference, manifestReference, parseReference } from '../../lib/re
 import { CACHE_DIR_KEY } from '../config.js';
 import { humanSize, plural } from '../output/format.js';
 import { PullProgress } from '../output/pull-progress.js';
-import { type PullSummary, pullImage } from '../services/pull.js';
+import type { PullSummary } from '../services/pull.js';
 import { parsePlatform } from '../services/platform.js';
 import { seedAfterPull } from '../services/seed-after-pull.js';
-import { countLeechers } from '../services/swarm-leechers.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';
 import { jsonOption, jsonSummaryAlias, outputMode, quietOption } from './output-options.js';
@@ -116,6 +115,8 @@ export class PullCommand extends DocketCommand {
       ...(ref.tag && settings.bareTag ? [{ repo: ref.name, tag: ref.tag }] : []),
       ...(this.tags ?? []).map((t) => parseLocalTag(t, ref.tag)),
     ];
+    // Loaded here, not at the top: the command index loads every command at start-up.
+    const { pullImage } = await import('../services/pull.js');
     const swarm = await docket.swarm({
       cacheDir,
       cacheBytes: settings.cacheBytes ?? docket.cache.maxBytes,
@@ -153,7 +154,8 @@ export class PullCommand extends DocketCommand {
         blobs,
         maxMs: settings.seedSeconds * 1000,
         signal: docket.signal,
-        countLeechers: (torrents) => countLeechers(torrents),
+        countLeechers: async (torrents) =>
+          (await import('../services/swarm-leechers.js')).countLeechers(torrents),
         pollMs: LEECHER_POLL_MS,
         onStatus: (line) => {
           if (mode !== 'quiet') log.write(`${line}\n`);

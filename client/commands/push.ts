@@ -2,7 +2,6 @@ import { Command, Option } from 'clipanion';
 import { formatReference } from '../../lib/reference.js';
 import { humanSize, plural } from '../output/format.js';
 import { PushProgress } from '../output/push-progress.js';
-import { pushImage } from '../services/push.js';
 import { DocketCommand } from './docket-command.js';
 import { jsonOption, jsonSummaryAlias, outputMode, quietOption } from './output-options.js';
 import { parseImageArg, registryOfDomain } from './reference-arg.js';
@@ -42,6 +41,8 @@ export class PushCommand extends DocketCommand {
     const progress =
       mode === 'quiet' ? undefined : new PushProgress(log, docket.isTTY && mode === 'text');
     if (mode !== 'quiet') log.write(`reading ${source} from the Docker engine\n`);
+    // Loaded here, not at the top: the command index loads every command at start-up.
+    const { pushImage } = await import('../services/push.js');
     const result = await pushImage(
       {
         engine: docket.engine(),

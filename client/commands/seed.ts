@@ -2,7 +2,7 @@ import { Command } from 'clipanion';
 import { type KeyTable, key } from '../../lib/config-keys.js';
 import { CACHE_DIR_KEY } from '../config.js';
 import { humanSize } from '../output/format.js';
-import { type SeedEvent, seedCachedBlobs } from '../services/seed.js';
+import type { SeedEvent } from '../services/seed.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';
 import { jsonOption, outputMode, quietOption } from './output-options.js';
@@ -55,6 +55,8 @@ export class SeedCommand extends DocketCommand {
     const { docket, stdout, stderr } = this.context;
     const settings = settingsOf(this, SEED_KEYS, docket.environment);
     const mode = outputMode(this);
+    // Loaded here, not at the top: the command index loads every command at start-up.
+    const { seedCachedBlobs } = await import('../services/seed.js');
     await seedCachedBlobs({
       cacheDir: settings.cacheDir ?? docket.cache.dir,
       cacheBytes: docket.cache.maxBytes,

@@ -1,5 +1,4 @@
 import { Command } from 'clipanion';
-import { pino } from 'pino';
 import { type KeyTable, key, parsePort } from '../../lib/config-keys.js';
 import { untilAborted } from '../services/until-aborted.js';
 import { DocketCommand } from './docket-command.js';
@@ -82,8 +81,9 @@ export class TrackerCommand extends DocketCommand {
   async run(): Promise<number> {
     const { docket, stdout } = this.context;
     const s = settingsOf(this, TRACKER_KEYS, docket.environment);
-    // Loaded on demand: other commands need not pay for bittorrent-tracker at start-up.
+    // Loaded on demand: other commands need not pay for bittorrent-tracker or pino at start-up.
     const { startStandaloneTracker } = await import('../../tracker/standalone.js');
+    const { default: pino } = await import('pino');
     const tracker = await startStandaloneTracker({
       httpPort: s.port,
       udpPort: s.udpPort === 'off' ? undefined : (s.udpPort ?? s.port),

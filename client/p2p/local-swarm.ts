@@ -1,4 +1,3 @@
-import { warningLogger } from '../output/warning-logger.js';
 import type { Swarm, SwarmOptions, TorrentBlob } from '../services/swarm.js';
 import type { SwarmClient } from './swarm-client.js';
 
@@ -14,8 +13,11 @@ export async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
   await cache.init();
   let client: Promise<SwarmClient> | undefined;
   const swarmClient = (): Promise<SwarmClient> => {
-    client ??= import('./swarm-client.js').then(
-      ({ SwarmClient }) =>
+    client ??= Promise.all([
+      import('./swarm-client.js'),
+      import('../output/warning-logger.js'),
+    ]).then(
+      ([{ SwarmClient }, { warningLogger }]) =>
         new SwarmClient({
           cache,
           ...(opts.onWarning ? { logger: warningLogger(opts.onWarning) } : {}),

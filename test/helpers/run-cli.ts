@@ -22,8 +22,8 @@ export interface RunCliOptions {
 }
 
 /**
- * Runs `node bin/docket.js ...args` from the compiled output (build first:
- * `npx tsc -p tsconfig.build.json`). The CLI never sees the test's own config: without
+ * Runs `node bin/docket.js ...args`: the bundled CLI (build first: `npm run build`, which
+ * also bundles it). The CLI never sees the test's own config: without
  * an explicit DOCKET_CONFIG it gets a fresh temp one.
  */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {

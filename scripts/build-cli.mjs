@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Bundles the CLI (client/cli.ts and everything it imports, registry and tracker included)
+// into dist/bundle/ with esbuild, for start-up time: Node then reads and compiles a few
+// files instead of resolving and loading ~1000 modules one by one. bin/docket.js runs it.
+//
+// ESM with code splitting: what the code imports with `await import()` (webtorrent when a
+// blob needs a torrent, koa and SQLite for `docket registry`) becomes its own chunk and
+// stays lazy. Packages that load native addons or resolve files at runtime stay external
+// and load from node_modules. tsc's dist/ output is still built for the tests and type
+// checks; only the bin uses the bundle.
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+// One folder, no sub-folders: every chunk sits at the depth of dist/client/, so
+// `new URL('../../package.json', import.meta.url)` and registry/assets.ts's look-ups
+// (package.json, dist/web/) find the same files as from tsc's output.
+const outdir = join(root, 'dist', 'bundle');
+
+/** Native addons (and packages that find their own files at runtime): loaded as they are. */
+const external = [
+  'better-sqlite3',
+  'node-datachannel',
+  'utp-native',
+  'bufferutil',
+  'utf-8-validate',
+  'cpu-features',
+];
+
+/**
+ * dockerode transports and features docket never uses: the ssh:// transport (ssh2), the
+ * BuildKit session (gRPC, protobufjs) and BuildKit progress decoding. Each is replaced by
+ * a function that fails if ever called, so `docket` does not load ssh2 and protobufjs at
+ * every start. DOCKER_HOST=ssh://... is not supported by docket's bundle.
+ */
+const UNUSED_DOCKERODE_PARTS = [
+  {
+    filter: /[\\/]docker-modem[\\/]lib[\\/]ssh\.js$/,
+    what: 'the ssh:// Docker transport',
+  },
+  { filter: /[\\/]dockerode[\\/]lib[\\/]session\.js$/, what: 'BuildKit sessions' },
+  { filter: /[\\/]dockerode[\\/]lib[\\/]buildkit\.js$/, what: 'BuildKit progress' },
+];
+
+const unusedDockerodeParts = {
+  name: 'unused-dockerode-parts',
+  setup(b) {
+    for (const { filter, what } of UNUSED_DOCKERODE_PARTS) {
+      b.onLoad({ filter }, () => ({
+        contents: `module.exports = function unsupported() {
+  throw new Error(${JSON.stringify(`docket is built without ${what}`)});
+};
+module.exports.followProgress = module.exports;`,
+        loader: 'js',
+      }));
+    }
+  },
+};
+
+/**
+ * webtorrent's "browser exclude" modules that docket's torrent client turns off
+ * (lib/p2p/torrent-client.ts: dht: false, natUpnp: false, natPmp: false): webtorrent and
+ * torrent-discovery use them only after a `typeof X === 'function'` check, as in their
+ * browser build, so an undefined export skips them. Saves loading the DHT and the UPnP
+ * client (xml2js, sax, ...) in every process that needs a torrent.
+ */
+const TURNED_OFF_TORRENT_PARTS = /^(bittorrent-dht|@silentbot1\/nat-api)$/;
+
+const turnedOffTorrentParts = {
+  name: 'turned-off-torrent-parts',
+  setup(b) {
+    b.onResolve({ filter: TURNED_OFF_TORRENT_PARTS }, (args) => ({
+      path: args.path,
+      namespace: 'turned-off',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'turned-off' }, () => ({
+      contents: 'export const Client = undefined;\nexport default undefined;\n',
+      loader: 'js',
+    }));
+  },
+};
+
+await rm(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { cli: join(root, 'client', 'cli.ts') },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: ['node20'],
+  outdir,
+  chunkNames: 'chunk-[hash]',
+  external,
+  plugins: [unusedDockerodeParts, turnedOffTorrentParts],
+  // CommonJS dependencies call require() for Node's built-ins and use __dirname; ESM
+  // output has neither, so each file defines them from its own URL.
+  banner: {
+    js: [
+      "import { createRequire as __docketCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __docketFileURLToPath } from 'node:url';",
+      'const require = __docketCreateRequire(import.meta.url);',
+      'const __filename = __docketFileURLToPath(import.meta.url);',
+      "const __dirname = __docketFileURLToPath(new URL('.', import.meta.url));",
+    ].join('\n'),
+  },
+  sourcemap: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const outputs = Object.entries(result.metafile.outputs).filter(([p]) => p.endsWith('.js'));
+const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
+// What went into which file, for `npx esbuild --analyze`-style questions; outside the bundle.
+await writeFile(join(root, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));
+console.log(`cli bundle: ${outputs.length} files, ${(bytes / 1024 / 1024).toFixed(1)} MB`);
