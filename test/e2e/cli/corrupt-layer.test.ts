@@ -20,7 +20,6 @@ describe('docket pull of a layer blob corrupted on the registry disk', () => {
   beforeAll(async () => {
     registry = await startTestRegistry();
     env = { DOCKET_REGISTRY: registry.url, DOCKET_TOKEN: registry.token };
-    await buildTestImage(docker, IMAGE, [LAYER]);
     created.push(`${registry.host}/${IMAGE}`);
   });
 
@@ -29,7 +28,21 @@ describe('docket pull of a layer blob corrupted on the registry disk', () => {
     await registry?.close();
   });
 
-  it('fails fast with a digest error (7), loads nothing, keeps no partial; a repaired blob pulls', async () => {
+  it('through the swarm: fails fast with a digest error (7) naming the piece, loads nothing, keeps no partial; a repaired blob pulls', async () => {
+    await corruptThenPull(['--no-direct'], (digest) => `${digest}: piece \\d+`);
+  });
+
+  it('direct over HTTP: fails with a digest error (7), loads nothing, keeps no partial; a repaired blob pulls', async () => {
+    await corruptThenPull([], (digest) => `expected ${digest}, content hashes to sha256:`);
+  });
+
+  /** Corrupts the top layer's blob on the registry's disk, pulls (fails), repairs it, pulls. */
+  async function corruptThenPull(
+    flags: string[],
+    mismatch: (digest: string) => string,
+  ): Promise<void> {
+    await removeImages(docker, created.slice(1));
+    await buildTestImage(docker, IMAGE, [LAYER]);
     const pushed = await runCli(['push', '-q', IMAGE], { env });
     expect(pushed.exitCode, pushed.stderr).toBe(0);
     await removeImages(docker, created);
@@ -49,7 +62,7 @@ describe('docket pull of a layer blob corrupted on the registry disk', () => {
     await writeFile(file, bad);
 
     const cacheDir = await tempCacheDir();
-    const pull = ['pull', '--seed-time', '0', '--cache-dir', cacheDir, IMAGE];
+    const pull = ['pull', ...flags, '--seed-time', '0', '--cache-dir', cacheDir, IMAGE];
     const started = Date.now();
     const r = await runCli(pull, { env, timeoutMs: 60_000 });
     expect(r.exitCode, r.stderr).toBe(ExitCode.integrity);
@@ -60,7 +73,7 @@ describe('docket pull of a layer blob corrupted on the registry disk', () => {
       .split('\n')
       .filter((l) => !l.startsWith('docket: warning:'));
     expect(lines, r.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`digest mismatch: ${layer.digest}: piece \\d+`));
+    expect(lines[0]).toMatch(new RegExp(`digest mismatch: ${mismatch(layer.digest)}`));
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(await hasImage(docker, IMAGE)).toBe(false);
     expect(await hasImage(docker, `${registry.host}/${IMAGE}`)).toBe(false);
@@ -75,5 +88,5 @@ describe('docket pull of a layer blob corrupted on the registry disk', () => {
     expect(again.exitCode, again.stderr).toBe(0);
     // A pull tags only the registry's name (the bare name only with --bare-tag).
     expect(await hasImage(docker, `${registry.host}/${IMAGE}`)).toBe(true);
-  });
+  }
 });
