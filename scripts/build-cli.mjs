@@ -30,31 +30,33 @@ const external = [
 ];
 
 /**
- * dockerode transports and features docket never uses: the ssh:// transport (ssh2), the
- * BuildKit session (gRPC, protobufjs) and BuildKit progress decoding. Each is replaced by
- * a function that fails if ever called, so `docket` does not load ssh2 and protobufjs at
- * every start. DOCKER_HOST=ssh://... is not supported by docket's bundle.
+ * dockerode parts most runs never use, kept out of the start-up path: docker-modem's
+ * ssh:// transport (ssh2) is loaded from node_modules only when DOCKER_HOST is ssh://;
+ * the BuildKit session (gRPC, protobufjs) and BuildKit progress decoding, which docket
+ * never calls (no image builds), are replaced by a function that fails if called.
  */
-const UNUSED_DOCKERODE_PARTS = [
+const DOCKERODE_PARTS = [
   {
     filter: /[\\/]docker-modem[\\/]lib[\\/]ssh\.js$/,
-    what: 'the ssh:// Docker transport',
+    contents: `const { createRequire } = require('node:module');
+module.exports = function ssh(opt) {
+  return createRequire(__filename)('docker-modem/lib/ssh.js')(opt);
+};`,
   },
-  { filter: /[\\/]dockerode[\\/]lib[\\/]session\.js$/, what: 'BuildKit sessions' },
-  { filter: /[\\/]dockerode[\\/]lib[\\/]buildkit\.js$/, what: 'BuildKit progress' },
-];
-
-const unusedDockerodeParts = {
-  name: 'unused-dockerode-parts',
-  setup(b) {
-    for (const { filter, what } of UNUSED_DOCKERODE_PARTS) {
-      b.onLoad({ filter }, () => ({
-        contents: `module.exports = function unsupported() {
-  throw new Error(${JSON.stringify(`docket is built without ${what}`)});
+  ...['session', 'buildkit'].map((name) => ({
+    filter: new RegExp(`[\\\\/]dockerode[\\\\/]lib[\\\\/]${name}\\.js$`),
+    contents: `module.exports = function unsupported() {
+  throw new Error('docket is built without dockerode/lib/${name}.js (BuildKit)');
 };
 module.exports.followProgress = module.exports;`,
-        loader: 'js',
-      }));
+  })),
+];
+
+const dockerodeParts = {
+  name: 'dockerode-parts',
+  setup(b) {
+    for (const { filter, contents } of DOCKERODE_PARTS) {
+      b.onLoad({ filter }, () => ({ contents, loader: 'js' }));
     }
   },
 };
@@ -93,7 +95,7 @@ const result = await build({
   outdir,
   chunkNames: 'chunk-[hash]',
   external,
-  plugins: [unusedDockerodeParts, turnedOffTorrentParts],
+  plugins: [dockerodeParts, turnedOffTorrentParts],
   // CommonJS dependencies call require() for Node's built-ins and use __dirname; ESM
   // output has neither, so each file defines them from its own URL.
   banner: {

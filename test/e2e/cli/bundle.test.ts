@@ -92,6 +92,17 @@ describe('the bundled CLI (bin/docket.js -> dist/bundle/)', () => {
     expect(r.stderr).toBe('undici: false\n');
   });
 
+  it('DOCKER_HOST=ssh:// still works: ssh2 loads from node_modules when it is used', async () => {
+    // Port 1: nothing listens, so the ssh transport itself answers ECONNREFUSED.
+    const r = await runCli(['push', 'bundle-test/none:v1'], {
+      env: { DOCKER_HOST: 'ssh://nobody@127.0.0.1:1', DOCKET_REGISTRY: url },
+    });
+    expect(r.exitCode, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(
+      /Docker engine unreachable at ssh:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/,
+    );
+  });
+
   it('docket tracker (bittorrent-tracker and pino, loaded on demand) serves /announce', async () => {
     const tracker = startCli([
       'tracker',
