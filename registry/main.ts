@@ -174,6 +174,7 @@ export async function startRegistry(
   const direct = config.directDownloads
     ? new DirectGate({
         hostsInSwarm: (infoHash) => tracker?.hostsIn(infoHash) ?? 0,
+        leechers: () => tracker?.leechers() ?? 0,
         onOutcome: (outcome) => metrics.directDownloads.inc({ outcome }),
       })
     : undefined;
@@ -183,7 +184,7 @@ export async function startRegistry(
         onAnnounce: (infoHash, peer) => {
           privateAccess?.admit({ infoHash, ...peer });
           seeder?.onAnnounce(infoHash);
-          direct?.contend(infoHash);
+          direct?.announced(infoHash, peer.left > 0);
         },
         maxPeersPerIp: config.maxPeersPerIp,
         acceptsPasskey: privateAccess && ((passkey) => privateAccess.acceptsPasskey(passkey)),

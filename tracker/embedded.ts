@@ -46,10 +46,11 @@ export interface SwarmSnapshot {
   everyPeer: PeerRecord[];
 }
 
-/** Who announced: the peer id (hex) and the address the announce came from. */
+/** Who announced: the peer id (hex), the address the announce came from, its BEP 3 `left`. */
 export interface AnnouncingPeer {
   peerId: string;
   ip: string;
+  left: number;
 }
 
 export interface TrackerStats {
@@ -70,6 +71,8 @@ export interface EmbeddedTracker {
   swarms(): SwarmSnapshot[];
   /** Peers in one swarm now, the registry's seed left out. */
   hostsIn(infoHash: string): number;
+  /** Peers downloading (`left` > 0) in any swarm now, the registry's seed left out. */
+  leechers(): number;
   close(): Promise<void>;
 }
 
@@ -115,7 +118,11 @@ export function createTrackerServer(opts: TrackerServerOptions): Server {
           opts.onPeerAnnounce?.(params);
           if (!peerIdHasPrefix(params.peer_id, REGISTRY_PEER_ID_PREFIX)) {
             try {
-              opts.onAnnounce?.(infoHash, { peerId: params.peer_id, ip: params.ip ?? '' });
+              opts.onAnnounce?.(infoHash, {
+                peerId: params.peer_id,
+                ip: params.ip ?? '',
+                left: Number(params.left ?? Number.POSITIVE_INFINITY),
+              });
             } catch (err) {
               logger.error({ err, infoHash }, 'tracker onAnnounce failed');
             }
@@ -225,6 +232,13 @@ export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTra
   const { acceptsPasskey } = opts;
   return {
     swarms,
+    leechers: () => {
+      let n = 0;
+      for (const infoHash of book.infoHashes())
+        for (const p of book.current(infoHash))
+          if (p.left > 0 && !peerIdHasPrefix(p.peerId, REGISTRY_PEER_ID_PREFIX)) n++;
+      return n;
+    },
     hostsIn: (infoHash) =>
       book.current(infoHash).filter((p) => !peerIdHasPrefix(p.peerId, REGISTRY_PEER_ID_PREFIX))
         .length,

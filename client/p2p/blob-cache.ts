@@ -204,6 +204,7 @@ export class BlobCache {
    */
   async store(digest: string, size: number, body: Readable): Promise<string> {
     const expected = parseDigest(digest);
+    holdErrors(body);
     await this.init();
     const tmp = join(this.tmpDir, randomBytes(8).toString('hex'));
     try {
@@ -232,6 +233,7 @@ export class BlobCache {
     opts: { torrent?: Buffer; onBytes?(received: number): void } = {},
   ): Promise<string | undefined> {
     const expected = parseDigest(digest);
+    holdErrors(body);
     await this.init();
     const partial = this.partialPath(digest);
     let received = 0;
@@ -293,4 +295,13 @@ export class BlobCache {
     }
     return evicted;
   }
+}
+
+/**
+ * A body that fails before the pipeline reading it is attached (the registry cut a direct
+ * download while the cache dir was being made) must not become an uncaught 'error' that
+ * kills the process: the pipeline still sees it, as the stream's stored error.
+ */
+function holdErrors(body: Readable): void {
+  body.on('error', () => {});
 }

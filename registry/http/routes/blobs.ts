@@ -52,7 +52,7 @@ async function sendDirect(
   digest: Digest,
 ): Promise<void> {
   const blob = blobs.get(digest);
-  const transfer = gate.admit(blob.infoHash);
+  const transfer = gate.admit(blob.infoHash, ctx.ip);
   if (!transfer) throw new DirectDeniedError(digest);
   ctx.res.once('close', () => transfer.end());
   let body: Readable;

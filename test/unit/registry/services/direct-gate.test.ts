@@ -3,60 +3,81 @@ import { DirectGate, DirectTransferCut } from '../../../../registry/services/dir
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
+const HOST_1 = '10.0.0.1';
+const HOST_2 = '10.0.0.2';
 
-function gate(hosts: Record<string, number> = {}) {
+function gate(swarm: { hosts?: Record<string, number>; leechers?: number } = {}) {
   const outcomes: string[] = [];
   const g = new DirectGate({
-    hostsInSwarm: (infoHash) => hosts[infoHash] ?? 0,
+    hostsInSwarm: (infoHash) => swarm.hosts?.[infoHash] ?? 0,
+    leechers: () => swarm.leechers ?? 0,
     onOutcome: (o) => outcomes.push(o),
   });
   return { g, outcomes };
 }
 
 describe('DirectGate', () => {
-  it('grants a direct download to a host alone on the blob', () => {
+  it('grants a lone host its blobs, several at once', () => {
     const { g, outcomes } = gate();
-    const t = g.admit(A);
-    expect(t?.signal.aborted).toBe(false);
-    expect(g.inFlight()).toBe(1);
-    expect(outcomes).toEqual(['granted']);
+    const a = g.admit(A, HOST_1);
+    const b = g.admit(B, HOST_1);
+    expect(a?.signal.aborted).toBe(false);
+    expect(b?.signal.aborted).toBe(false);
+    expect(g.inFlight()).toBe(2);
+    expect(outcomes).toEqual(['granted', 'granted']);
   });
 
-  it('denies it while other hosts are in the swarm (downloading or seeding)', () => {
-    const { g, outcomes } = gate({ [A]: 1 });
-    expect(g.admit(A)).toBeUndefined();
-    expect(g.admit(B)).toBeDefined();
-    expect(outcomes).toEqual(['denied', 'granted']);
+  it('denies while hosts are in the blob’s swarm (a seeder has the data)', () => {
+    const { g } = gate({ hosts: { [A]: 1 } });
+    expect(g.admit(A, HOST_1)).toBeUndefined();
+    expect(g.admit(B, HOST_1)).toBeDefined();
   });
 
-  it('a second host asking cuts the first transfer and is itself sent to the swarm', () => {
+  it('denies every blob while any host downloads through the swarm', () => {
+    const { g } = gate({ leechers: 1 });
+    expect(g.admit(A, HOST_1)).toBeUndefined();
+    expect(g.admit(B, HOST_1)).toBeUndefined();
+  });
+
+  it('a second host asking for any blob cuts the first host’s transfers and is sent to the swarm', () => {
     const { g, outcomes } = gate();
-    const first = g.admit(A)!;
-    expect(g.admit(A)).toBeUndefined();
-    expect(first.signal.aborted).toBe(true);
-    expect(first.signal.reason).toBeInstanceOf(DirectTransferCut);
-    // Until the cut transfer has closed, the blob is still taken.
-    expect(g.admit(A)).toBeUndefined();
-    first.end();
+    const a = g.admit(A, HOST_1)!;
+    const b = g.admit(B, HOST_1)!;
+    expect(g.admit(B, HOST_2)).toBeUndefined();
+    expect(a.signal.reason).toBeInstanceOf(DirectTransferCut);
+    expect(b.signal.aborted).toBe(true);
+    // Until the cut transfers have closed, nobody is alone.
+    expect(g.admit(A, HOST_2)).toBeUndefined();
+    a.end();
+    b.end();
     expect(g.inFlight()).toBe(0);
-    expect(outcomes).toEqual(['granted', 'cut', 'denied', 'denied']);
+    expect(outcomes).toEqual(['granted', 'granted', 'cut', 'cut', 'denied', 'denied']);
   });
 
-  it('an announce of another host cuts the transfers of that blob only', () => {
+  it('a second ask for the same blob cuts it, even from the same address (two pullers behind one)', () => {
     const { g } = gate();
-    const a = g.admit(A)!;
-    const b = g.admit(B)!;
-    g.contend(A);
+    const a = g.admit(A, HOST_1)!;
+    expect(g.admit(A, HOST_1)).toBeUndefined();
+    expect(a.signal.aborted).toBe(true);
+  });
+
+  it('an announce of a downloading host cuts every transfer; of a seeder, that blob’s only', () => {
+    const { g } = gate();
+    const a = g.admit(A, HOST_1)!;
+    const b = g.admit(B, HOST_1)!;
+    g.announced(A, false);
     expect(a.signal.aborted).toBe(true);
     expect(b.signal.aborted).toBe(false);
+    g.announced(A, true);
+    expect(b.signal.aborted).toBe(true);
   });
 
   it('after a transfer ends, the next lone host is granted again; end is idempotent', () => {
     const { g } = gate();
-    const t = g.admit(A)!;
+    const t = g.admit(A, HOST_1)!;
     t.end();
     t.end();
-    expect(g.admit(A)).toBeDefined();
+    expect(g.admit(A, HOST_2)).toBeDefined();
     expect(g.inFlight()).toBe(1);
   });
 });
