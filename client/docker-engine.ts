@@ -38,6 +38,13 @@ export interface DockerEngine {
   tagImage(id: string, repo: string, tag: string): Promise<void>;
   /** Removes image `id` (its layers stay while another image uses them). */
   removeImage(id: string): Promise<void>;
+  /**
+   * `docker pull reference` by the engine itself, reading its progress to the end; throws
+   * EngineError on any `errorDetail`. `signal` cancels the engine's pull.
+   */
+  pullImage(reference: string, signal?: AbortSignal): Promise<void>;
+  /** Whether the engine runs on this host (a unix socket): it can reach our 127.0.0.1. */
+  isLocal(): boolean;
   /** The image by ID or reference; undefined when the engine has none. */
   inspectImage(reference: string): Promise<EngineImage | undefined>;
   /** RootFS.Layers of every image the engine holds. */
@@ -77,6 +84,24 @@ export class DockerodeEngine implements DockerEngine {
     } catch (err) {
       throw engineError(this.docker, err, id);
     }
+  }
+
+  async pullImage(reference: string, signal?: AbortSignal): Promise<void> {
+    let res: Readable;
+    try {
+      res = (await this.docker.pull(reference, signal ? { abortSignal: signal } : {})) as Readable;
+    } catch (err) {
+      throw engineError(this.docker, err, reference);
+    }
+    try {
+      await readProgress(res, 'docker pull');
+    } catch (err) {
+      throw engineError(undefined, err);
+    }
+  }
+
+  isLocal(): boolean {
+    return typeof (this.docker.modem as { socketPath?: unknown }).socketPath === 'string';
   }
 
   async removeImage(id: string): Promise<void> {
@@ -133,6 +158,11 @@ export function lazyDockerEngine(): DockerEngine {
     loadImage: async (tarball) => (await get()).loadImage(tarball),
     tagImage: async (id, repo, tag) => (await get()).tagImage(id, repo, tag),
     removeImage: async (id) => (await get()).removeImage(id),
+    pullImage: async (reference, signal) => (await get()).pullImage(reference, signal),
+    isLocal: () => {
+      const host = process.env.DOCKER_HOST;
+      return host === undefined || host === '' || host.startsWith('unix://');
+    },
     inspectImage: async (reference) => (await get()).inspectImage(reference),
     listLayerLists: async () => (await get()).listLayerLists(),
   };

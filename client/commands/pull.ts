@@ -19,6 +19,7 @@ interface PullSettings {
   cacheBytes: number | undefined;
   bareTag: boolean;
   direct: boolean;
+  engineFeed: boolean;
 }
 
 const PULL_KEYS: KeyTable<PullSettings> = {
@@ -49,6 +50,13 @@ const PULL_KEYS: KeyTable<PullSettings> = {
     env: 'DOCKET_DIRECT',
     description:
       'fetch a layer over plain HTTP when the registry says no other host is on it, switching to the swarm when one starts (--no-direct: always the swarm)',
+    default: true,
+  }),
+  engineFeed: key.boolean({
+    flag: '--engine-pull',
+    env: 'DOCKET_ENGINE_PULL',
+    description:
+      'let a Docker engine on this host pull the layers from docket over 127.0.0.1 as they arrive (--no-engine-pull: docker load them one by one)',
     default: true,
   }),
 };
@@ -131,6 +139,7 @@ export class PullCommand extends DocketCommand {
           swarm,
           concurrency: Math.max(2, docket.cpus),
           direct: settings.direct,
+          engineFeed: settings.engineFeed,
           signal: docket.signal,
           onProgress: progress?.onEvent,
         },

@@ -2,6 +2,7 @@ import { chainIds } from '../../lib/archive/chain-id.js';
 import { type Digest, parseDigest } from '../../lib/digest.js';
 import type { DockerEngine } from '../docker-engine.js';
 import { EngineError, InterruptedError } from '../errors.js';
+import { feedsEngine, pullThroughEngine } from './engine-pull.js';
 import { loadLayerByLayer } from './load-layers.js';
 import type { RegistryClient } from '../registry-client.js';
 import { mapLimit } from './map-limit.js';
@@ -17,6 +18,11 @@ export interface PullDeps {
   concurrency: number;
   /** Ask the registry for a direct (HTTP) download of each torrent blob first. */
   direct?: boolean;
+  /**
+   * Let a local engine `docker pull` the layers from a feed on 127.0.0.1 (engine-pull.ts)
+   * when it fits; false: always load them layer by layer. Default true.
+   */
+  engineFeed?: boolean;
   signal: AbortSignal;
   onProgress?(event: PullEvent): void;
 }
@@ -96,15 +102,28 @@ export async function pullImage(
   const n = image.manifest.layers.length;
   const existing = await deps.engine.inspectImage(image.configDigest);
   const present = existing ? n : await countPresentLayers(deps.engine, image.diffIds);
+  const viaEngine =
+    !existing && deps.engineFeed !== false && feedsEngine(deps, target, image, present);
   const bytes = { ...zeroStats(), fromCache: 0, total: 0 };
   const fetches = startFetches(deps, target.repository, image, present, bytes);
   let imageId = existing?.id ?? image.configDigest;
   if (!existing) {
-    const loading = loadLayerByLayer(
-      { engine: deps.engine, signal: deps.signal },
-      image,
-      present,
-      async (i) => (await fetches.layer(i)).path,
+    // The engine's own pull may ask for the bottom layers it has (it knows the blob digests
+    // only of layers it pulled itself): those are fetched when asked for.
+    const layerFile = async (i: number) =>
+      (await (i < present ? fetches.present(i) : fetches.layer(i))).path;
+    // The engine's pull stops with the pull, or as soon as a layer fails to download.
+    const stop = new AbortController();
+    const stopOnAbort = () => stop.abort(deps.signal.reason);
+    deps.signal.addEventListener('abort', stopOnAbort, { once: true });
+    fetches.all.catch((err: unknown) => stop.abort(err));
+    const loadDeps = { engine: deps.engine, signal: stop.signal };
+    const loading = (
+      viaEngine
+        ? pullThroughEngine(loadDeps, target, image, layerFile).then(
+            (id) => id ?? loadLayerByLayer(loadDeps, image, present, layerFile),
+          )
+        : loadLayerByLayer(loadDeps, image, present, layerFile)
     ).then((id) => {
       deps.onProgress?.({ kind: 'loaded', imageId: id });
       return id;
@@ -116,6 +135,7 @@ export async function pullImage(
     );
     // A fetch that failed also broke the load: report the fetch's error, not the engine's.
     const [fetched, loaded] = await Promise.allSettled([fetches.all, loading]);
+    deps.signal.removeEventListener('abort', stopOnAbort);
     if (fetched.status === 'rejected') throw fetched.reason;
     if (loaded.status === 'rejected') throw loaded.reason;
     imageId = loaded.value;
@@ -160,6 +180,11 @@ interface Fetches {
   all: Promise<FetchedLayer[]>;
   /** The fetch of layer `index` (a missing one). */
   layer(index: number): Promise<FetchedLayer>;
+  /**
+   * A layer the engine already has, fetched on demand (once): the engine's own pull asks
+   * for the ones it did not pull itself. Not part of `all` nor of the summary's counts.
+   */
+  present(index: number): Promise<FetchedLayer>;
 }
 
 /** Starts fetching the missing layers, `deps.concurrency` at a time, bottom first. */
@@ -262,11 +287,23 @@ function startFetches(
     // Layers that never started must not leave the load waiting.
     for (const d of layers.values()) d.reject(err);
   });
+  const onDemand = new Map<number, Promise<FetchedLayer>>();
   return {
     all,
     layer: (index) =>
       layers.get(index)?.promise ??
       Promise.reject(new EngineError(`layer ${index} is not fetched`)),
+    present: (index) => {
+      const layer = image.manifest.layers[index];
+      if (index >= present || !layer)
+        return Promise.reject(new EngineError(`layer ${index} is not a present one`));
+      let fetching = onDemand.get(index);
+      if (!fetching) {
+        fetching = fetchOne({ index, digest: parseDigest(layer.digest), size: layer.size });
+        onDemand.set(index, fetching);
+      }
+      return fetching;
+    },
   };
 }
 

@@ -30,6 +30,9 @@ export interface ResolvedImage {
   /** Digest of the image manifest (after picking from an index). */
   manifestDigest: Digest;
   manifest: ImageManifest;
+  /** The manifest as the registry sent it, byte for byte, and its media type. */
+  manifestBody: Buffer;
+  manifestMediaType: string;
   configDigest: Digest;
   config: Buffer;
   /** rootfs.diff_ids of the config, one per manifest layer. */
@@ -74,7 +77,15 @@ export async function resolveImage(
       'MANIFEST_INVALID',
       `${name}:${reference}: ${manifest.layers.length} layers but ${diffIds.length} diff_ids`,
     );
-  return { manifestDigest: fetched.digest, manifest, configDigest, config, diffIds };
+  return {
+    manifestDigest: fetched.digest,
+    manifest,
+    manifestBody: fetched.body,
+    manifestMediaType: fetched.mediaType,
+    configDigest,
+    config,
+    diffIds,
+  };
 }
 
 /**
