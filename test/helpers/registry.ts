@@ -50,3 +50,25 @@ export async function startTestRegistry(
     },
   };
 }
+
+/**
+ * Uploads `bytes` as blob `digest` of `repository` in one request (distribution-spec
+ * "POST then PUT" in its single-POST form, `?digest=`), with the admin token; resolves
+ * with the response status (201 when stored).
+ */
+export async function uploadBlob(
+  registry: TestRegistry,
+  repository: string,
+  blob: { digest: string; bytes: Buffer },
+): Promise<number> {
+  const res = await fetch(`${registry.url}/v2/${repository}/blobs/uploads/?digest=${blob.digest}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${registry.token}`,
+      'content-type': 'application/octet-stream',
+    },
+    body: blob.bytes,
+  });
+  await res.body?.cancel();
+  return res.status;
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSwarm } from '../../../client/p2p/local-swarm.js';
 import type { Digest } from '../../../lib/digest.js';
 import { announce } from '../../helpers/announce.js';
-import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { startTestRegistry, type TestRegistry, uploadBlob } from '../../helpers/registry.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { type TestBlob, writeBlob } from '../../helpers/test-blob.js';
 import { within } from '../../helpers/within.js';
@@ -29,15 +29,7 @@ describe('direct downloads', () => {
     registry = await startTestRegistry();
     tmp = await tempDir();
     blob = await writeBlob(tmp.dir, 24 * MiB + 77);
-    const upload = await fetch(`${registry.url}/v2/${REPO}/blobs/uploads/?digest=${blob.digest}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${registry.token}`,
-        'content-type': 'application/octet-stream',
-      },
-      body: blob.bytes,
-    });
-    expect(upload.status).toBe(201);
+    expect(await uploadBlob(registry, REPO, blob)).toBe(201);
     const res = await fetch(`${registry.url}/docket/v1/blobs/${blob.digest}/torrent`);
     torrent = Buffer.from(await res.arrayBuffer());
     infoHash = (await parseTorrent(torrent)).infoHash;
@@ -186,12 +178,7 @@ describe('direct downloads turned off', () => {
     const tmp = await tempDir();
     try {
       const blob = await writeBlob(tmp.dir, MiB + 5);
-      const put = await fetch(`${registry.url}/v2/${REPO}/blobs/uploads/?digest=${blob.digest}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${registry.token}` },
-        body: blob.bytes,
-      });
-      expect(put.status).toBe(201);
+      expect(await uploadBlob(registry, REPO, blob)).toBe(201);
       const res = await fetch(`${registry.url}/v2/${REPO}/blobs/${blob.digest}`, {
         headers: { 'Docket-Direct': '1' },
       });

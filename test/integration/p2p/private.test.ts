@@ -11,7 +11,7 @@ import { signBlob } from '../../../registry/private/signing.js';
 import { announce, escapeBytes } from '../../helpers/announce.js';
 import { decodeBencode, dictGet } from '../../helpers/bencode.js';
 import { freePort } from '../../helpers/http-server.js';
-import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { startTestRegistry, type TestRegistry, uploadBlob } from '../../helpers/registry.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { writeBlob } from '../../helpers/test-blob.js';
 import { expectOnlyFrom } from '../../helpers/transfer-stats.js';
@@ -89,15 +89,7 @@ describe('a private registry (--auth-reads) over BitTorrent', () => {
     tmp = await tempDir();
     blob = await writeBlob(tmp.dir, 3 * MiB + 333);
     infoHash = (await createBlobTorrentInfo(blob.path, blob.size)).infoHash;
-    const upload = await fetch(
-      `${registry.url}/v2/private/blob/blobs/uploads/?digest=${blob.digest}`,
-      {
-        method: 'POST',
-        headers: { ...auth(), 'content-type': 'application/octet-stream' },
-        body: blob.bytes,
-      },
-    );
-    expect(upload.status).toBe(201);
+    expect(await uploadBlob(registry, 'private/blob', blob)).toBe(201);
     const res = await fetch(`${registry.url}/docket/v1/blobs/${blob.digest}/torrent`, {
       headers: auth(),
     });
@@ -293,18 +285,7 @@ describe('a public registry over BitTorrent', () => {
     const tmp = await tempDir();
     try {
       const blob = await writeBlob(tmp.dir, 1000);
-      const upload = await fetch(
-        `${registry.url}/v2/public/blob/blobs/uploads/?digest=${blob.digest}`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${registry.token}`,
-            'content-type': 'application/octet-stream',
-          },
-          body: blob.bytes,
-        },
-      );
-      expect(upload.status).toBe(201);
+      expect(await uploadBlob(registry, 'public/blob', blob)).toBe(201);
       const { infoHash } = await createBlobTorrentInfo(blob.path, blob.size);
       const url = `${registry.url}/announce`;
       const as = (n: number, port: number) =>

@@ -14,7 +14,7 @@ import { writeBlob } from '../../helpers/test-blob.js';
 import { testLogger } from '../../helpers/test-logger.js';
 import { expectOnlyFrom } from '../../helpers/transfer-stats.js';
 import { within } from '../../helpers/within.js';
-import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { startTestRegistry, type TestRegistry, uploadBlob } from '../../helpers/registry.js';
 
 const MiB = 1024 * 1024;
 
@@ -29,18 +29,7 @@ describe('p2p against the registry', () => {
     registry = await startTestRegistry();
     tmp = await tempDir();
     blob = await writeBlob(tmp.dir, 3 * MiB + 333);
-    const upload = await fetch(
-      `${registry.url}/v2/p2p-test/blob/blobs/uploads/?digest=${blob.digest}`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${registry.token}`,
-          'content-type': 'application/octet-stream',
-        },
-        body: blob.bytes,
-      },
-    );
-    expect(upload.status).toBe(201);
+    expect(await uploadBlob(registry, 'p2p-test/blob', blob)).toBe(201);
     const res = await fetch(`${registry.url}/docket/v1/blobs/${blob.digest}/torrent`);
     expect(res.status).toBe(200);
     torrent = Buffer.from(await res.arrayBuffer());
