@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -102,5 +103,48 @@ export function startCli(args: string[], opts: RunCliOptions = {}): RunningCli {
     result,
     waitForStdout: waitFor('stdout'),
     waitForStderr: waitFor('stderr'),
+  };
+}
+
+/** A `docket registry` process on 127.0.0.1, port 0, in its own temp data dir. */
+export interface RegistryCli {
+  process: RunningCli;
+  /** Its URL, read from the start-up banner. */
+  url: string;
+  dataDir: string;
+  /** SIGINT, waits for the exit, removes the data dir. */
+  stop(): Promise<void>;
+}
+
+/** Starts `docket registry` (the CLI as users run it) and waits for its start-up banner. */
+export async function startRegistryCli(dirPrefix: string): Promise<RegistryCli> {
+  const dataDir = await mkdtemp(join(tmpdir(), dirPrefix));
+  const process = startCli([
+    'registry',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+  ]);
+  let banner: string;
+  try {
+    banner = await process.waitForStderr(/log in with: .*\n/, 30_000);
+  } catch (err) {
+    process.child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const url = /listening on (http:\/\/\S+)/.exec(banner)?.[1] as string;
+  return {
+    process,
+    url,
+    dataDir,
+    async stop() {
+      process.child.kill('SIGINT');
+      await process.result;
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }

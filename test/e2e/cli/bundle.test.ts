@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningCli, runCli, startCli } from '../../helpers/run-cli.js';
+import { type RegistryCli, runCli, startCli, startRegistryCli } from '../../helpers/run-cli.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 const BUNDLE_DIR = new URL('dist/bundle/', ROOT);
@@ -16,20 +14,16 @@ const BUNDLE_DIR = new URL('dist/bundle/', ROOT);
  */
 describe('the bundled CLI (bin/docket.js -> dist/bundle/)', () => {
   let dir: string;
-  let registry: RunningCli;
   let url: string;
+  let running: RegistryCli | undefined;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'docket-bundle-'));
-    registry = startCli(['registry', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir]);
-    const banner = await registry.waitForStderr(/log in with: .*\n/, 30_000);
-    url = /listening on (http:\/\/\S+)/.exec(banner)?.[1] as string;
+    running = await startRegistryCli('docket-bundle-');
+    ({ url, dataDir: dir } = running);
   });
 
   afterAll(async () => {
-    registry?.child.kill('SIGINT');
-    await registry?.result;
-    await rm(dir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   it('is what bin/docket.js runs, and loads no module of tsc output', () => {

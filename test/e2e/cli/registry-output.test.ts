@@ -1,25 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningCli, runCli, startCli } from '../../helpers/run-cli.js';
+import {
+  type RegistryCli,
+  type RunningCli,
+  runCli,
+  startRegistryCli,
+} from '../../helpers/run-cli.js';
 
 describe('docket registry start-up and what a person reads', () => {
   let dir: string;
   let registry: RunningCli;
   let url: string;
+  let running: RegistryCli | undefined;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'docket-registry-output-'));
-    registry = startCli(['registry', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir]);
-    const banner = await registry.waitForStderr(/log in with: .*\n/, 30_000);
-    url = /listening on (http:\/\/\S+)/.exec(banner)?.[1] as string;
+    running = await startRegistryCli('docket-registry-output-');
+    ({ process: registry, url, dataDir: dir } = running);
   });
 
   afterAll(async () => {
-    registry?.child.kill('SIGINT');
-    await registry?.result;
-    await rm(dir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   it('prints a banner: URL, data dir, token file, the docket login command', async () => {
