@@ -31,10 +31,14 @@ export interface SpawnOptions {
   log: string;
 }
 
+const STDERR_TAIL_CHARS = 2_000;
+
 class ManagedProcess implements Managed {
   readonly pid: number;
   readonly exited: Promise<Exit>;
   private out = '';
+  /** The last few KiB of stderr, quoted when the process exits before an awaited line. */
+  private errTail = '';
   private readonly lineListeners = new Set<(line: string, at: number) => void>();
   private partial = '';
 
@@ -55,7 +59,10 @@ class ManagedProcess implements Managed {
       this.partial = lines.pop() ?? '';
       for (const line of lines) for (const listener of this.lineListeners) listener(line, at);
     });
-    child.stderr?.on('data', (chunk: Buffer) => file.write(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      file.write(chunk);
+      this.errTail = (this.errTail + chunk.toString()).slice(-STDERR_TAIL_CHARS);
+    });
     // 'close' comes after the last stdout chunk; a descendant holding the pipe open must not
     // delay it more than 2 s past 'exit'.
     this.exited = new Promise((resolve) => {
@@ -102,7 +109,11 @@ class ManagedProcess implements Managed {
       void this.exited.then((exit) => {
         if (!this.lineListeners.has(listener)) return;
         done();
-        reject(new Error(`${this.name} exited (${exit.code ?? exit.signal}) before ${pattern}`));
+        const stderr = this.errTail.trim();
+        const said = stderr ? `; stderr: ${stderr}` : '';
+        reject(
+          new Error(`${this.name} exited (${exit.code ?? exit.signal}) before ${pattern}${said}`),
+        );
       });
     });
   }
