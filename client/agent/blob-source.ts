@@ -1,6 +1,6 @@
 import type { AgentBytes } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
-import { downloadDirect } from '../p2p/direct-download.js';
+import { directThenSwarm } from '../p2p/direct-download.js';
 import type { RegistryClient } from '../registry-client.js';
 import { HTTP_BLOB_MAX_BYTES } from '../services/pull.js';
 import type { DownloadProgress, TorrentBlob, TransferStats } from '../services/swarm.js';
@@ -34,7 +34,11 @@ export interface BlobSourceDeps {
  */
 export class BlobSource {
   private readonly inflight = new Map<string, Promise<void>>();
-  private readonly bytes: AgentBytes = { fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: 0 };
+  private readonly bytes: AgentBytes = {
+    fromPeers: 0,
+    fromRegistrySeed: 0,
+    fromWebSeed: 0,
+  };
 
   constructor(private readonly deps: BlobSourceDeps) {}
 
@@ -64,18 +68,21 @@ export class BlobSource {
       await cache.blobs.store(digest, size, body);
       this.bytes.fromWebSeed += size;
     } else {
-      const blob: TorrentBlob = { digest, size, torrent: await registry.getTorrent(digest) };
+      const blob: TorrentBlob = {
+        digest,
+        size,
+        torrent: await registry.getTorrent(digest),
+      };
       // A host alone on the blob gets it direct over HTTP; cut short, the swarm resumes it.
-      const direct = await downloadDirect(cache.blobs, blob, () =>
-        registry.openDirect(repository, digest),
+      const { stats } = await directThenSwarm(
+        cache.blobs,
+        blob,
+        () => registry.openDirect(repository, digest),
+        () => swarm.download(blob, {}),
       );
-      this.bytes.fromWebSeed += 'path' in direct ? size : direct.received;
-      if (!('path' in direct)) {
-        const { stats } = await swarm.download(blob, {});
-        this.bytes.fromPeers += stats.fromPeers;
-        this.bytes.fromRegistrySeed += stats.fromRegistrySeed;
-        this.bytes.fromWebSeed += stats.fromWebSeed;
-      }
+      this.bytes.fromPeers += stats.fromPeers;
+      this.bytes.fromRegistrySeed += stats.fromRegistrySeed;
+      this.bytes.fromWebSeed += stats.fromWebSeed;
       await swarm
         .seed(blob)
         .catch((err: unknown) => this.deps.onWarning(`cannot seed ${digest}: ${String(err)}`));

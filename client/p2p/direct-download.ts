@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { DownloadProgress } from '../services/swarm.js';
+import type { DownloadProgress, TransferStats } from '../services/swarm.js';
 import type { BlobCache } from './blob-cache.js';
 
 /**
@@ -34,7 +34,10 @@ export async function downloadDirect(
   cache: BlobCache,
   blob: DirectBlob,
   open: DirectOpener,
-  opts: { onProgress?(p: DownloadProgress): void; logger?: Logger | undefined } = {},
+  opts: {
+    onProgress?(p: DownloadProgress): void;
+    logger?: Logger | undefined;
+  } = {},
 ): Promise<DirectOutcome> {
   await cache.init();
   if (await exists(cache.partialPath(blob.digest))) return { received: 0 };
@@ -65,6 +68,49 @@ export async function downloadDirect(
     'direct download cut short: taking the swarm',
   );
   return { received };
+}
+
+/** A blob committed to the cache, with where its bytes came from. */
+export interface FetchedBlob {
+  path: string;
+  stats: TransferStats;
+}
+
+/**
+ * Gets `blob` into the cache: direct over HTTP when `open` is given and the registry grants
+ * it, else from the swarm through `fromSwarm`, which resumes a cut direct download from its
+ * partial file. Bytes received directly count as web seed bytes. `direct` is true when the
+ * swarm was not needed. Throws what downloadDirect and `fromSwarm` throw.
+ */
+export async function directThenSwarm(
+  cache: BlobCache,
+  blob: DirectBlob,
+  open: DirectOpener | undefined,
+  fromSwarm: () => Promise<FetchedBlob>,
+  opts: {
+    onProgress?(p: DownloadProgress): void;
+    logger?: Logger | undefined;
+  } = {},
+): Promise<FetchedBlob & { direct: boolean }> {
+  let viaHttp = 0;
+  if (open) {
+    const outcome = await downloadDirect(cache, blob, open, opts);
+    if ('path' in outcome) {
+      const stats = {
+        fromPeers: 0,
+        fromRegistrySeed: 0,
+        fromWebSeed: blob.size,
+      };
+      return { path: outcome.path, stats, direct: true };
+    }
+    viaHttp = outcome.received;
+  }
+  const { path, stats } = await fromSwarm();
+  return {
+    path,
+    stats: { ...stats, fromWebSeed: stats.fromWebSeed + viaHttp },
+    direct: false,
+  };
 }
 
 function exists(path: string): Promise<boolean> {

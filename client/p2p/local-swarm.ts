@@ -40,25 +40,16 @@ export async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
   return {
     cached: async (digest) => ((await cache.has(digest)) ? cache.path(digest) : undefined),
     download: async (blob, o) => {
-      let viaHttp = 0;
-      if (o.direct) {
-        const { downloadDirect } = await import('./direct-download.js');
-        const direct = await downloadDirect(cache, blob, o.direct, o);
-        if ('path' in direct) {
-          if (opts.seedEarly) seedSoon(blob);
-          return {
-            path: direct.path,
-            stats: { fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: blob.size },
-          };
-        }
-        viaHttp = direct.received;
-      }
-      const result = await (await swarmClient()).download(blob, o);
+      const { directThenSwarm } = await import('./direct-download.js');
+      const fetched = await directThenSwarm(
+        cache,
+        blob,
+        o.direct,
+        async () => (await swarmClient()).download(blob, o),
+        o,
+      );
       if (opts.seedEarly) seedSoon(blob);
-      return {
-        ...result,
-        stats: { ...result.stats, fromWebSeed: result.stats.fromWebSeed + viaHttp },
-      };
+      return { path: fetched.path, stats: fetched.stats };
     },
     store: (digest, size, body) => cache.store(digest, size, body),
     seed: async (blob) => (await swarmClient()).seed(blob),
