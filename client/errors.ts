@@ -62,11 +62,14 @@ export class SwarmStalledError extends DocketError {
   constructor(
     readonly digest: string,
     readonly idleMs: number,
+    /** What the download had then (peers, pieces missing), for the message. */
+    readonly state?: string,
   ) {
     super(
       `download of ${digest} stalled: no peer and no registry web seed sent data for ` +
-        `${Math.round(idleMs / 1000)}s (is the registry down?); pull again to resume`,
-      { digest, idleMs },
+        `${Math.round(idleMs / 1000)}s${state ? ` (${state})` : ''} (is the registry down?); ` +
+        'pull again to resume',
+      { digest, idleMs, ...(state ? { state } : {}) },
     );
   }
 }

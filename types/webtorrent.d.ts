@@ -74,6 +74,10 @@ declare module 'webtorrent' {
     downloaded: number;
     uploaded: number;
     destroyed: boolean;
+    /** Block requests sent to the peer and not answered yet. */
+    requests: unknown[];
+    /** Whether the peer chokes us (BEP 3). */
+    peerChoking: boolean;
     /** Sends BEP 3 `have`. */
     have(index: number): void;
     /** Sends BEP 3 `bitfield` (a BitField or its bytes). */

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import parseTorrent from 'parse-torrent';
 import type { Logger } from 'pino';
 import type WebTorrent from 'webtorrent';
-import type { Torrent } from 'webtorrent';
+import type { Torrent, Wire } from 'webtorrent';
 import { PieceVerificationError } from '../../lib/errors.js';
 import { fileStore } from '../../lib/p2p/file-store.js';
 import { removeTorrent } from '../../lib/p2p/torrent-client.js';
@@ -11,6 +11,7 @@ import type { DownloadProgress, TransferStats } from '../services/swarm.js';
 import { type WebSeedReason, WebSeedFallback } from './fallback-policy.js';
 import { failedPieceIndex } from './piece-failed-warning.js';
 import { PieceWatch } from './piece-watch.js';
+import { SnubWatch } from './snub-watch.js';
 import { StallWatch } from './stall-watch.js';
 import { TransferTally } from './transfer-stats.js';
 import { startWatchdog } from './watchdog.js';
@@ -127,6 +128,25 @@ function follow(
     },
   });
   const stall = new StallWatch(opts.stallMs, Date.now());
+  // Half the stall time: a silent peer's blocks are free again well before the web seed
+  // is due, and long before this download could be declared stalled.
+  const snubs = new SnubWatch<Wire>(opts.stallMs / 2);
+  const dropSnubbing = (now: number) => {
+    for (const wire of torrent.wires) {
+      if (wire.type === 'webSeed' || wire.destroyed) continue;
+      if (!snubs.snubbing(wire, wire.requests.length, now)) continue;
+      logger?.warn(
+        {
+          digest,
+          peer: `${wire.remoteAddress}:${wire.remotePort}`,
+          pending: wire.requests.length,
+          peerChoking: wire.peerChoking,
+        },
+        'dropped a peer that sent nothing for its requests',
+      );
+      wire.destroy();
+    }
+  };
   const consider = (decide: () => WebSeedReason | undefined) => {
     if (torrent.destroyed || torrent.done) return;
     const reason = decide();
@@ -142,11 +162,13 @@ function follow(
   };
   return new Promise<void>((resolve, reject) => {
     const stopWatchdog = startWatchdog(opts.stallMs, (now) => {
+      dropSnubbing(now);
       consider(() => fallback.tick(now));
       const failure = watch.check(now);
       if (failure) finish(failure);
       const idleMs = stall.idleMs(now);
-      if (idleMs !== undefined && !torrent.done) finish(new SwarmStalledError(digest, idleMs));
+      if (idleMs !== undefined && !torrent.done)
+        finish(new SwarmStalledError(digest, idleMs, describeSwarm(torrent)));
     });
     let settled = false;
     const finish = (err?: unknown) => {
@@ -171,6 +193,7 @@ function follow(
         opts.onPeer?.(`${wire.remoteAddress}:${wire.remotePort}`);
       watch.watchWire(wire);
       wire.on('download', (bytes: number) => {
+        snubs.delivered(wire, Date.now());
         tally.add(source, bytes);
         stall.data(Date.now());
         if (source !== 'fromWebSeed') fallback.peerData(Date.now());
@@ -204,4 +227,18 @@ function follow(
     torrent.once('done', () => finish());
     if (torrent.done) finish();
   });
+}
+
+/** "2 peers (1 choking us), 1 web seed, 3 of 40 pieces missing, 12 requests waiting". */
+function describeSwarm(torrent: Torrent): string {
+  const peers = torrent.wires.filter((w) => w.type !== 'webSeed' && !w.destroyed);
+  const choking = peers.filter((w) => w.peerChoking).length;
+  const webSeeds = torrent.wires.length - torrent.wires.filter((w) => w.type !== 'webSeed').length;
+  const missing = torrent.pieces.filter((p) => p !== null).length;
+  const waiting = torrent.wires.reduce((n, w) => n + w.requests.length, 0);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return (
+    `${plural(peers.length, 'peer')} (${choking} choking us), ${plural(webSeeds, 'web seed')}, ` +
+    `${missing} of ${torrent.pieces.length} pieces missing, ${plural(waiting, 'request')} waiting`
+  );
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { SwarmClient } from '../../../client/p2p/swarm-client.js';
@@ -10,7 +10,7 @@ import { renderTorrentFile } from '../../../lib/torrent.js';
 import { sha256File } from '../../../lib/digest.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { within } from '../../helpers/within.js';
-import { useSwarmFixture } from './fixture.js';
+import { type FixtureBlob, useSwarmFixture } from './fixture.js';
 
 const MiB = 1024 * 1024;
 /** testbed/corrupt-peer.ts as built by `npm run build`. */
@@ -29,29 +29,11 @@ describe('SwarmClient: a peer that answers piece requests with wrong bytes', () 
   it('is dropped and refused after 3 bad pieces; the download completes from the other sources, verified', async () => {
     const blob = await fx.registry.addBlob(6 * MiB + 3);
     const tmp = await tempDir();
-    let bad: ChildProcess | undefined;
+    let bad: BadPeer | undefined;
     let victim: SwarmClient | undefined;
     try {
-      // Its own process: a peer and its victim in one event loop starve each other's timers.
-      const badFile = join(tmp.dir, 'bad-copy');
-      const torrentFile = join(tmp.dir, 'blob.torrent');
-      await writeFile(badFile, randomBytes(blob.size));
-      await writeFile(
-        torrentFile,
-        renderTorrentFile(blob.info, { announce: [fx.registry.announceUrl], urlList: [] }),
-      );
-      bad = spawn(process.execPath, [CORRUPT_PEER, torrentFile, badFile], { stdio: 'pipe' });
-      let badOut = '';
-      bad.stdout?.setEncoding('utf8').on('data', (d: string) => {
-        badOut += d;
-      });
-      await within(15_000, 'the corrupt peer listens', lineOf(bad, /^listening \d+/m));
-
-      const records: LogRecord[] = [];
-      const logger = pino(
-        { level: 'debug' },
-        { write: (s: string) => records.push(JSON.parse(s) as LogRecord) },
-      );
+      bad = await startBadPeer(fx, blob, tmp.dir, []);
+      const { logger, records } = recordingLogger();
       const cache = new BlobCache(join(tmp.dir, 'victim'), 1024 * MiB);
       await cache.init();
       victim = new SwarmClient({ cache, logger, stallMs: 60_000 });
@@ -65,15 +47,96 @@ describe('SwarmClient: a peer that answers piece requests with wrong bytes', () 
       expect(dropped, JSON.stringify(records.slice(-20))).toHaveLength(1);
       expect(dropped[0]).toMatchObject({ digest: blob.digest });
       // The corrupt peer did send pieces, and saw its connection closed by the victim.
-      expect(badOut).toMatch(/^uploaded [1-9]\d*$/m);
-      expect(badOut).toMatch(/^closed /m);
+      expect(bad.out()).toMatch(/^uploaded [1-9]\d*$/m);
+      expect(bad.out()).toMatch(/^closed /m);
     } finally {
       await victim?.destroy();
-      bad?.kill('SIGKILL');
+      bad?.child.kill('SIGKILL');
       await tmp.cleanup();
     }
   });
 });
+
+describe('SwarmClient: a peer that claims every piece and answers no request', () => {
+  const fx = useSwarmFixture();
+
+  it('is dropped once it owes blocks for half the stall time, so its blocks come from the other sources', async () => {
+    const blob = await fx.registry.addBlob(6 * MiB + 3);
+    const tmp = await tempDir();
+    let silent: BadPeer | undefined;
+    let victim: SwarmClient | undefined;
+    try {
+      silent = await startBadPeer(fx, blob, tmp.dir, ['--silent']);
+      const { logger, records } = recordingLogger();
+      const cache = new BlobCache(join(tmp.dir, 'victim'), 1024 * MiB);
+      await cache.init();
+      // webtorrent itself gives up on a silent peer after 30 s; a 2 s stall time declares
+      // the download stalled long before that unless the silent peer's blocks are freed.
+      victim = new SwarmClient({ cache, logger, stallMs: 2_000 });
+      const { path } = await within(30_000, 'download past a silent peer', victim.download(blob));
+
+      expect((await sha256File(path)).digest).toBe(blob.digest);
+      const dropped = records.filter(
+        (r) => r.msg === 'dropped a peer that sent nothing for its requests',
+      );
+      expect(dropped.length, JSON.stringify(records.slice(-20))).toBeGreaterThanOrEqual(1);
+      expect(dropped[0]).toMatchObject({ digest: blob.digest });
+      expect(silent.out()).toMatch(/^closed /m);
+      // Its 'upload' counts every message it sent: handshakes and bitfields, not one block.
+      const uploaded = [...silent.out().matchAll(/^uploaded (\d+)$/gm)].map((m) => Number(m[1]));
+      expect(Math.max(0, ...uploaded)).toBeLessThan(16 * 1024);
+    } finally {
+      await victim?.destroy();
+      silent?.child.kill('SIGKILL');
+      await tmp.cleanup();
+    }
+  });
+});
+
+interface BadPeer {
+  child: ChildProcess;
+  /** Its stdout so far. */
+  out(): string;
+}
+
+/**
+ * Starts testbed/corrupt-peer.ts on random bytes of the blob's size, announcing to the
+ * fixture's tracker; resolves once it listens. Its own process: a peer and its victim in
+ * one event loop starve each other's timers.
+ */
+async function startBadPeer(
+  fx: ReturnType<typeof useSwarmFixture>,
+  blob: FixtureBlob,
+  dir: string,
+  flags: string[],
+): Promise<BadPeer> {
+  const badFile = join(dir, 'bad-copy');
+  const torrentFile = join(dir, 'blob.torrent');
+  await writeFile(badFile, randomBytes(blob.size));
+  await writeFile(
+    torrentFile,
+    renderTorrentFile(blob.info, { announce: [fx.registry.announceUrl], urlList: [] }),
+  );
+  const child = spawn(process.execPath, [CORRUPT_PEER, ...flags, torrentFile, badFile], {
+    stdio: 'pipe',
+  });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  await within(15_000, 'the bad peer listens', lineOf(child, /^listening \d+/m));
+  return { child, out: () => out };
+}
+
+/** A debug-level pino logger that keeps every record. */
+function recordingLogger(): { logger: Logger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const logger = pino(
+    { level: 'debug' },
+    { write: (s: string) => records.push(JSON.parse(s) as LogRecord) },
+  );
+  return { logger, records };
+}
 
 /** Resolves once `child`'s stdout so far matches `pattern`; rejects if it exits first. */
 function lineOf(child: ChildProcess, pattern: RegExp): Promise<void> {
@@ -87,6 +150,6 @@ function lineOf(child: ChildProcess, pattern: RegExp): Promise<void> {
       }
     };
     child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`corrupt peer exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`bad peer exited ${code}`)));
   });
 }
