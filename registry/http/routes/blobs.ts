@@ -52,16 +52,16 @@ async function sendDirect(
   digest: Digest,
 ): Promise<void> {
   const blob = blobs.get(digest);
+  // Opened before the gate is asked: between admit and the abort listener there must be no
+  // await, or a cut arriving meanwhile (another host asks, or announces a download) is
+  // lost and the blob goes out whole to a host that should have taken the swarm.
+  const body = await blobs.open(digest);
   const transfer = gate.admit(blob.infoHash, ctx.ip);
-  if (!transfer) throw new DirectDeniedError(digest);
-  ctx.res.once('close', () => transfer.end());
-  let body: Readable;
-  try {
-    body = await blobs.open(digest);
-  } catch (err) {
-    transfer.end();
-    throw err;
+  if (!transfer) {
+    body.destroy();
+    throw new DirectDeniedError(digest);
   }
+  ctx.res.once('close', () => transfer.end());
   transfer.signal.addEventListener(
     'abort',
     () => {
