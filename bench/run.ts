@@ -78,7 +78,8 @@ async function main(argv: string[]): Promise<number> {
     const loop = new Loopback(tb, engine, image, cfg.pullTimeoutMs, nodeArgs);
     const dist = await startDistribution(tb, tb.origin, DISTRIBUTION_PORT);
     let docket: DocketRegistry | undefined;
-    if (cfg.systems.includes('docket')) {
+    // The agent phase pulls through docket's registry too.
+    if (cfg.systems.includes('docket') || cfg.systems.includes('docket-agent')) {
       try {
         docket = await startDocketRegistry(tb, tb.origin, DOCKET_PORT, nodeArgs);
       } catch (err) {
