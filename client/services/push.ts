@@ -76,22 +76,28 @@ export async function pushImage(
   // Layers go to the registry while the engine still exports the rest (docker save writes
   // its manifest last): each file the archive reader stores is sent at once, and the
   // layers of the manifest then pick up those sends.
-  const early = new Map<TempFile, Promise<SentLayer>>();
+  // Their progress is held until the manifest says which layer each file is.
+  const early = new Map<TempFile, { sending: Promise<SentLayer>; progress: ProgressRelay }>();
   const limit = limiter(deps.concurrency);
   try {
     const image = await readLocalImage(deps.engine, source, dir, (entry) => {
+      const progress = new ProgressRelay();
       const sending = limit(() =>
-        sendLayer(deps.registry, target.repository, layerBytes(entry.handle, entry)),
+        sendLayer(deps.registry, target.repository, layerBytes(entry.handle, entry), (...p) =>
+          progress.report(...p),
+        ),
       );
       sending.catch(() => {});
-      early.set(entry.handle, sending);
+      early.set(entry.handle, { sending, progress });
     });
     deps.onEvent?.({ kind: 'exported', layers: image.layers.length });
     let bytesUploaded = 0;
     const outcomes = await mapLimit(image.layers, deps.concurrency, async (layer, index) => {
       const onProgress = (phase: LayerPhase, bytes: number, size: number) =>
         deps.onEvent?.({ kind: 'layer-progress', index, diffId: layer.diffId, phase, bytes, size });
-      const sent = await (early.get(layer.stored) ??
+      const started = early.get(layer.stored);
+      started?.progress.forwardTo(onProgress);
+      const sent = await (started?.sending ??
         sendLayer(deps.registry, target.repository, layerBytes(layer.stored, layer), onProgress));
       const descriptor: Descriptor = {
         mediaType: sent.mediaType ?? layer.mediaType,
@@ -142,8 +148,27 @@ export async function pushImage(
     };
   } finally {
     // No early send may still read a file when the dir goes.
-    await Promise.allSettled(early.values());
+    await Promise.allSettled([...early.values()].map((e) => e.sending));
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The progress of a layer sent before the manifest said which layer it is: the last report
+ * is kept, replayed once `forwardTo` names where reports go, and later ones go there too.
+ */
+class ProgressRelay {
+  private last: [LayerPhase, number, number] | undefined;
+  private target: ((phase: LayerPhase, bytes: number, size: number) => void) | undefined;
+
+  report(phase: LayerPhase, bytes: number, size: number): void {
+    this.last = [phase, bytes, size];
+    this.target?.(phase, bytes, size);
+  }
+
+  forwardTo(target: (phase: LayerPhase, bytes: number, size: number) => void): void {
+    this.target = target;
+    if (this.last) target(...this.last);
   }
 }
 
