@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import { Header } from '../../../lib/api/index.js';
 import type { Digest } from '../../../lib/digest.js';
