@@ -20,6 +20,12 @@ import type { BlobStore, ByteRange, LocalBlobFiles } from './blob-store.js';
 
 const UPLOAD_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * Bytes read from a blob file at once when it is sent: each read is then one socket
+ * write; at the 64 KiB default a 150 MB layer took ~2,300 of each.
+ */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 export class FsBlobStore implements BlobStore, LocalBlobFiles {
   private readonly blobsDir: string;
   private readonly uploadsDir: string;
@@ -59,7 +65,11 @@ export class FsBlobStore implements BlobStore, LocalBlobFiles {
     const handle = await open(path, 'r').catch((err: unknown) => {
       throw isNotFound(err) ? new BlobUnknownError(digest) : err;
     });
-    return handle.createReadStream({ start: range?.start, end: range?.end });
+    return handle.createReadStream({
+      start: range?.start,
+      end: range?.end,
+      highWaterMark: READ_CHUNK_BYTES,
+    });
   }
 
   async put(
