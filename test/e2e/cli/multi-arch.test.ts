@@ -115,6 +115,8 @@ describe('a multi-arch image copied in with skopeo', () => {
       'cli-ma/src:arm',
       'cli-ma/app:v1',
       `${registry.host}/cli-ma/app:v1`,
+      'cli-ma/imported:v1',
+      `${registry.host}/cli-ma/imported:v1`,
     ]);
     await registry?.close();
     await rm(dir, { recursive: true, force: true });
