@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable, Transform } from 'node:stream';
 import parseTorrent from 'parse-torrent';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSwarm } from '../../../client/p2p/local-swarm.js';
 import type { Digest } from '../../../lib/digest.js';
+import { BlobService } from '../../../registry/services/blobs.js';
 import { announce } from '../../helpers/announce.js';
 import { startTestRegistry, type TestRegistry, uploadBlob } from '../../helpers/registry.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -121,6 +122,46 @@ describe('direct downloads', () => {
       expect(rest.broke).toBe(true);
       expect((await askDirect()).status).toBe(409);
     } finally {
+      await announce(`${registry.url}/announce`, infoHash, { peerId, event: 'stopped' });
+    }
+  });
+
+  it('a host announcing while the registry opens the blob file is not lost: the ask is denied', async () => {
+    // The registry is real; only its blob open waits for the test, which widens the window
+    // a busy machine leaves between a grant and the listener for its cut.
+    const original = BlobService.prototype.open;
+    let opened!: () => void;
+    const opening = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const spy = vi.spyOn(BlobService.prototype, 'open').mockImplementation(async function (
+      this: BlobService,
+      ...args: Parameters<BlobService['open']>
+    ) {
+      opened();
+      await released;
+      return original.apply(this, args);
+    });
+    const peerId = '-XX0001-directtest02';
+    try {
+      const asking = askDirect();
+      await within(10_000, 'the registry to open the blob', opening);
+      await announce(`${registry.url}/announce`, infoHash, { peerId });
+      release();
+      const res = await asking;
+      // Before the fix this was a 200 whose whole body went out: the cut came too early.
+      if (res.status === 200) {
+        const rest = await within(10_000, 'the body to end', drain(res, 0));
+        expect(rest.bytes, 'the blob went out whole').toBeLessThan(blob.size);
+      }
+      expect(res.status).toBe(409);
+    } finally {
+      spy.mockRestore();
+      release();
       await announce(`${registry.url}/announce`, infoHash, { peerId, event: 'stopped' });
     }
   });
