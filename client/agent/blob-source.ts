@@ -34,11 +34,7 @@ export interface BlobSourceDeps {
  */
 export class BlobSource {
   private readonly inflight = new Map<string, Promise<void>>();
-  private readonly bytes: AgentBytes = {
-    fromPeers: 0,
-    fromRegistrySeed: 0,
-    fromWebSeed: 0,
-  };
+  private readonly bytes: AgentBytes = { fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: 0 };
 
   constructor(private readonly deps: BlobSourceDeps) {}
 
@@ -68,11 +64,7 @@ export class BlobSource {
       await cache.blobs.store(digest, size, body);
       this.bytes.fromWebSeed += size;
     } else {
-      const blob: TorrentBlob = {
-        digest,
-        size,
-        torrent: await registry.getTorrent(digest),
-      };
+      const blob: TorrentBlob = { digest, size, torrent: await registry.getTorrent(digest) };
       // A host alone on the blob gets it direct over HTTP; cut short, the swarm resumes it.
       const { stats } = await directThenSwarm(
         cache.blobs,

@@ -17,6 +17,11 @@ export interface DirectBlob {
   torrent: Buffer;
 }
 
+export interface DirectOptions {
+  onProgress?(p: DownloadProgress): void;
+  logger?: Logger | undefined;
+}
+
 /** The committed blob, or the bytes received before a denial (0) or a cut. */
 export type DirectOutcome = { path: string } | { received: number };
 
@@ -34,10 +39,7 @@ export async function downloadDirect(
   cache: BlobCache,
   blob: DirectBlob,
   open: DirectOpener,
-  opts: {
-    onProgress?(p: DownloadProgress): void;
-    logger?: Logger | undefined;
-  } = {},
+  opts: DirectOptions = {},
 ): Promise<DirectOutcome> {
   await cache.init();
   if (await exists(cache.partialPath(blob.digest))) return { received: 0 };
@@ -79,38 +81,27 @@ export interface FetchedBlob {
 /**
  * Gets `blob` into the cache: direct over HTTP when `open` is given and the registry grants
  * it, else from the swarm through `fromSwarm`, which resumes a cut direct download from its
- * partial file. Bytes received directly count as web seed bytes. `direct` is true when the
- * swarm was not needed. Throws what downloadDirect and `fromSwarm` throw.
+ * partial file. Bytes received directly count as web seed bytes. Throws what
+ * downloadDirect and `fromSwarm` throw.
  */
 export async function directThenSwarm(
   cache: BlobCache,
   blob: DirectBlob,
   open: DirectOpener | undefined,
   fromSwarm: () => Promise<FetchedBlob>,
-  opts: {
-    onProgress?(p: DownloadProgress): void;
-    logger?: Logger | undefined;
-  } = {},
-): Promise<FetchedBlob & { direct: boolean }> {
+  opts: DirectOptions = {},
+): Promise<FetchedBlob> {
   let viaHttp = 0;
   if (open) {
     const outcome = await downloadDirect(cache, blob, open, opts);
     if ('path' in outcome) {
-      const stats = {
-        fromPeers: 0,
-        fromRegistrySeed: 0,
-        fromWebSeed: blob.size,
-      };
-      return { path: outcome.path, stats, direct: true };
+      const stats = { fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: blob.size };
+      return { path: outcome.path, stats };
     }
     viaHttp = outcome.received;
   }
   const { path, stats } = await fromSwarm();
-  return {
-    path,
-    stats: { ...stats, fromWebSeed: stats.fromWebSeed + viaHttp },
-    direct: false,
-  };
+  return { path, stats: { ...stats, fromWebSeed: stats.fromWebSeed + viaHttp } };
 }
 
 function exists(path: string): Promise<boolean> {

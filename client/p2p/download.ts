@@ -233,7 +233,7 @@ function follow(
 function describeSwarm(torrent: Torrent): string {
   const peers = torrent.wires.filter((w) => w.type !== 'webSeed' && !w.destroyed);
   const choking = peers.filter((w) => w.peerChoking).length;
-  const webSeeds = torrent.wires.length - torrent.wires.filter((w) => w.type !== 'webSeed').length;
+  const webSeeds = torrent.wires.filter((w) => w.type === 'webSeed').length;
   const missing = torrent.pieces.filter((p) => p !== null).length;
   const waiting = torrent.wires.reduce((n, w) => n + w.requests.length, 0);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

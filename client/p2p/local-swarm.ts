@@ -49,7 +49,7 @@ export async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
         o,
       );
       if (opts.seedEarly) seedSoon(blob);
-      return { path: fetched.path, stats: fetched.stats };
+      return fetched;
     },
     store: (digest, size, body) => cache.store(digest, size, body),
     seed: async (blob) => (await swarmClient()).seed(blob),
