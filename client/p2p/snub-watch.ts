@@ -27,7 +27,7 @@ export class SnubWatch<K extends object> {
   snubbing(conn: K, pending: number, now: number): boolean {
     const since = this.waitingSince.get(conn);
     if (pending === 0 || since === undefined) {
-      this.waitingSince.set(conn, pending === 0 ? now : (since ?? now));
+      this.waitingSince.set(conn, now);
       return false;
     }
     return now - since >= this.snubMs;

@@ -27,33 +27,16 @@ describe('SwarmClient: a peer that answers piece requests with wrong bytes', () 
   const fx = useSwarmFixture();
 
   it('is dropped and refused after 3 bad pieces; the download completes from the other sources, verified', async () => {
-    const blob = await fx.registry.addBlob(6 * MiB + 3);
-    const tmp = await tempDir();
-    let bad: BadPeer | undefined;
-    let victim: SwarmClient | undefined;
-    try {
-      bad = await startBadPeer(fx, blob, tmp.dir, []);
-      const { logger, records } = recordingLogger();
-      const cache = new BlobCache(join(tmp.dir, 'victim'), 1024 * MiB);
-      await cache.init();
-      victim = new SwarmClient({ cache, logger, stallMs: 60_000 });
-      const { path } = await within(30_000, 'download past a corrupt peer', victim.download(blob));
-
-      expect((await sha256File(path)).digest).toBe(blob.digest);
-      expect(
-        records.filter((r) => r.msg === 'piece failed verification').length,
-      ).toBeGreaterThanOrEqual(3);
-      const dropped = records.filter((r) => r.msg === 'dropped a peer that sent bad pieces');
-      expect(dropped, JSON.stringify(records.slice(-20))).toHaveLength(1);
-      expect(dropped[0]).toMatchObject({ digest: blob.digest });
-      // The corrupt peer did send pieces, and saw its connection closed by the victim.
-      expect(bad.out()).toMatch(/^uploaded [1-9]\d*$/m);
-      expect(bad.out()).toMatch(/^closed /m);
-    } finally {
-      await victim?.destroy();
-      bad?.child.kill('SIGKILL');
-      await tmp.cleanup();
-    }
+    const { blob, records, peerOut } = await downloadPastBadPeer(fx, [], 60_000);
+    expect(
+      records.filter((r) => r.msg === 'piece failed verification').length,
+    ).toBeGreaterThanOrEqual(3);
+    const dropped = records.filter((r) => r.msg === 'dropped a peer that sent bad pieces');
+    expect(dropped, JSON.stringify(records.slice(-20))).toHaveLength(1);
+    expect(dropped[0]).toMatchObject({ digest: blob.digest });
+    // The corrupt peer did send pieces, and saw its connection closed by the victim.
+    expect(peerOut).toMatch(/^uploaded [1-9]\d*$/m);
+    expect(peerOut).toMatch(/^closed /m);
   });
 });
 
@@ -61,37 +44,50 @@ describe('SwarmClient: a peer that claims every piece and answers no request', (
   const fx = useSwarmFixture();
 
   it('is dropped once it owes blocks for half the stall time, so its blocks come from the other sources', async () => {
-    const blob = await fx.registry.addBlob(6 * MiB + 3);
-    const tmp = await tempDir();
-    let silent: BadPeer | undefined;
-    let victim: SwarmClient | undefined;
-    try {
-      silent = await startBadPeer(fx, blob, tmp.dir, ['--silent']);
-      const { logger, records } = recordingLogger();
-      const cache = new BlobCache(join(tmp.dir, 'victim'), 1024 * MiB);
-      await cache.init();
-      // webtorrent itself gives up on a silent peer after 30 s; a 2 s stall time declares
-      // the download stalled long before that unless the silent peer's blocks are freed.
-      victim = new SwarmClient({ cache, logger, stallMs: 2_000 });
-      const { path } = await within(30_000, 'download past a silent peer', victim.download(blob));
-
-      expect((await sha256File(path)).digest).toBe(blob.digest);
-      const dropped = records.filter(
-        (r) => r.msg === 'dropped a peer that sent nothing for its requests',
-      );
-      expect(dropped.length, JSON.stringify(records.slice(-20))).toBeGreaterThanOrEqual(1);
-      expect(dropped[0]).toMatchObject({ digest: blob.digest });
-      expect(silent.out()).toMatch(/^closed /m);
-      // Its 'upload' counts every message it sent: handshakes and bitfields, not one block.
-      const uploaded = [...silent.out().matchAll(/^uploaded (\d+)$/gm)].map((m) => Number(m[1]));
-      expect(Math.max(0, ...uploaded)).toBeLessThan(16 * 1024);
-    } finally {
-      await victim?.destroy();
-      silent?.child.kill('SIGKILL');
-      await tmp.cleanup();
-    }
+    // webtorrent itself gives up on a silent peer after 30 s; a 2 s stall time declares
+    // the download stalled long before that unless the silent peer's blocks are freed.
+    const { blob, records, peerOut } = await downloadPastBadPeer(fx, ['--silent'], 2_000);
+    const dropped = records.filter(
+      (r) => r.msg === 'dropped a peer that sent nothing for its requests',
+    );
+    expect(dropped.length, JSON.stringify(records.slice(-20))).toBeGreaterThanOrEqual(1);
+    expect(dropped[0]).toMatchObject({ digest: blob.digest });
+    expect(peerOut).toMatch(/^closed /m);
+    // Its 'upload' counts every message it sent: handshakes and bitfields, not one block.
+    const uploaded = [...peerOut.matchAll(/^uploaded (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(Math.max(0, ...uploaded)).toBeLessThan(16 * 1024);
   });
 });
+
+/**
+ * Downloads a 6 MiB blob of the fixture's registry with a SwarmClient of `stallMs` while a
+ * bad peer (testbed/corrupt-peer.ts with `flags`) is in the swarm, and checks its sha256.
+ * Returns the client's log records and the bad peer's stdout at the end of the download.
+ */
+async function downloadPastBadPeer(
+  fx: ReturnType<typeof useSwarmFixture>,
+  flags: string[],
+  stallMs: number,
+): Promise<{ blob: FixtureBlob; records: LogRecord[]; peerOut: string }> {
+  const blob = await fx.registry.addBlob(6 * MiB + 3);
+  const tmp = await tempDir();
+  let bad: BadPeer | undefined;
+  let victim: SwarmClient | undefined;
+  try {
+    bad = await startBadPeer(fx, blob, tmp.dir, flags);
+    const { logger, records } = recordingLogger();
+    const cache = new BlobCache(join(tmp.dir, 'victim'), 1024 * MiB);
+    await cache.init();
+    victim = new SwarmClient({ cache, logger, stallMs });
+    const { path } = await within(30_000, 'download past a bad peer', victim.download(blob));
+    expect((await sha256File(path)).digest).toBe(blob.digest);
+    return { blob, records, peerOut: bad.out() };
+  } finally {
+    await victim?.destroy();
+    bad?.child.kill('SIGKILL');
+    await tmp.cleanup();
+  }
+}
 
 interface BadPeer {
   child: ChildProcess;
