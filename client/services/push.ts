@@ -15,6 +15,7 @@ import {
   type LayerBytes,
   type LayerOutcome,
   type LayerPhase,
+  type LayerProgressFn,
   type SentLayer,
   sendLayer,
 } from './push-layer.js';
@@ -93,7 +94,7 @@ export async function pushImage(
     deps.onEvent?.({ kind: 'exported', layers: image.layers.length });
     let bytesUploaded = 0;
     const outcomes = await mapLimit(image.layers, deps.concurrency, async (layer, index) => {
-      const onProgress = (phase: LayerPhase, bytes: number, size: number) =>
+      const onProgress: LayerProgressFn = (phase, bytes, size) =>
         deps.onEvent?.({ kind: 'layer-progress', index, diffId: layer.diffId, phase, bytes, size });
       const started = early.get(layer.stored);
       started?.progress.forwardTo(onProgress);
@@ -159,14 +160,14 @@ export async function pushImage(
  */
 class ProgressRelay {
   private last: [LayerPhase, number, number] | undefined;
-  private target: ((phase: LayerPhase, bytes: number, size: number) => void) | undefined;
+  private target: LayerProgressFn | undefined;
 
   report(phase: LayerPhase, bytes: number, size: number): void {
     this.last = [phase, bytes, size];
     this.target?.(phase, bytes, size);
   }
 
-  forwardTo(target: (phase: LayerPhase, bytes: number, size: number) => void): void {
+  forwardTo(target: LayerProgressFn): void {
     this.target = target;
     if (this.last) target(...this.last);
   }
