@@ -171,14 +171,14 @@ async function main(argv: string[]): Promise<number> {
     const lines = [
       `swarm-cpu: ${mb} MB blob, ${pieceLength / 1024} KiB pieces, 1 seed + ${leechers} leechers on loopback`,
       `wall ${wall.toFixed(2)} s (until the last leecher was done)`,
-      `${'process'.padEnd(10)} ${'cpu@done'.padStart(9)} ${'cpu@end'.padStart(8)} ${'upMB'.padStart(7)} ${'s/GB'.padStart(6)}`,
+      `${'process'.padEnd(10)} ${'cpu@done'.padStart(9)} ${'cpu@end'.padStart(8)} ${'upMB'.padStart(7)} ${'s/GB'.padStart(6)} ${'faults'.padStart(8)}`,
     ];
     peers.forEach((p, i) => {
       const atDone = i === 0 ? undefined : done[i - 1]?.cpuSeconds;
       const final = finals[i]!;
       const perGb = i === 0 ? '' : (final.cpuSeconds / gb).toFixed(1);
       lines.push(
-        `${p.name.padEnd(10)} ${(atDone?.toFixed(2) ?? '-').padStart(9)} ${final.cpuSeconds.toFixed(2).padStart(8)} ${(final.uploaded / 1e6).toFixed(0).padStart(7)} ${perGb.padStart(6)}`,
+        `${p.name.padEnd(10)} ${(atDone?.toFixed(2) ?? '-').padStart(9)} ${final.cpuSeconds.toFixed(2).padStart(8)} ${(final.uploaded / 1e6).toFixed(0).padStart(7)} ${perGb.padStart(6)} ${String(final.minorFaults).padStart(8)}`,
       );
     });
     const leecherCpu = finals.slice(1).reduce((s, f) => s + f.cpuSeconds, 0);

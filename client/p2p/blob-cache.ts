@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { type Digest, DigestStream, digestHex, parseDigest, sha256File } from '../../lib/digest.js';
 import { DigestMismatchError, SizeMismatchError } from '../../lib/errors.js';
 import { DiskFullError, isDiskFullCode, systemErrorCode } from '../errors.js';
+import { type GrowingFile, GrowingFileWriter } from '../../lib/growing-file.js';
 
 /**
  * A content-addressed, size-bounded cache of verified blobs on the client.
@@ -224,13 +225,19 @@ export class BlobCache {
    * to `digest`: resolves with its path. When the body ends early (the registry cut it,
    * the connection broke) resolves with undefined and leaves the partial file: a torrent
    * download of it resumes from the pieces there. Throws DigestMismatchError when a whole
-   * body is not the blob (the file is removed), DiskFullError on a full disk.
+   * body is not the blob (the file is removed), DiskFullError on a full disk. `onFile`
+   * gets the partial file as it grows, for a reader that checks the digest itself (the
+   * engine feed).
    */
   async receive(
     digest: string,
     size: number,
     body: Readable,
-    opts: { torrent?: Buffer; onBytes?(received: number): void } = {},
+    opts: {
+      torrent?: Buffer;
+      onBytes?(received: number): void;
+      onFile?(file: GrowingFile): void;
+    } = {},
   ): Promise<string | undefined> {
     const expected = parseDigest(digest);
     holdErrors(body);
@@ -244,13 +251,10 @@ export class BlobCache {
         cb(null, chunk);
       },
     });
+    const file = new GrowingFileWriter(partial);
+    opts.onFile?.(file);
     try {
-      await pipeline(
-        body,
-        count,
-        new DigestStream({ digest: expected, size }),
-        createWriteStream(partial),
-      );
+      await pipeline(body, count, new DigestStream({ digest: expected, size }), file);
     } catch (err) {
       const code = systemErrorCode(err);
       if (isDiskFullCode(code)) throw new DiskFullError(partial, code as string);

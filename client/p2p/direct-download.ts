@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { DownloadProgress, TransferStats } from '../services/swarm.js';
 import type { BlobCache } from './blob-cache.js';
+import type { GrowingFile } from '../../lib/growing-file.js';
 
 /**
  * Opens a direct download of a blob (plain HTTP from the registry); undefined when the
@@ -19,6 +20,8 @@ export interface DirectBlob {
 
 export interface DirectOptions {
   onProgress?(p: DownloadProgress): void;
+  /** The blob's file while a direct download writes it (BlobCache.receive). */
+  onFile?(file: GrowingFile): void;
   logger?: Logger | undefined;
 }
 
@@ -54,6 +57,7 @@ export async function downloadDirect(
   let received = 0;
   const path = await cache.receive(blob.digest, blob.size, body, {
     torrent: blob.torrent,
+    ...(opts.onFile ? { onFile: opts.onFile } : {}),
     onBytes: (n) => {
       received = n;
       opts.onProgress?.({

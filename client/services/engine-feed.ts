@@ -1,25 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { Header } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
 import type { ResolvedImage } from './resolve-image.js';
 
 /**
  * A one-image, read-only OCI registry on 127.0.0.1 for the local engine to `docker pull`
- * from: the image's manifest, its config, and each layer once `layerFile(i)` resolves
- * with its verified file (the blob GET waits for it). Why: `docker pull` fetches layers
- * concurrently and extracts each as it arrives, once, where `docker load` copies its
- * whole tarball to disk before extracting anything; the engine also learns the layers'
- * blob digests for later pulls.
+ * from: the image's manifest, its config, and each layer's bytes as `layerBody(i)` gives
+ * them (the blob GET waits for it). Why: `docker pull` fetches layers concurrently and
+ * extracts each as it arrives, once, where `docker load` copies its whole tarball to
+ * disk before extracting anything; the engine also learns the layers' blob digests for
+ * later pulls.
  *
  * The repository name carries a random token (`docket-<hex>/<name>`): the port is
  * reachable by every local user, the token makes the image's URLs unguessable while the
- * pull runs. Nothing but GET and HEAD of these paths is answered (404 otherwise). Only
- * verified bytes are ever served.
+ * pull runs. Nothing but GET and HEAD of these paths is answered (404 otherwise).
+ *
+ * A layer's bytes may go out before docket has verified them (a direct download still
+ * arriving): the engine checks every blob against its digest itself (moby's pull verifies
+ * each layer, containerd each content commit) and rejects a layer that does not match.
+ * A layer whose fetch fails ends its response early, which the engine sees as an error.
  */
 export interface EngineFeed {
   /** What to `docker pull`: `127.0.0.1:<port>/docket-<hex>/<name>@<manifest digest>`. */
@@ -29,13 +31,10 @@ export interface EngineFeed {
   close(): Promise<void>;
 }
 
-/** Bytes read from a layer file, and written to the engine's socket, at once. */
-const FEED_CHUNK_BYTES = 1024 * 1024;
-
 export async function startEngineFeed(
   name: string,
   image: ResolvedImage,
-  layerFile: (index: number) => Promise<string>,
+  layerBody: (index: number) => Promise<Readable>,
 ): Promise<EngineFeed> {
   const repository = `docket-${randomBytes(8).toString('hex')}/${name}`;
   const layers = new Map(image.manifest.layers.map((l, i) => [l.digest, i]));
@@ -55,17 +54,17 @@ export async function startEngineFeed(
     if (ref === image.configDigest)
       return send(res, head, image.config, 'application/octet-stream', image.configDigest);
     const index = layers.get(ref);
-    if (index === undefined) return end(res, 404);
-    const file = await layerFile(index);
-    const size = (await stat(file)).size;
-    res.writeHead(200, {
-      'Content-Length': size,
+    const layer = index === undefined ? undefined : image.manifest.layers[index];
+    if (index === undefined || !layer) return end(res, 404);
+    const headers = {
+      'Content-Length': layer.size,
       'Content-Type': 'application/octet-stream',
       [Header.contentDigest]: ref,
-    });
-    if (head) return void res.end();
-    // 1 MiB reads: a 64 KiB default made a read and a socket write per 64 KiB of layer.
-    pipeline(createReadStream(file, { highWaterMark: FEED_CHUNK_BYTES }), res, () => {});
+    };
+    if (head) return void res.writeHead(200, headers).end();
+    const body = await layerBody(index);
+    res.writeHead(200, headers);
+    pipeline(body, res, () => {});
   };
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { DockerEngine } from '../docker-engine.js';
 import { EngineError, InterruptedError } from '../errors.js';
 import { startEngineFeed } from './engine-feed.js';
@@ -31,7 +32,7 @@ export function feedsEngine(
 
 /**
  * Pulls the image into the engine through a one-image registry on 127.0.0.1 that serves
- * each layer once `layerFile(i)` has it verified, tags it with the target's local tags and
+ * each layer's bytes as `layerBody(i)` gives them (engine-feed.ts), tags it with the target's local tags and
  * drops the temporary reference. Resolves with the image ID, or with undefined when the
  * engine never reached the feed (an engine in another network namespace, say): the caller
  * then loads the layers itself. Other failures reject (EngineError, InterruptedError).
@@ -40,9 +41,9 @@ export async function pullThroughEngine(
   deps: { engine: DockerEngine; signal: AbortSignal },
   target: PullTarget,
   image: ResolvedImage,
-  layerFile: (index: number) => Promise<string>,
+  layerBody: (index: number) => Promise<Readable>,
 ): Promise<string | undefined> {
-  const feed = await startEngineFeed(target.repository, image, layerFile);
+  const feed = await startEngineFeed(target.repository, image, layerBody);
   // Stopped (Ctrl-C, or a layer that failed to download): close the feed and return at
   // once; the engine's pull then fails on its own, after its retries.
   let onStop!: () => void;

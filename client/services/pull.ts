@@ -1,7 +1,11 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { chainIds } from '../../lib/archive/chain-id.js';
 import { type Digest, parseDigest } from '../../lib/digest.js';
+import { FILE_CHUNK_BYTES, type GrowingFile, tailFile } from '../../lib/growing-file.js';
 import type { DockerEngine } from '../docker-engine.js';
 import { EngineError, InterruptedError } from '../errors.js';
+import { type DirectTurn, directTurns } from './direct-turns.js';
 import { feedsEngine, pullThroughEngine } from './engine-pull.js';
 import { loadLayerByLayer } from './load-layers.js';
 import type { RegistryClient } from '../registry-client.js';
@@ -112,6 +116,8 @@ export async function pullImage(
     // only of layers it pulled itself): those are fetched when asked for.
     const layerFile = async (i: number) =>
       (await (i < present ? fetches.present(i) : fetches.layer(i))).path;
+    const layerBody = (i: number) =>
+      i < present ? layerFile(i).then(readFileBody) : fetches.body(i);
     // The engine's pull stops with the pull, or as soon as a layer fails to download.
     const stop = new AbortController();
     const stopOnAbort = () => stop.abort(deps.signal.reason);
@@ -120,7 +126,7 @@ export async function pullImage(
     const loadDeps = { engine: deps.engine, signal: stop.signal };
     const loading = (
       viaEngine
-        ? pullThroughEngine(loadDeps, target, image, layerFile).then(
+        ? pullThroughEngine(loadDeps, target, image, layerBody).then(
             (id) => id ?? loadLayerByLayer(loadDeps, image, present, layerFile),
           )
         : loadLayerByLayer(loadDeps, image, present, layerFile)
@@ -181,6 +187,12 @@ interface Fetches {
   /** The fetch of layer `index` (a missing one). */
   layer(index: number): Promise<FetchedLayer>;
   /**
+   * The bytes of layer `index` (a missing one) as soon as they come: the file while a
+   * direct download writes it (not verified yet: for a reader that checks the digest, the
+   * engine), else the fetched file.
+   */
+  body(index: number): Promise<Readable>;
+  /**
    * A layer the engine already has, fetched on demand (once): the engine's own pull asks
    * for the ones it did not pull itself. Not part of `all` nor of the summary's counts.
    */
@@ -226,9 +238,20 @@ function startFetches(
   const torrentOf = (index: number, digest: Digest) =>
     torrents.get(index) ?? deps.registry.getTorrent(digest);
   const layers = new Map(missing.map(({ index }) => [index, deferred<FetchedLayer>()]));
+  // Resolved when a direct download starts writing the layer (never for other fetches).
+  const growing = new Map(missing.map(({ index }) => [index, deferred<GrowingFile>()]));
   // Observed through `all`; the load may never ask for a layer after a failure.
   for (const { promise } of layers.values()) promise.catch(() => {});
-  const fetchOne = async ({ index, digest, size }: (typeof missing)[number]) => {
+  const takeTurn = directTurns();
+  // The direct-download turn is taken at once, so turns go in the order fetches start.
+  const fetchOne = (item: (typeof missing)[number]) => {
+    const turn = takeTurn();
+    return fetchLayer(item, turn).finally(() => turn.release());
+  };
+  const fetchLayer = async (
+    { index, digest, size }: (typeof missing)[number],
+    turn: DirectTurn,
+  ): Promise<FetchedLayer> => {
     if (deps.signal.aborted) throw new InterruptedError();
     const viaTorrent = size > HTTP_BLOB_MAX_BYTES;
     const cachedPath = await deps.swarm.cached(digest, size);
@@ -254,8 +277,12 @@ function startFetches(
     const torrent: TorrentBlob = { digest, size, torrent: await torrentOf(index, digest) };
     const { path, stats } = await deps.swarm.download(torrent, {
       signal: deps.signal,
+      onFile: (file) => growing.get(index)?.resolve(file),
       ...(deps.direct
-        ? { direct: () => deps.registry.openDirect(repository, digest, deps.signal) }
+        ? {
+            direct: () =>
+              turn.open(() => deps.registry.openDirect(repository, digest, deps.signal)),
+          }
         : {}),
       onProgress: (p) =>
         emit(index, digest, size, 'downloading', {
@@ -287,12 +314,22 @@ function startFetches(
     // Layers that never started must not leave the load waiting.
     for (const d of layers.values()) d.reject(err);
   });
+  const layer = (index: number) =>
+    layers.get(index)?.promise ?? Promise.reject(new EngineError(`layer ${index} is not fetched`));
   const onDemand = new Map<number, Promise<FetchedLayer>>();
   return {
     all,
-    layer: (index) =>
-      layers.get(index)?.promise ??
-      Promise.reject(new EngineError(`layer ${index} is not fetched`)),
+    layer,
+    body: (index) => {
+      const fetched = layer(index).then((f) => f.path);
+      const size = image.manifest.layers[index]?.size ?? 0;
+      return Promise.race([
+        fetched.then(readFileBody),
+        (growing.get(index)?.promise ?? new Promise<never>(() => {})).then((file) =>
+          tailFile(file, size, fetched),
+        ),
+      ]);
+    },
     present: (index) => {
       const layer = image.manifest.layers[index];
       if (index >= present || !layer)
@@ -306,6 +343,9 @@ function startFetches(
     },
   };
 }
+
+const readFileBody = (path: string): Readable =>
+  createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES });
 
 interface Deferred<T> {
   promise: Promise<T>;

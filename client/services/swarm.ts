@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
+import type { GrowingFile } from '../../lib/growing-file.js';
 
 /**
  * Bytes received for one blob, by where they came from. Raw bytes off each wire: a block
@@ -51,6 +52,8 @@ export interface Swarm {
        * other hosts are on the blob. Cut short, the swarm resumes from what came.
        */
       direct?(): Promise<Readable | undefined>;
+      /** The blob's file while a direct download writes it, front to back. */
+      onFile?(file: GrowingFile): void;
     },
   ): Promise<{ path: string; stats: TransferStats }>;
   /**

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerEngine, EngineImage } from '../../../client/docker-engine.js';
 import { startEngineFeed } from '../../../client/services/engine-feed.js';
@@ -59,14 +61,14 @@ describe('engine feed (the one-image registry a local engine pulls from)', () =>
   });
   afterAll(async () => tmp?.cleanup());
 
-  it('serves the manifest, the config and a layer once it is verified; nothing else', async () => {
+  it('serves the manifest, the config and a layer once its bytes come; nothing else', async () => {
     let release!: () => void;
     const verified = new Promise<void>((resolve) => {
       release = resolve;
     });
     const feed = await startEngineFeed('team/app', image, async () => {
       await verified;
-      return layerFile;
+      return createReadStream(layerFile);
     });
     try {
       const [host, rest] = [feed.reference.split('/')[0], feed.reference.split('@')[0]];
@@ -81,7 +83,10 @@ describe('engine feed (the one-image registry a local engine pulls from)', () =>
         await (await fetch(`${base}/blobs/${image.configDigest}`)).arrayBuffer(),
       );
       expect(c.equals(config)).toBe(true);
-      // The layer's answer waits for its verification.
+      // The layer's answer waits for its bytes; a HEAD does not.
+      const head = await fetch(`${base}/blobs/${layerDigest}`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe(String(layerBytes.length));
       let answered = false;
       const layer = fetch(`${base}/blobs/${layerDigest}`).then((r) => {
         answered = true;
@@ -103,6 +108,25 @@ describe('engine feed (the one-image registry a local engine pulls from)', () =>
     }
   });
 
+  it('ends a layer response early when its bytes stop coming (a failed fetch)', async () => {
+    const feed = await startEngineFeed('team/app', image, async () => {
+      const body = new PassThrough();
+      body.write(layerBytes.subarray(0, 5));
+      setTimeout(() => body.destroy(new Error('the download failed')), 20);
+      return body;
+    });
+    try {
+      const [host, rest] = [feed.reference.split('/')[0], feed.reference.split('@')[0]];
+      const repo = rest?.slice((host?.length ?? 0) + 1);
+      const res = await fetch(`http://${host}/v2/${repo}/blobs/${layerDigest}`);
+      expect(res.status).toBe(200);
+      // Fewer bytes than its Content-Length, then the connection ends: an error to the reader.
+      await expect(res.arrayBuffer()).rejects.toThrow();
+    } finally {
+      await feed.close();
+    }
+  });
+
   it('pullThroughEngine tags the pulled image and drops the temporary reference', async () => {
     const e = engine(async (reference) => {
       const [host, rest] = [reference.split('/')[0], reference.split('@')[0]];
@@ -119,7 +143,7 @@ describe('engine feed (the one-image registry a local engine pulls from)', () =>
         localTags: [{ repo: 'reg:5000/team/app', tag: 'v1' }],
       },
       image,
-      async () => layerFile,
+      async () => createReadStream(layerFile),
     );
     expect(id).toBe(image.configDigest);
     expect(e.calls[0]).toMatch(/^pull 127\.0\.0\.1:\d+\/docket-[0-9a-f]+\/team\/app@sha256:/);
@@ -134,7 +158,7 @@ describe('engine feed (the one-image registry a local engine pulls from)', () =>
       { engine: e, signal: new AbortController().signal },
       { repository: 'team/app', reference: 'v1', localTags: [{ repo: 'reg/team/app', tag: 'v1' }] },
       image,
-      async () => layerFile,
+      async () => createReadStream(layerFile),
     );
     expect(id).toBeUndefined();
     expect(e.calls).toHaveLength(1);
