@@ -139,8 +139,15 @@ export function tailFile(file: GrowingFile, size: number, done: Promise<string>)
   );
   async function* chunks(): AsyncGenerator<Buffer> {
     await file.created;
-    let fh = await open(file.path, 'r');
     let reopened = false;
+    let fh = await open(file.path, 'r').catch(async (err: NodeJS.ErrnoException) => {
+      // Asked again after the download finished: the partial file has been renamed.
+      if (err.code !== 'ENOENT') throw err;
+      await settled;
+      if (finished.error !== undefined) throw finished.error;
+      reopened = true;
+      return open(finished.path as string, 'r');
+    });
     try {
       let pos = 0;
       while (pos < size) {

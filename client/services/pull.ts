@@ -299,10 +299,14 @@ function startFetches(
     emit(index, digest, size, 'done', { stats });
     return { index, path, fromCache: false, torrent };
   };
+  // Layers fetched so far: asked for after its fetch, a layer is read from its file (the
+  // partial file a direct download wrote has been renamed by then).
+  const donePaths = new Map<number, string>();
   const all = mapLimit(missing, deps.concurrency, async (item) => {
     const settle = layers.get(item.index)!;
     try {
       const fetched = await fetchOne(item);
+      donePaths.set(item.index, fetched.path);
       settle.resolve(fetched);
       return fetched;
     } catch (err) {
@@ -321,6 +325,8 @@ function startFetches(
     all,
     layer,
     body: (index) => {
+      const done = donePaths.get(index);
+      if (done !== undefined) return Promise.resolve(readFileBody(done));
       const fetched = layer(index).then((f) => f.path);
       const size = image.manifest.layers[index]?.size ?? 0;
       return Promise.race([

@@ -87,6 +87,19 @@ describe('GrowingFileWriter and tailFile', () => {
     expect((await reading).equals(data)).toBe(true);
   });
 
+  it('reads the finished file when asked again after the partial file was renamed', async () => {
+    const data = randomBytes(100_000);
+    const path = join(tmp.dir, 'partial');
+    const w = new GrowingFileWriter(path);
+    await write(w, data);
+    await new Promise<void>((resolve) => w.end(resolve));
+    const final = join(tmp.dir, 'blob');
+    await rename(path, final);
+    expect((await collect(tailFile(w, data.length, Promise.resolve(final)))).equals(data)).toBe(
+      true,
+    );
+  });
+
   it('fails the stream when the fetch fails, or the finished file is short', async () => {
     const w1 = new GrowingFileWriter(join(tmp.dir, 'a'));
     await write(w1, Buffer.alloc(10));
