@@ -16,6 +16,8 @@ export interface BenchConfig {
   systems: System[];
   /** Also measure push and single-host pull on the origin's loopback. */
   loopback: boolean;
+  /** Loopback pulls (and update pulls) of each registry, interleaved; medians reported. */
+  loopbackRuns: number;
   /** Upper bound for one host's pull, in ms. */
   pullTimeoutMs: number;
   outDir: string;
@@ -34,6 +36,7 @@ const HELP = `usage: npm run bench -- [options]   (each option also as an env va
                        one torrent, ctorrent + opentracker, then docker load;
                        docket-agent = stock docker pull through \`docket agent\` on each host
   --no-loopback        BENCH_LOOPBACK=0 skip the single-host loopback push/pull figures
+  --loopback-runs 3    BENCH_LOOPBACK_RUNS  loopback pulls per registry, interleaved (median)
   --timeout-s 600      BENCH_TIMEOUT_S  bound on one host's pull
   --out bench-results  BENCH_OUT
   --keep               BENCH_KEEP=1     keep the temp directory (logs) after the run
@@ -50,6 +53,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
       mbit: { type: 'string' },
       systems: { type: 'string' },
       'no-loopback': { type: 'boolean' },
+      'loopback-runs': { type: 'string' },
       'timeout-s': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean' },
@@ -70,6 +74,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   const systems = (values.systems ?? env.BENCH_SYSTEMS ?? SYSTEMS.join(',')).split(',');
   if (systems.some((s) => !(SYSTEMS as readonly string[]).includes(s)))
     throw new Error(`bad systems list\n${HELP}`);
+  const loopbackRuns = num(values['loopback-runs'], env.BENCH_LOOPBACK_RUNS, 3);
+  if (!Number.isInteger(loopbackRuns) || loopbackRuns < 1 || loopbackRuns > 20)
+    throw new Error(`bad loopback run count\n${HELP}`);
   const layers = num(values.layers, env.BENCH_LAYERS, 4);
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`bad layer count\n${HELP}`);
   return {
@@ -79,6 +86,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     mbit: num(values.mbit, env.BENCH_MBIT, 100),
     systems: systems as System[],
     loopback: !(values['no-loopback'] || env.BENCH_LOOPBACK === '0'),
+    loopbackRuns,
     pullTimeoutMs: num(values['timeout-s'], env.BENCH_TIMEOUT_S, 600) * 1000,
     outDir: values.out ?? env.BENCH_OUT ?? 'bench-results',
     keepDir: Boolean(values.keep || env.BENCH_KEEP === '1'),

@@ -19,6 +19,8 @@ export class Loopback {
     private readonly nodeArgs: string[] = [],
   ) {}
 
+  private docketPulls = 0;
+
   private get ref(): string {
     return `${this.image.name}:${this.image.tag}`;
   }
@@ -85,13 +87,14 @@ export class Loopback {
 
   /**
    * The common deploy: a new version whose only change is a small top layer. Builds
-   * `<name>:<tag>-update` (the image + one 200 kB layer), pushes it to both registries,
-   * then times each registry's pull of it while the engine holds the image it extends.
+   * `<name>:<tag>-update` (the image + one 200 kB layer) and pushes it to both registries;
+   * each returned function times one registry's pull of it while the engine holds the
+   * image it extends.
    */
-  async updatePulls(
+  async prepareUpdate(
     dist: DistributionRegistry,
     docket: DocketRegistry,
-  ): Promise<{ distribution: number; docket: number }> {
+  ): Promise<{ distribution(): Promise<number>; docket(): Promise<number> }> {
     const tag = `${this.image.tag}-update`;
     const ref = `${this.image.name}:${tag}`;
     const docker = this.engine.docker;
@@ -105,31 +108,41 @@ export class Loopback {
       dockerHost: this.engine.dockerHost,
       token: docket.token,
     });
-    const run = (name: string, args: string[]) =>
-      runDocket(this.tb, this.tb.origin, name, args, env, this.timeoutMs, this.nodeArgs);
+    const run = (name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+      runDocket(
+        this.tb,
+        this.tb.origin,
+        name,
+        args,
+        { ...env, ...extraEnv },
+        this.timeoutMs,
+        this.nodeArgs,
+      );
     await run('docket-push-update', ['push', '--registry', docket.loopbackUrl, ref]);
+    let pulls = 0;
     const { Id: id } = await docker.getImage(ref).inspect();
     const forget = async () => {
       await docker.getImage(id).remove({ force: true });
       if (!(await this.has(this.ref))) throw new Error(`${this.ref} went with the update`);
     };
-    await forget();
-    let started = Date.now();
-    await dockerPull(docker, `${distRepo}:${tag}`);
-    const distribution = (Date.now() - started) / 1000;
-    await forget();
-    started = Date.now();
-    await run('docket-pull-update', [
-      'pull',
-      '--registry',
-      docket.loopbackUrl,
-      '--seed-time',
-      '0',
-      '-q',
-      '--bare-tag',
-      ref,
-    ]);
-    return { distribution, docket: (Date.now() - started) / 1000 };
+    const timed = async (pull: () => Promise<unknown>) => {
+      await forget();
+      const started = Date.now();
+      await pull();
+      return (Date.now() - started) / 1000;
+    };
+    return {
+      distribution: () => timed(() => dockerPull(docker, `${distRepo}:${tag}`)),
+      docket: () =>
+        timed(() =>
+          run(
+            'docket-pull-update',
+            ['pull', '--registry', docket.loopbackUrl, '--seed-time', '0', '-q', '--bare-tag', ref],
+            // An empty cache each time: the new layer comes from the registry.
+            { DOCKET_CACHE_DIR: this.tb.path('h0', `docket-update-cache-${pulls++}`) },
+          ),
+        ),
+    };
   }
 
   private has(ref: string): Promise<boolean> {
@@ -142,7 +155,8 @@ export class Loopback {
 
   async docketPull(registry: DocketRegistry): Promise<{ seconds: number; cpu: number }> {
     await this.forget();
-    const dir = this.tb.path('h0', 'docket-pull');
+    // A fresh dir (blob cache) for each pull: every layer comes from the registry.
+    const dir = this.tb.path('h0', `docket-pull-${this.docketPulls++}`);
     const env = docketEnv(dir, { dockerHost: this.engine.dockerHost });
     const r = await this.timed(registry.process, async () => {
       // --bare-tag: the image is verified under its bare name, as docker would name it.

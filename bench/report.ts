@@ -7,6 +7,8 @@ export interface LoopbackResult {
   pullSeconds: number | null;
   pushCpu: number | null;
   pullCpu: number | null;
+  /** Seconds of each loopback pull (pullSeconds and pullCpu are the medians). */
+  pullSamples?: number[];
   error?: string;
 }
 
@@ -27,7 +29,12 @@ export interface BenchReport {
   failures: Array<{ system: string; hosts: number; error: string }>;
   loopback: LoopbackResult[];
   /** Seconds to pull an update (one small top layer on the image the engine holds). */
-  updatePull?: { distribution: number; docket: number };
+  updatePull?: {
+    /** Medians. */
+    distribution: number;
+    docket: number;
+    samples: { distribution: number[]; docket: number[] };
+  };
 }
 
 const f = (n: number | null | undefined, digits = 1) =>
@@ -107,15 +114,29 @@ export function formatReport(r: BenchReport): string {
       ]);
     }
     lines.push(...table(rows));
+    const [d, k] = [r.loopback.find((l) => l.system === 'distribution'), r.loopback[1]];
+    if (d?.pullSeconds && k?.pullSeconds && (d.pullSamples?.length ?? 0) > 1)
+      lines.push(
+        `pulls (median of ${d.pullSamples?.length}, interleaved): docket ${f(k.pullSeconds / d.pullSeconds, 2)} x distribution; runs s: distribution ${samples(d.pullSamples)}, docket ${samples(k.pullSamples)}`,
+      );
   }
   if (r.updatePull) {
     const u = r.updatePull;
     lines.push(
       '',
-      `update pull (one 200 kB layer on the image the engine holds): distribution ${f(u.distribution, 2)} s, docket ${f(u.docket, 2)} s (${f(u.docket / u.distribution)} x)`,
+      `update pull (one 200 kB layer on the image the engine holds, median of ${u.samples.docket.length}): distribution ${f(u.distribution, 2)} s, docket ${f(u.docket, 2)} s (${f(u.docket / u.distribution)} x); runs s: distribution ${samples(u.samples.distribution)}, docket ${samples(u.samples.docket)}`,
     );
   }
   return lines.join('\n');
+}
+
+const samples = (xs: number[] | undefined) => (xs ?? []).map((x) => f(x, 2)).join(' ');
+
+/** The median of `xs` (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /** Left-aligned first column, right-aligned others, each as wide as its widest cell. */

@@ -6,7 +6,7 @@ import { type DistributionRegistry, startDistribution } from './distribution.js'
 import { type DocketRegistry, startDocketRegistry } from '../testbed/docket.js';
 import { buildBenchImage } from '../testbed/bench-image.js';
 import { Loopback } from './loopback.js';
-import type { BenchReport, LoopbackResult } from './report.js';
+import { type BenchReport, type LoopbackResult, median } from './report.js';
 import { formatReport } from './report.js';
 import { distributionSwarm } from './swarm-distribution.js';
 import { docketSwarm } from '../testbed/swarm-docket.js';
@@ -94,12 +94,31 @@ async function main(argv: string[]): Promise<number> {
     const docketPushed = docket !== undefined && kl.pushSeconds !== null;
     if (cfg.loopback) {
       log('single-host pulls (origin loopback)');
-      await step(dl, 'pull', () => loop.distributionPull(dist));
-      if (docketPushed) await step(kl, 'pull', () => loop.docketPull(docket!));
+      // Interleaved, so a slow spell of the shared machine hits both registries.
+      const runs: Record<'distribution' | 'docket', Array<{ seconds: number; cpu: number }>> = {
+        distribution: [],
+        docket: [],
+      };
+      for (let i = 0; i < cfg.loopbackRuns; i++) {
+        await step(dl, 'pull', () => loop.distributionPull(dist), runs.distribution);
+        if (docketPushed) await step(kl, 'pull', () => loop.docketPull(docket!), runs.docket);
+      }
+      setMedians(dl, runs.distribution);
+      setMedians(kl, runs.docket);
       report.loopback.push(dl, ...(docket ? [kl] : []));
       if (docketPushed) {
         try {
-          report.updatePull = await loop.updatePulls(dist, docket!);
+          const update = await loop.prepareUpdate(dist, docket!);
+          const samples = { distribution: [] as number[], docket: [] as number[] };
+          for (let i = 0; i < cfg.loopbackRuns; i++) {
+            samples.distribution.push(await update.distribution());
+            samples.docket.push(await update.docket());
+          }
+          report.updatePull = {
+            distribution: median(samples.distribution),
+            docket: median(samples.docket),
+            samples,
+          };
         } catch (err) {
           report.failures.push({ system: 'update pull', hosts: 1, error: msg(err) });
         }
@@ -178,14 +197,19 @@ function emptyLoopback(system: LoopbackResult['system']): LoopbackResult {
   return { system, pushSeconds: null, pullSeconds: null, pushCpu: null, pullCpu: null };
 }
 
-/** Runs one loopback step into `out`; a failure is recorded there, not thrown. */
+/**
+ * Runs one loopback step into `out` (a pull into `pulls` too, when given); a failure is
+ * recorded there, not thrown.
+ */
 async function step(
   out: LoopbackResult,
   what: 'push' | 'pull',
   fn: () => Promise<{ seconds: number; cpu: number }>,
+  pulls?: Array<{ seconds: number; cpu: number }>,
 ): Promise<void> {
   try {
     const r = await fn();
+    pulls?.push(r);
     if (what === 'push') {
       out.pushSeconds = r.seconds;
       out.pushCpu = r.cpu;
@@ -196,6 +220,14 @@ async function step(
   } catch (err) {
     out.error = `${out.error ? `${out.error}; ` : ''}${what}: ${msg(err)}`;
   }
+}
+
+/** Sets `out`'s pull figures to the medians of its runs. */
+function setMedians(out: LoopbackResult, runs: Array<{ seconds: number; cpu: number }>): void {
+  if (runs.length === 0) return;
+  out.pullSeconds = median(runs.map((r) => r.seconds));
+  out.pullCpu = median(runs.map((r) => r.cpu));
+  out.pullSamples = runs.map((r) => r.seconds);
 }
 
 function msg(err: unknown): string {
