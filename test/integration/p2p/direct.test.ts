@@ -5,6 +5,7 @@ import parseTorrent from 'parse-torrent';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSwarm } from '../../../client/p2p/local-swarm.js';
 import type { Digest } from '../../../lib/digest.js';
+import { type GrowingFile, tailFile } from '../../../lib/growing-file.js';
 import { BlobService } from '../../../registry/services/blobs.js';
 import { announce } from '../../helpers/announce.js';
 import { startTestRegistry, type TestRegistry, uploadBlob } from '../../helpers/registry.js';
@@ -195,15 +196,45 @@ describe('direct downloads', () => {
         );
         return gate;
       };
+      // A reader tailing the file as the engine feed does: it gets bytes while the direct
+      // download runs, and the rest from the swarm's finished file.
+      let tailed: Promise<{ bytes: Buffer; early: boolean }> | undefined;
+      let finish!: (path: string) => void;
+      const finished = new Promise<string>((resolve) => {
+        finish = resolve;
+      });
+      const onFile = (file: GrowingFile) => {
+        tailed = (async () => {
+          const chunks: Buffer[] = [];
+          let early = false;
+          let done = false;
+          void finished.then(() => {
+            done = true;
+          });
+          for await (const chunk of tailFile(file, blob.size, finished)) {
+            if (!done) early = true;
+            chunks.push(chunk as Buffer);
+          }
+          return { bytes: Buffer.concat(chunks), early };
+        })();
+      };
       const result = await within(
         60_000,
         'the resumed download',
         swarm.download(
           { digest: blob.digest as Digest, size: blob.size, torrent },
-          { direct: opener },
+          { direct: opener, onFile },
         ),
       );
+      finish(result.path);
       expect((await readFile(result.path)).equals(blob.bytes)).toBe(true);
+      const tail = await within(
+        10_000,
+        'the tailing reader',
+        tailed as Promise<{ bytes: Buffer; early: boolean }>,
+      );
+      expect(tail.early).toBe(true);
+      expect(tail.bytes.equals(blob.bytes)).toBe(true);
       expect(result.stats.fromWebSeed).toBeGreaterThan(0);
       expect(result.stats.fromWebSeed).toBeLessThan(blob.size);
       expect(result.stats.fromRegistrySeed).toBeGreaterThan(0);
