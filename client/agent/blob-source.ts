@@ -2,7 +2,7 @@ import type { AgentBytes } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
 import { directThenSwarm } from '../p2p/direct-download.js';
 import type { RegistryClient } from '../registry-client.js';
-import { HTTP_BLOB_MAX_BYTES } from '../services/pull.js';
+import { HTTP_BLOB_MAX_BYTES } from '../services/layer-fetches.js';
 import type { DownloadProgress, TorrentBlob, TransferStats } from '../services/swarm.js';
 import type { AgentCache } from './agent-cache.js';
 

@@ -3,6 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deferred } from '../../../lib/deferred.js';
 import { GrowingFileWriter, tailFile } from '../../../lib/growing-file.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -20,16 +21,6 @@ async function collect(body: Readable, seen: number[] = []): Promise<Buffer> {
     seen.push(total);
   }
   return Buffer.concat(chunks);
-}
-
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 describe('GrowingFileWriter and tailFile', () => {
