@@ -154,14 +154,10 @@ export function startFetches(
     emit(index, digest, size, 'done', { stats });
     return { index, path, fromCache: false, torrent };
   };
-  // Layers fetched so far: asked for after its fetch, a layer is read from its file (the
-  // partial file a direct download wrote has been renamed by then).
-  const donePaths = new Map<number, string>();
   const all = mapLimit(missing, deps.concurrency, async (item) => {
     const settle = layers.get(item.index)!;
     try {
       const fetched = await fetchOne(item);
-      donePaths.set(item.index, fetched.path);
       settle.resolve(fetched);
       return fetched;
     } catch (err) {
@@ -179,9 +175,8 @@ export function startFetches(
   return {
     all,
     layer,
+    // Asked for after a direct download finished, tailFile reads the renamed file.
     body: (index) => {
-      const done = donePaths.get(index);
-      if (done !== undefined) return Promise.resolve(readFileBody(done));
       const fetched = layer(index).then((f) => f.path);
       const size = image.manifest.layers[index]?.size ?? 0;
       return Promise.race([
@@ -192,12 +187,12 @@ export function startFetches(
       ]);
     },
     present: (index) => {
-      const layer = image.manifest.layers[index];
-      if (index >= present || !layer)
+      const bottom = image.manifest.layers[index];
+      if (index >= present || !bottom)
         return Promise.reject(new EngineError(`layer ${index} is not a present one`));
       let fetching = onDemand.get(index);
       if (!fetching) {
-        fetching = fetchOne({ index, digest: parseDigest(layer.digest), size: layer.size });
+        fetching = fetchOne({ index, digest: parseDigest(bottom.digest), size: bottom.size });
         onDemand.set(index, fetching);
       }
       return fetching;
