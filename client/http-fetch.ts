@@ -15,6 +15,12 @@ export interface HttpAnswer {
   readonly headers: { get(name: string): string | null };
   /** Null for HEAD, 204, 205 and 304 answers. */
   readonly body: ReadableStream<Uint8Array> | null;
+  /**
+   * The body as a Node stream, without the web stream (whose adapter copies every chunk):
+   * offered for requests sent with `nodeBody` (httpFetch), once, and only while `body`,
+   * `text` and `json` are unused. Absent on other answers: read `body`.
+   */
+  nodeBody?(): Readable | undefined;
   text(): Promise<string>;
   json(): Promise<unknown>;
 }
@@ -25,6 +31,11 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: Buffer | ReadableStream | null;
   signal?: AbortSignal;
+  /**
+   * The caller reads the answer's body with `nodeBody()` (large blobs: no copy per chunk).
+   * Such a body is not read ahead: an answer nobody reads holds its connection.
+   */
+  nodeBody?: boolean;
 }
 
 /** What RegistryTransport sends requests with: httpFetch (or a fetch-like stand-in). */
@@ -104,7 +115,7 @@ function send(url: URL, init: HttpRequest): Promise<HttpAnswer> {
     req.once('response', (res) => {
       answer = res;
       res.once('close', done);
-      resolve(streamedAnswer(method, res));
+      resolve(streamedAnswer(method, res, init.nodeBody === true));
     });
     // A body stream's error (e.g. a DigestStream mismatch) destroys the request with it.
     if (body instanceof ReadableStream)
@@ -121,30 +132,43 @@ function hasNoBody(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 205 || status === 304;
 }
 
-function streamedAnswer(method: string, res: http.IncomingMessage): HttpAnswer {
+function streamedAnswer(method: string, res: http.IncomingMessage, nodeBody: boolean): HttpAnswer {
   const status = res.statusCode ?? 500;
   if (hasNoBody(method, status)) {
     res.resume(); // read to its end: the connection goes back to the pool
     return new NodeAnswer(status, res.headers, null);
   }
-  // A queue of BODY_BUFFER_BYTES, not toWeb's default of one chunk: a small body nobody
-  // reads (an ignored answer) still reaches its end, so its connection returns to the pool
-  // instead of holding the process open. Large bodies still flow with backpressure.
-  const body = Readable.toWeb(res, {
+  if (nodeBody) return new NodeAnswer(status, res.headers, res);
+  return new NodeAnswer(status, res.headers, toWeb(res));
+}
+
+/**
+ * A queue of BODY_BUFFER_BYTES, not toWeb's default of one chunk: a small body nobody
+ * reads (an ignored answer) still reaches its end, so its connection returns to the pool
+ * instead of holding the process open. Large bodies still flow with backpressure.
+ */
+function toWeb(res: http.IncomingMessage): ReadableStream<Uint8Array> {
+  return Readable.toWeb(res, {
     strategy: new ByteLengthQueuingStrategy({ highWaterMark: BODY_BUFFER_BYTES }),
   }) as ReadableStream<Uint8Array>;
-  return new NodeAnswer(status, res.headers, body);
 }
 
 class NodeAnswer implements HttpAnswer {
   readonly ok: boolean;
   readonly headers: { get(name: string): string | null };
+  private web: ReadableStream<Uint8Array> | null;
+  /** The body as it came off the socket, until it is handed out or wrapped. */
+  private raw: http.IncomingMessage | undefined;
 
   constructor(
     readonly status: number,
     raw: http.IncomingHttpHeaders,
-    readonly body: ReadableStream<Uint8Array> | null,
+    body: ReadableStream<Uint8Array> | http.IncomingMessage | null,
   ) {
+    if (body instanceof Readable) {
+      this.raw = body;
+      this.web = null;
+    } else this.web = body;
     this.ok = status >= 200 && status < 300;
     this.headers = {
       // Node lower-cases the names and joins repeated fields but set-cookie with ", ".
@@ -154,6 +178,20 @@ class NodeAnswer implements HttpAnswer {
         return Array.isArray(value) ? value.join(', ') : value;
       },
     };
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.raw) {
+      this.web = toWeb(this.raw);
+      this.raw = undefined;
+    }
+    return this.web;
+  }
+
+  nodeBody(): Readable | undefined {
+    const raw = this.raw;
+    this.raw = undefined;
+    return raw;
   }
 
   async text(): Promise<string> {

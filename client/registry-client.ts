@@ -133,9 +133,11 @@ export class RegistryClient {
    * while storing it). `signal` aborts the transfer.
    */
   async openBlob(name: string, digest: Digest, signal?: AbortSignal): Promise<Readable> {
-    const res = await this.http.request('GET', paths.blob(name, digest), signal ? { signal } : {});
-    if (!res.body) throw new RegistryError(res.status, 'UNKNOWN', `empty body for ${digest}`);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+    const res = await this.http.request('GET', paths.blob(name, digest), {
+      nodeBody: true,
+      ...(signal ? { signal } : {}),
+    });
+    return blobStream(res, digest);
   }
 
   /**
@@ -152,14 +154,14 @@ export class RegistryClient {
     try {
       res = await this.http.request('GET', paths.blob(name, digest), {
         headers: { [Header.direct]: '1' },
+        nodeBody: true,
         ...(signal ? { signal } : {}),
       });
     } catch (err) {
       if (err instanceof RegistryError && err.code === 'DIRECT_DENIED') return undefined;
       throw err;
     }
-    if (!res.body) throw new RegistryError(res.status, 'UNKNOWN', `empty body for ${digest}`);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+    return blobStream(res, digest);
   }
 
   /** `POST /v2/<name>/blobs/uploads/`: opens an upload session; resolves with its URL. */
@@ -322,4 +324,12 @@ export class RegistryClient {
       throw err;
     }
   }
+}
+
+/** A blob GET's body as a Node stream: straight off the socket when the transport can. */
+function blobStream(res: HttpAnswer, digest: Digest): Readable {
+  const raw = res.nodeBody?.();
+  if (raw) return raw;
+  if (!res.body) throw new RegistryError(res.status, 'UNKNOWN', `empty body for ${digest}`);
+  return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
 }

@@ -30,6 +30,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Resolve with the response whatever its status (the caller reads only headers). */
   anyStatus?: boolean;
+  /** The caller reads a 2xx body with `nodeBody()` (HttpRequest.nodeBody). */
+  nodeBody?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export class RegistryTransport {
         headers,
         body: init.body ?? null,
         ...(init.signal ? { signal: init.signal } : {}),
+        ...(init.nodeBody ? { nodeBody: true } : {}),
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpFetch } from '../../../client/http-fetch.js';
 
@@ -113,6 +114,37 @@ describe('httpFetch: requests over node:http for the registry client', () => {
     expect(Buffer.from((await reader.read()).value as Uint8Array).toString()).toBe('first');
     during.abort(reason);
     await expect(reader.read()).rejects.toBe(reason);
+    hold?.destroy();
+  });
+
+  it('with nodeBody, hands out the body as the Node stream off the socket, once', async () => {
+    const big = await httpFetch(new URL(`${base}/big`), { nodeBody: true });
+    const stream = big.nodeBody?.();
+    expect(stream).toBeInstanceOf(Readable);
+    expect(big.nodeBody?.()).toBeUndefined();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as Readable) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(BIG)).toBe(true);
+    // An error answer to such a request still reads as text; its Node stream is then gone.
+    const missing = await httpFetch(new URL(`${base}/missing`), { nodeBody: true });
+    expect(await missing.text()).toContain('BLOB_UNKNOWN');
+    expect(missing.nodeBody?.()).toBeUndefined();
+    // Without nodeBody the answer offers only the web stream.
+    const plain = await httpFetch(new URL(`${base}/json`));
+    expect(plain.nodeBody?.()).toBeUndefined();
+    expect(await plain.json()).toMatchObject({ ok: true });
+  });
+
+  it('with nodeBody, an abort during the body errors the Node stream with the reason', async () => {
+    const reason = new Error('interrupted');
+    const during = new AbortController();
+    const res = await httpFetch(new URL(`${base}/hold`), { signal: during.signal, nodeBody: true });
+    const stream = res.nodeBody?.() as Readable;
+    const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
+    expect(first.toString()).toBe('first');
+    const failed = new Promise((resolve) => stream.once('error', resolve));
+    during.abort(reason);
+    expect(await failed).toBe(reason);
     hold?.destroy();
   });
 
