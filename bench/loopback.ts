@@ -1,5 +1,5 @@
 import type { DistributionRegistry } from './distribution.js';
-import { dockerPull, dockerPush } from '../testbed/docker-progress.js';
+import { dockerCliPull, dockerPull, dockerPush } from '../testbed/docker-progress.js';
 import { type DocketRegistry, docketEnv, runDocket } from '../testbed/docket.js';
 import { type BenchImage, removeImage, verifyImage } from '../testbed/bench-image.js';
 import { buildTestImage } from '../testbed/images.js';
@@ -72,13 +72,16 @@ export class Loopback {
     return removeImage(this.engine.docker, this.image.id);
   }
 
+  /** `via`: the engine API call alone, or Docker's CLI (its start-up included). */
   async distributionPull(
     registry: DistributionRegistry,
+    via: 'api' | 'cli' = 'api',
   ): Promise<{ seconds: number; cpu: number }> {
     const ref = `${registry.loopbackAddress}/${this.ref}`;
     await this.forget();
     const r = await this.timed(registry.process, async () => {
-      await dockerPull(this.engine.docker, ref);
+      if (via === 'cli') await dockerCliPull(this.engine.dockerHost, ref, this.timeoutMs);
+      else await dockerPull(this.engine.docker, ref);
       return 0;
     });
     await verifyImage(this.engine.docker, ref, this.image);
@@ -94,7 +97,11 @@ export class Loopback {
   async prepareUpdate(
     dist: DistributionRegistry,
     docket: DocketRegistry,
-  ): Promise<{ distribution(): Promise<number>; docket(): Promise<number> }> {
+  ): Promise<{
+    distribution(): Promise<number>;
+    distributionCli(): Promise<number>;
+    docket(): Promise<number>;
+  }> {
     const tag = `${this.image.tag}-update`;
     const ref = `${this.image.name}:${tag}`;
     const docker = this.engine.docker;
@@ -133,6 +140,8 @@ export class Loopback {
     };
     return {
       distribution: () => timed(() => dockerPull(docker, `${distRepo}:${tag}`)),
+      distributionCli: () =>
+        timed(() => dockerCliPull(this.engine.dockerHost, `${distRepo}:${tag}`, this.timeoutMs)),
       docket: () =>
         timed(() =>
           run(

@@ -9,6 +9,8 @@ export interface LoopbackResult {
   pullCpu: number | null;
   /** Seconds of each loopback pull (pullSeconds and pullCpu are the medians). */
   pullSamples?: number[];
+  /** Distribution only: seconds of each pull by Docker's CLI (`docker pull`, start-up included). */
+  cliPullSamples?: number[];
   error?: string;
 }
 
@@ -30,10 +32,11 @@ export interface BenchReport {
   loopback: LoopbackResult[];
   /** Seconds to pull an update (one small top layer on the image the engine holds). */
   updatePull?: {
-    /** Medians. */
+    /** Medians: the engine API call, Docker's CLI, docket's CLI. */
     distribution: number;
+    distributionCli?: number;
     docket: number;
-    samples: { distribution: number[]; docket: number[] };
+    samples: { distribution: number[]; distributionCli?: number[]; docket: number[] };
   };
 }
 
@@ -115,10 +118,16 @@ export function formatReport(r: BenchReport): string {
     }
     lines.push(...table(rows));
     const [d, k] = [r.loopback.find((l) => l.system === 'distribution'), r.loopback[1]];
-    if (d?.pullSeconds && k?.pullSeconds && (d.pullSamples?.length ?? 0) > 1)
+    if (d?.pullSeconds && k?.pullSeconds && (d.pullSamples?.length ?? 0) > 1) {
       lines.push(
         `pulls (median of ${d.pullSamples?.length}, interleaved): docket ${f(k.pullSeconds / d.pullSeconds, 2)} x distribution; runs s: distribution ${samples(d.pullSamples)}, docket ${samples(k.pullSamples)}`,
       );
+      const cli = d.cliPullSamples?.length ? median(d.cliPullSamples) : undefined;
+      if (cli)
+        lines.push(
+          `  against Docker's CLI (\`docker pull\`, its start-up included): docket ${f(k.pullSeconds / cli, 2)} x; runs s: ${samples(d.cliPullSamples)}`,
+        );
+    }
   }
   if (r.updatePull) {
     const u = r.updatePull;
@@ -126,6 +135,10 @@ export function formatReport(r: BenchReport): string {
       '',
       `update pull (one 200 kB layer on the image the engine holds, median of ${u.samples.docket.length}): distribution ${f(u.distribution, 2)} s, docket ${f(u.docket, 2)} s (${f(u.docket / u.distribution)} x); runs s: distribution ${samples(u.samples.distribution)}, docket ${samples(u.samples.docket)}`,
     );
+    if (u.distributionCli)
+      lines.push(
+        `  against Docker's CLI: ${f(u.distributionCli, 2)} s, docket ${f(u.docket / u.distributionCli)} x; runs s: ${samples(u.samples.distributionCli)}`,
+      );
   }
   return lines.join('\n');
 }

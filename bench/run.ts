@@ -95,27 +95,36 @@ async function main(argv: string[]): Promise<number> {
     if (cfg.loopback) {
       log('single-host pulls (origin loopback)');
       // Interleaved, so a slow spell of the shared machine hits both registries.
-      const runs: Record<'distribution' | 'docket', Array<{ seconds: number; cpu: number }>> = {
-        distribution: [],
-        docket: [],
-      };
+      // Docker's CLI too: `docker pull` as a user types it, next to the engine API call.
+      const runs: Record<
+        'distribution' | 'cli' | 'docket',
+        Array<{ seconds: number; cpu: number }>
+      > = { distribution: [], cli: [], docket: [] };
       for (let i = 0; i < cfg.loopbackRuns; i++) {
         await step(dl, 'pull', () => loop.distributionPull(dist), runs.distribution);
+        await step(dl, 'pull', () => loop.distributionPull(dist, 'cli'), runs.cli);
         if (docketPushed) await step(kl, 'pull', () => loop.docketPull(docket!), runs.docket);
       }
       setMedians(dl, runs.distribution);
+      if (runs.cli.length > 0) dl.cliPullSamples = runs.cli.map((r) => r.seconds);
       setMedians(kl, runs.docket);
       report.loopback.push(dl, ...(docket ? [kl] : []));
       if (docketPushed) {
         try {
           const update = await loop.prepareUpdate(dist, docket!);
-          const samples = { distribution: [] as number[], docket: [] as number[] };
+          const samples = {
+            distribution: [] as number[],
+            distributionCli: [] as number[],
+            docket: [] as number[],
+          };
           for (let i = 0; i < cfg.loopbackRuns; i++) {
             samples.distribution.push(await update.distribution());
+            samples.distributionCli.push(await update.distributionCli());
             samples.docket.push(await update.docket());
           }
           report.updatePull = {
             distribution: median(samples.distribution),
+            distributionCli: median(samples.distributionCli),
             docket: median(samples.docket),
             samples,
           };
