@@ -141,6 +141,11 @@ export async function startRegistry(
     metadata,
     deps.pieceHashers ?? ((size) => new TorrentPieceStream(size)),
     gate,
+    // Its bytes were just hashed on the way in: the seeder need not read it back to check.
+    (blob) =>
+      seeder
+        ?.vouch(seedable(blob))
+        .catch((err: unknown) => logger.warn({ err, digest: blob.digest }, 'blob not vouched')),
   );
   const gc = new GcService(metadata, store, gate, (infoHashes) => {
     for (const infoHash of infoHashes) seeder?.stop(infoHash);

@@ -37,6 +37,17 @@ export class StoredBlobVerifier {
     return { match: result.actual === expected, actual: result.actual, fresh };
   }
 
+  /**
+   * Records that `path` hashes to `digest` without hashing it: for a blob the registry has
+   * just written and hashed on the way in. Its first seed then needs no second read; a
+   * later change of the file's mtime or size still makes `check` hash it again.
+   */
+  async vouch(blob: { digest: string; path: string }): Promise<void> {
+    const actual = parseDigest(blob.digest);
+    const st = await stat(blob.path);
+    this.checked.set(blob.digest, { mtimeMs: st.mtimeMs, size: st.size, actual });
+  }
+
   /** Whether the file is as it was when last verified (a stat, no hashing). */
   async unchanged(blob: { digest: string; path: string }): Promise<boolean> {
     const known = this.checked.get(blob.digest);

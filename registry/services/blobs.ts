@@ -35,6 +35,11 @@ export class BlobService {
     private readonly metadata: Metadata,
     private readonly pieceHasher: TorrentPieceHashers,
     private readonly gate: SweepGate = new SweepGate(),
+    /**
+     * Called with each new blob once its row is written: its bytes were hashed to its
+     * digest on their way into the store (not called for a blob the registry had).
+     */
+    private readonly onStored?: (blob: BlobRecord) => Promise<void> | void,
   ) {}
 
   /** The record of a known blob; throws BlobUnknownError. */
@@ -140,7 +145,9 @@ export class BlobService {
         pieceLength: torrent.pieceLength,
       }),
     );
-    return this.get(stored.digest);
+    const record = this.get(stored.digest);
+    await this.onStored?.(record);
+    return record;
   }
 
   /**

@@ -113,6 +113,27 @@ describe('BlobService', () => {
     expect(store.reads).toBe(0);
   });
 
+  it('tells onStored of each new blob once, after its row is written; not of a known one', async () => {
+    const stored: string[] = [];
+    const blobs = new BlobService(
+      store,
+      metadata,
+      (size) => new TorrentPieceStream(size),
+      undefined,
+      (b) => {
+        expect(blobs.find(b.digest)).toBeDefined();
+        stored.push(b.digest);
+      },
+    );
+    await blobs.put(Readable.from([bytes]), { digest });
+    await blobs.put(Readable.from([bytes]), { digest });
+    expect(stored).toEqual([digest]);
+    await expect(
+      blobs.put(Readable.from([bytes]), { digest: sha256Digest(Buffer.from('other')) }),
+    ).rejects.toThrow();
+    expect(stored).toEqual([digest]);
+  });
+
   it('reports a size mismatch as such and records nothing', async () => {
     await expect(
       service().put(Readable.from([bytes]), { digest, size: bytes.length + 1 }),
