@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categorize } from '../../../bench/perf-categories.js';
+import { categorize } from '../../../testbed/perf-report.js';
 
 const REPORT = `# Samples: 17K of event 'cpu-clock:ppp'
 #
