@@ -158,7 +158,7 @@ class NodeAnswer implements HttpAnswer {
   readonly headers: { get(name: string): string | null };
   private web: ReadableStream<Uint8Array> | null;
   /** The body as it came off the socket, until it is handed out or wrapped. */
-  private raw: http.IncomingMessage | undefined;
+  private unread: http.IncomingMessage | undefined;
 
   constructor(
     readonly status: number,
@@ -166,7 +166,7 @@ class NodeAnswer implements HttpAnswer {
     body: ReadableStream<Uint8Array> | http.IncomingMessage | null,
   ) {
     if (body instanceof Readable) {
-      this.raw = body;
+      this.unread = body;
       this.web = null;
     } else this.web = body;
     this.ok = status >= 200 && status < 300;
@@ -181,17 +181,17 @@ class NodeAnswer implements HttpAnswer {
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    if (this.raw) {
-      this.web = toWeb(this.raw);
-      this.raw = undefined;
+    if (this.unread) {
+      this.web = toWeb(this.unread);
+      this.unread = undefined;
     }
     return this.web;
   }
 
   nodeBody(): Readable | undefined {
-    const raw = this.raw;
-    this.raw = undefined;
-    return raw;
+    const body = this.unread;
+    this.unread = undefined;
+    return body;
   }
 
   async text(): Promise<string> {
