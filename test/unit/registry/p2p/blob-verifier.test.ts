@@ -1,22 +1,22 @@
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Digest } from '../../../../lib/digest.js';
 import { StoredBlobVerifier } from '../../../../registry/p2p/blob-verifier.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 describe('StoredBlobVerifier: a stored blob hashes to its digest before it is seeded', () => {
-  let dir: string;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
   let path: string;
   const bytes = Buffer.from('the bytes of a layer, '.repeat(1000));
   const digest = sha256Digest(bytes);
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'docket-verifier-'));
-    path = join(dir, 'blob');
+    tmp = await tempDir('docket-verifier-');
+    path = join(tmp.dir, 'blob');
     await writeFile(path, bytes);
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => tmp.cleanup());
 
   it('hashes a file once, then remembers it while mtime and size stay', async () => {
     const v = new StoredBlobVerifier();
@@ -43,7 +43,7 @@ describe('StoredBlobVerifier: a stored blob hashes to its digest before it is se
 
   it('vouching for a missing file throws its error', async () => {
     await expect(
-      new StoredBlobVerifier().vouch({ digest, path: join(dir, 'gone') }),
+      new StoredBlobVerifier().vouch({ digest, path: join(tmp.dir, 'gone') }),
     ).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
