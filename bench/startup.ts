@@ -18,7 +18,7 @@ import { reapedChildrenCpu } from '../testbed/procfs.js';
  * Entries: `bin` (bin/docket.js) always, plus any LABEL=path of a module exporting the
  * CLI's `main`, run interleaved with the bin so both see the same machine load. An older
  * build, for a before/after: copy its dist/ and package.json into a folder (e.g.
- * .tmp/before/) and pass `before=.tmp/before/dist/client/cli.js`.
+ * .tmp/before/) and pass `before=.tmp/before/dist/cli/main.js`.
  */
 
 const USAGE =

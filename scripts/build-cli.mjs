@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the CLI (client/cli.ts and everything it imports, registry and tracker included)
+// Bundles the CLI (cli/main.ts and everything it imports, registry and tracker included)
 // into dist/bundle/ with esbuild, for start-up time: Node then reads and compiles a few
 // files instead of resolving and loading ~1000 modules one by one. bin/docket.js runs it.
 //
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// One folder, no sub-folders: every chunk sits at the depth of dist/client/, so
+// One folder, no sub-folders: every chunk sits at the depth of dist/cli/, so
 // `new URL('../../package.json', import.meta.url)` and registry/assets.ts's look-ups
 // (package.json, dist/web/) find the same files as from tsc's output.
 const outdir = join(root, 'dist', 'bundle');
@@ -86,7 +86,7 @@ const turnedOffTorrentParts = {
 
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
-  entryPoints: { cli: join(root, 'client', 'cli.ts') },
+  entryPoints: { cli: join(root, 'cli', 'main.ts') },
   bundle: true,
   splitting: true,
   format: 'esm',

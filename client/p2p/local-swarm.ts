@@ -1,4 +1,4 @@
-import type { Swarm, SwarmOptions, TorrentBlob } from '../services/swarm.js';
+import type { Swarm, SwarmOptions, TorrentBlob } from './swarm.js';
 import type { SwarmClient } from './swarm-client.js';
 
 /**
@@ -13,10 +13,7 @@ export async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
   await cache.init();
   let client: Promise<SwarmClient> | undefined;
   const swarmClient = (): Promise<SwarmClient> => {
-    client ??= Promise.all([
-      import('./swarm-client.js'),
-      import('../output/warning-logger.js'),
-    ]).then(
+    client ??= Promise.all([import('./swarm-client.js'), import('../warning-logger.js')]).then(
       ([{ SwarmClient }, { warningLogger }]) =>
         new SwarmClient({
           cache,

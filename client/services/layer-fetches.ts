@@ -8,7 +8,7 @@ import { type DirectTurn, directTurns } from './direct-turns.js';
 import { mapLimit } from './map-limit.js';
 import type { LayerState, PullDeps, PullSummary } from './pull.js';
 import type { ResolvedImage } from './resolve-image.js';
-import type { TorrentBlob, TransferStats } from './swarm.js';
+import type { TorrentBlob, TransferStats } from '../p2p/swarm.js';
 
 /**
  * Blobs up to this size come over plain HTTP from the registry, verified while they are

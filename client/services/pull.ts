@@ -7,7 +7,7 @@ import { loadLayerByLayer } from './load-layers.js';
 import type { RegistryClient } from '../registry-client.js';
 import type { Platform } from './platform.js';
 import { presentBottomLayers, resolveImage } from './resolve-image.js';
-import type { Swarm, TorrentBlob, TransferStats } from './swarm.js';
+import type { Swarm, TorrentBlob, TransferStats } from '../p2p/swarm.js';
 
 export interface PullDeps {
   engine: DockerEngine;

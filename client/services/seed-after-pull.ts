@@ -1,7 +1,7 @@
-import { plural } from '../output/format.js';
+import { plural } from '../../lib/format.js';
 import { runningSeeder } from './seeder-handoff.js';
 import { seedFor } from './seed-time.js';
-import type { Swarm, TorrentBlob } from './swarm.js';
+import type { Swarm, TorrentBlob } from '../p2p/swarm.js';
 
 export interface SeedAfterPullOptions {
   cacheDir: string;

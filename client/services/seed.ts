@@ -1,4 +1,4 @@
-import { warningLogger } from '../output/warning-logger.js';
+import { warningLogger } from '../warning-logger.js';
 import { claimSeeding } from './seeder-handoff.js';
 
 export interface SeedOptions {

@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningAgent, startAgent } from '../../../client/agent/run-agent.js';
+import { type RunningAgent, startAgent } from '../../../agent/run-agent.js';
 import { RegistryClient } from '../../../client/registry-client.js';
 import type { PullSummary } from '../../../client/services/pull.js';
 import type { AgentStatus, PreheatResult } from '../../../lib/api/index.js';

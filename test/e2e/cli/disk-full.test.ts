@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../../client/exit-codes.js';
+import { ExitCode } from '../../../cli/exit-codes.js';
 import { buildTestImage } from '../../../testbed/images.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { runCli } from '../../helpers/run-cli.js';

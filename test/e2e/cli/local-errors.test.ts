@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../../client/exit-codes.js';
+import { ExitCode } from '../../../cli/exit-codes.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { closedPort } from './cli-env.js';
 

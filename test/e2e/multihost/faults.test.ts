@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../../client/exit-codes.js';
+import { ExitCode } from '../../../cli/exit-codes.js';
 import {
   type BenchImage,
   buildBenchImage,

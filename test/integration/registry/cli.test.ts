@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../../client/exit-codes.js';
+import { ExitCode } from '../../../cli/exit-codes.js';
 import { runCli } from '../../helpers/run-cli.js';
 
 describe('docket registry', () => {

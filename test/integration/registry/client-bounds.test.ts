@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseTooLargeError } from '../../../client/errors.js';
-import { ExitCode } from '../../../client/exit-codes.js';
+import { ExitCode } from '../../../cli/exit-codes.js';
 import { RegistryClient, RESPONSE_LIMITS } from '../../../client/registry-client.js';
 import { MediaType } from '../../../lib/media-types.js';
 import { startHttp, type TestHttpServer } from '../../helpers/http-server.js';

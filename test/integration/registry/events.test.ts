@@ -6,7 +6,7 @@ import {
   parseRegistryEvent,
   type RegistryEvent,
 } from '../../../lib/api/index.js';
-import { readServerSentEvents } from '../../../client/agent/sse.js';
+import { readServerSentEvents } from '../../../agent/sse.js';
 import { freePort, startHttp, type TestHttpServer } from '../../helpers/http-server.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { within } from '../../helpers/within.js';

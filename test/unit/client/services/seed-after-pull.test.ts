@@ -6,7 +6,7 @@ import bencode from 'bencode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedAfterPull } from '../../../../client/services/seed-after-pull.js';
 import { claimSeeding, runningSeeder } from '../../../../client/services/seeder-handoff.js';
-import type { Swarm, TorrentBlob } from '../../../../client/services/swarm.js';
+import type { Swarm, TorrentBlob } from '../../../../client/p2p/swarm.js';
 import { incompleteOf, scrapeUrl } from '../../../../client/services/swarm-leechers.js';
 import type { Digest } from '../../../../lib/digest.js';
 

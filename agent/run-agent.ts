@@ -1,0 +1,163 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PreheatedImage } from '../lib/api/index.js';
+import { warningLogger } from '../client/warning-logger.js';
+import { claimSeeding } from '../client/services/seeder-handoff.js';
+import { BlobCache } from '../client/p2p/blob-cache.js';
+import { seedCache } from '../client/p2p/seed-cache.js';
+import { SwarmClient } from '../client/p2p/swarm-client.js';
+import type { RegistryClient } from '../client/registry-client.js';
+import { AgentCache } from './agent-cache.js';
+import { AgentService } from './agent-service.js';
+import { BlobSource } from './blob-source.js';
+import { createAgentApp } from './http.js';
+import { watchPushes } from './preheat-watch.js';
+
+/** How often the agent looks for blobs a `docket pull` on its cache left to it. */
+const RESCAN_MS = 5_000;
+
+export interface AgentOptions {
+  /** The registry, with the agent's credentials. */
+  registry: RegistryClient;
+  cacheDir: string;
+  cacheBytes: number;
+  /** Where runtimes reach the agent, e.g. 127.0.0.1 and 5050 (0: any free port). */
+  host: string;
+  port: number;
+  /** TCP port for incoming peers (0: any free port). */
+  torrentPort: number;
+  /** Repository patterns to preheat on push (preheat-watch.ts); none: no subscription. */
+  preheat: string[];
+  onEvent(event: AgentEvent): void;
+  onWarning(message: string): void;
+}
+
+export type AgentEvent =
+  | { kind: 'listening'; url: string; torrentPort: number; seeding: number }
+  | { kind: 'subscribed'; patterns: string[] }
+  | { kind: 'preheated'; image: PreheatedImage }
+  | { kind: 'stopped'; uploadedBytes: number };
+
+export interface RunningAgent {
+  /** http://host:port */
+  url: string;
+  port: number;
+  service: AgentService;
+  /** Stops serving, the subscription and the swarm; removes seeder.json. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `docket agent`: seeds what the cache holds (it survives restarts), serves the
+ * OCI read API for `registry`, writes `<cacheDir>/seeder.json`, and with `preheat`
+ * follows the registry's pushes to fetch matching images ahead of the runtime.
+ */
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const logger = warningLogger(opts.onWarning);
+  // The agent bounds the cache itself (AgentCache): it must not evict what it serves.
+  const blobs = new BlobCache(opts.cacheDir, Number.POSITIVE_INFINITY);
+  await blobs.init();
+  const swarm = new SwarmClient({ cache: blobs, torrentPort: opts.torrentPort, logger });
+  const cache = new AgentCache(blobs, opts.cacheBytes, async (digest) => {
+    const torrent = await blobs.torrent(digest);
+    if (torrent) await swarm.unseed(torrent);
+  });
+  const source = new BlobSource({
+    registry: opts.registry,
+    cache,
+    swarm,
+    onWarning: opts.onWarning,
+  });
+  const service = new AgentService({
+    registry: opts.registry,
+    cache,
+    source,
+    seeding: () => swarm.activeDigests().length,
+  });
+  const stop = new AbortController();
+  const app = createAgentApp(service, {
+    registryUrl: opts.registry.url.href,
+    onError: (err, ctx) =>
+      logger.error({ err, method: ctx.method, path: ctx.path }, 'agent request failed'),
+  });
+  const server = createServer(app.callback());
+  let removeSeederFile: (() => Promise<void>) | undefined;
+  let rescan: NodeJS.Timeout | undefined;
+  try {
+    await cache.trim();
+    await seedCache(blobs, swarm, logger);
+    const port = await listen(server, opts.port, opts.host);
+    // Pulls on this cache now leave seeding to the agent (seeder-handoff.ts): pick up
+    // the blobs they cache.
+    removeSeederFile = await claimSeeding(opts.cacheDir, 'docket agent');
+    rescan = setInterval(
+      () => void seedCache(blobs, swarm, logger).catch((err) => opts.onWarning(String(err))),
+      RESCAN_MS,
+    );
+    const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+    const url = `http://${host}:${port}`;
+    opts.onEvent({
+      kind: 'listening',
+      url,
+      torrentPort: await swarm.listening(),
+      seeding: swarm.activeDigests().length,
+    });
+    const watching =
+      opts.preheat.length > 0 ? watchPreheat(opts, service, stop.signal) : Promise.resolve();
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        stop.abort();
+        clearInterval(rescan);
+        const closed = new Promise<void>((done) => server.close(() => done()));
+        server.closeAllConnections();
+        await closed;
+        await watching;
+        opts.onEvent({ kind: 'stopped', uploadedBytes: swarm.stats().uploadedBytes });
+        await swarm.destroy();
+        await removeSeederFile?.();
+      })();
+      return closing;
+    };
+    return { url, port, service, close };
+  } catch (err) {
+    clearInterval(rescan);
+    server.close();
+    await swarm.destroy();
+    await removeSeederFile?.();
+    throw err;
+  }
+}
+
+function watchPreheat(opts: AgentOptions, service: AgentService, signal: AbortSignal) {
+  const running = new Set<string>();
+  return watchPushes({
+    registry: opts.registry,
+    patterns: opts.preheat,
+    signal,
+    onConnected: () => opts.onEvent({ kind: 'subscribed', patterns: opts.preheat }),
+    onWarning: opts.onWarning,
+    onPush: (event) => {
+      const { repository, digest } = event.target;
+      if (running.has(digest)) return;
+      running.add(digest);
+      service
+        .preheat(repository, digest)
+        .then((image) => opts.onEvent({ kind: 'preheated', image }))
+        .catch((err: unknown) =>
+          opts.onWarning(`preheat of ${repository}@${digest} failed: ${(err as Error).message}`),
+        )
+        .finally(() => running.delete(digest));
+    },
+  });
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      done((server.address() as AddressInfo).port);
+    });
+  });
+}

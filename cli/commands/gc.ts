@@ -1,0 +1,69 @@
+import { Command, Option, UsageError } from 'clipanion';
+import { InvalidValueError, parseSeconds } from '../../lib/config-keys.js';
+import { humanSize } from '../../lib/format.js';
+import { table } from '../output/format.js';
+import { DocketCommand } from './docket-command.js';
+import { jsonOption, outputMode, quietOption } from './output-options.js';
+
+export class GcCommand extends DocketCommand {
+  static override paths = [['gc']];
+
+  static override usage = Command.Usage({
+    description: 'sweep the manifests and blobs no tag reaches from the registry (needs a token)',
+    details: `
+      The registry marks every tagged manifest, the images of a tagged index, and
+      every manifest and blob pushed or reused within the grace period (default: one
+      hour, so pushes in progress keep their blobs); it deletes the rest from disk and
+      its database, stops seeding them and drops their infohashes from the tracker.
+      It runs inside the registry, while pushes go on.
+    `,
+    examples: [
+      ['What would go, and the bytes it would free', '$0 gc --dry-run'],
+      ['Sweep everything untagged now', '$0 gc --grace 0'],
+    ],
+  });
+
+  registry = Option.String('--registry', { description: 'registry URL' });
+  dryRun = Option.Boolean('--dry-run', false, { description: 'only list what would go' });
+  grace = Option.String('--grace', {
+    description: 'seconds: keep what was pushed or reused within them (default: the registry’s)',
+  });
+  quiet = quietOption('print only the bytes freed (or that would be)');
+  json = jsonOption('print the result as JSON');
+
+  async run(): Promise<number> {
+    const graceSeconds = this.grace === undefined ? undefined : seconds(this.grace);
+    const registry = await this.registryClient(this.registry);
+    const result = await registry.collectGarbage({ dryRun: this.dryRun, graceSeconds });
+    const { stdout } = this.context;
+    const mode = outputMode(this);
+    if (mode !== 'text') {
+      stdout.write(
+        mode === 'json' ? `${JSON.stringify(result, null, 2)}\n` : `${result.bytesFreed}\n`,
+      );
+      return 0;
+    }
+    if (result.blobs.length > 0)
+      stdout.write(
+        table(
+          ['BLOB', 'SIZE'],
+          result.blobs.map((b) => [b.digest, humanSize(b.size)]),
+        ),
+      );
+    const verb = result.dryRun ? 'would free' : 'freed';
+    stdout.write(
+      `${verb} ${humanSize(result.bytesFreed)} (${result.bytesFreed} bytes): ` +
+        `${result.blobs.length} blobs, ${result.manifests.length} manifests\n`,
+    );
+    return 0;
+  }
+}
+
+function seconds(text: string): number {
+  try {
+    return Math.floor(parseSeconds(text, '--grace', { allowZero: true }));
+  } catch (err) {
+    if (err instanceof InvalidValueError) throw new UsageError(err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,116 @@
+import { Builtins, Cli } from 'clipanion';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commands } from './commands/index.js';
+import { ConfigStore, defaultConfigPath } from '../client/credentials.js';
+import type { ClientServices, DocketContext } from './context.js';
+import { lazyDockerEngine } from '../client/docker-engine.js';
+import { InterruptedError } from '../client/errors.js';
+import { ExitCode } from './exit-codes.js';
+import { nameOptionValues } from './output/help-text.js';
+import { createSwarm } from '../client/p2p/local-swarm.js';
+import { RegistryClient } from '../client/registry-client.js';
+
+const DEFAULT_CACHE_BYTES = 10 * 1024 ** 3;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** clipanion's Cli with `--flag <flag>` instead of its `--flag #0` in every usage text. */
+class DocketCli extends Cli {
+  override usage(...args: Parameters<Cli['usage']>): string {
+    return nameOptionValues(super.usage(...args));
+  }
+}
+
+function createCli(colored: boolean): Cli {
+  const cli = new DocketCli({
+    binaryLabel: 'docket',
+    binaryName: 'docket',
+    binaryVersion: packageVersion(),
+    enableColors: colored,
+  });
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  for (const command of commands) cli.register(command);
+  return cli;
+}
+
+/** Builds what commands receive from the environment; SIGINT/SIGTERM abort `signal`. */
+function createServices(env: NodeJS.ProcessEnv, isTTY: boolean, colored: boolean): ClientServices {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    controller.abort(new InterruptedError());
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const cacheBytes = Number(env.DOCKET_CACHE_SIZE);
+  return {
+    config: new ConfigStore(defaultConfigPath(env)),
+    env: {
+      ...(env.DOCKET_REGISTRY ? { registry: env.DOCKET_REGISTRY } : {}),
+      ...(env.DOCKET_TOKEN ? { token: env.DOCKET_TOKEN } : {}),
+    },
+    environment: { ...env },
+    cache: {
+      dir: env.DOCKET_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'docket'),
+      maxBytes: Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : DEFAULT_CACHE_BYTES,
+    },
+    registry: (choice) => new RegistryClient(choice),
+    engine: lazyDockerEngine,
+    swarm: createSwarm,
+    signal: controller.signal,
+    tmpDir: tmpdir(),
+    cpus: availableParallelism(),
+    isTTY,
+    colored,
+    version: packageVersion(),
+  };
+}
+
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function useColor(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  return isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
+/**
+ * A reader that goes away (`docket images | head -1`) is not a failure of docket: stop
+ * quietly with SIGPIPE's usual status instead of an unhandled EPIPE stack.
+ */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(ExitCode.brokenPipe);
+    throw err;
+  });
+}
+
+/** The composition root of the CLI: returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
+  const isTTY = process.stdout.isTTY === true;
+  const colored = useColor(process.env, isTTY);
+  const cli = createCli(colored);
+  const context: DocketContext = {
+    ...Cli.defaultContext,
+    colorDepth: colored ? Cli.defaultContext.colorDepth : 1,
+    docket: createServices(process.env, isTTY, colored),
+  };
+  let command: ReturnType<typeof cli.process>;
+  try {
+    command = cli.process(argv, context);
+  } catch (err) {
+    // Unknown command, unknown flag, missing argument: the user's mistake.
+    context.stderr.write(cli.error(err, { colored: false }));
+    return ExitCode.usage;
+  }
+  return cli.run(command, context);
+}

@@ -1,0 +1,34 @@
+/** `docker images`-style age: "5 seconds ago", "About a minute ago", "3 days ago". */
+export function relativeTime(then: Date, now: Date): string {
+  const s = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000));
+  if (Number.isNaN(s)) return 'N/A';
+  if (s < 1) return 'Less than a second ago';
+  if (s < 60) return `${s} second${s === 1 ? '' : 's'} ago`;
+  const m = Math.round(s / 60);
+  if (m === 1) return 'About a minute ago';
+  if (m < 60) return `${m} minutes ago`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour ago';
+  if (h < 48) return `${h} hours ago`;
+  const d = Math.round(s / 86400);
+  if (d < 14) return `${d} days ago`;
+  if (d < 60) return `${Math.round(d / 7)} weeks ago`;
+  if (d < 730) return `${Math.round(d / 30)} months ago`;
+  return `${Math.round(d / 365)} years ago`;
+}
+
+/** Left-aligned columns separated by at least three spaces, like the docker CLI. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
+      .join('')
+      .trimEnd();
+  return `${[header, ...rows].map(line).join('\n')}\n`;
+}
+
+/** `sha256:abcdef…` → the first 12 hex digits, as `docker images` shows IDs. */
+export function shortDigest(digest: string): string {
+  return digest.replace(/^sha256:/, '').slice(0, 12);
+}

@@ -1,0 +1,44 @@
+import type { Writable } from 'node:stream';
+import type { PushEvent } from '../../client/services/push.js';
+import { LayerProgress, type LayerProgressOptions } from './layer-progress.js';
+
+/** Renders `pushImage` events: per layer compress, upload, bytes, speed, ETA. */
+export class PushProgress {
+  private readonly progress: LayerProgress;
+
+  constructor(out: Writable, tty: boolean, opts: Omit<LayerProgressOptions, 'tty'> = {}) {
+    this.progress = new LayerProgress(out, { ...opts, tty });
+  }
+
+  readonly onEvent = (e: PushEvent): void => {
+    switch (e.kind) {
+      case 'exported':
+        return;
+      case 'layer-progress':
+        this.progress.set(e.index, {
+          digest: e.diffId,
+          size: e.size,
+          state: e.phase,
+          bytes: e.bytes,
+        });
+        return;
+      case 'layer':
+        this.progress.set(e.index, {
+          digest: e.diffId,
+          size: e.size,
+          state: e.outcome === 'uploaded' ? 'uploaded' : 'known',
+          bytes: e.size,
+        });
+        return;
+      case 'config':
+        this.progress.status(`config: ${e.uploaded ? 'uploaded' : 'already in the registry'}`);
+        return;
+      case 'manifest':
+        this.progress.status(`manifest: ${e.digest}`);
+    }
+  };
+
+  finish(): void {
+    this.progress.finish();
+  }
+}

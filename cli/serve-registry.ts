@@ -1,0 +1,56 @@
+import { pino, stdTimeFunctions, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { RegistryConfig } from '../registry/config.js';
+import { type RunningRegistry, startRegistry } from '../registry/main.js';
+import { untilAborted } from './until-aborted.js';
+
+export interface ServeOptions {
+  signal: AbortSignal;
+  /** Human log lines (pino-pretty) instead of JSON: stdout is a terminal. */
+  pretty: boolean;
+  colored: boolean;
+  /** Where the start-up banner goes (stderr: stdout may be a JSON log stream). */
+  banner: NodeJS.WritableStream;
+  version: string;
+}
+
+/**
+ * Runs the registry (`docket registry`) until `signal` aborts, then closes it. Logs at
+ * `config.logLevel` to stdout: readable lines on a terminal, JSON lines (ISO times)
+ * otherwise. Prints a short banner saying where to reach it and how to log in.
+ */
+export async function serveRegistry(config: RegistryConfig, opts: ServeOptions): Promise<void> {
+  const logger = createLogger(config.logLevel, opts);
+  const registry = await startRegistry(config, { logger });
+  opts.banner.write(banner(registry, opts.version));
+  await untilAborted(opts.signal);
+  logger.info('shutting down');
+  await registry.close();
+}
+
+function createLogger(level: string, opts: ServeOptions): Logger {
+  if (!opts.pretty) return pino({ level, timestamp: stdTimeFunctions.isoTime });
+  return pino(
+    { level },
+    pretty({
+      colorize: opts.colored,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname',
+      sync: true,
+    }),
+  );
+}
+
+export function banner(
+  r: Pick<RunningRegistry, 'url' | 'publicUrl' | 'dataDir' | 'adminTokenPath'>,
+  version: string,
+): string {
+  const lines = [
+    `docket registry ${version} listening on ${r.url}`,
+    ...(r.publicUrl !== r.url ? [`  public URL:   ${r.publicUrl}`] : []),
+    `  data:         ${r.dataDir}`,
+    `  admin token:  ${r.adminTokenPath}`,
+    `  log in with:  docket login --registry ${r.publicUrl} --token-stdin < ${r.adminTokenPath}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

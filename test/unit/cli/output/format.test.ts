@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { humanSize } from '../../../../lib/format.js';
+import { relativeTime, shortDigest, table } from '../../../../cli/output/format.js';
+
+describe('humanSize', () => {
+  it('uses decimal units like docker images', () => {
+    expect(humanSize(0)).toBe('0B');
+    expect(humanSize(999)).toBe('999B');
+    expect(humanSize(1000)).toBe('1kB');
+    expect(humanSize(1_980_000)).toBe('1.98MB');
+    expect(humanSize(45_600_000)).toBe('45.6MB');
+    expect(humanSize(123_400_000_000)).toBe('123GB');
+  });
+});
+
+describe('relativeTime', () => {
+  const now = new Date('2024-06-01T12:00:00Z');
+  const ago = (s: number) => relativeTime(new Date(now.getTime() - s * 1000), now);
+  it('reads like the docker CLI', () => {
+    expect(ago(5)).toBe('5 seconds ago');
+    expect(ago(70)).toBe('About a minute ago');
+    expect(ago(600)).toBe('10 minutes ago');
+    expect(ago(3 * 3600)).toBe('3 hours ago');
+    expect(ago(3 * 86400)).toBe('3 days ago');
+    expect(ago(400 * 86400)).toBe('13 months ago');
+  });
+  it('says N/A for an unreadable date', () => {
+    expect(relativeTime(new Date('nope'), now)).toBe('N/A');
+  });
+});
+
+describe('table', () => {
+  it('aligns columns with three spaces', () => {
+    expect(table(['A', 'BB'], [['xxxx', 'y']])).toBe('A      BB\nxxxx   y\n');
+  });
+});
+
+it('shortDigest keeps 12 hex digits', () => {
+  expect(shortDigest(`sha256:${'ab'.repeat(32)}`)).toBe('abababababab');
+});
