@@ -33,6 +33,8 @@ FROM deps AS build
 COPY . /src/
 # Compile, drop dev dependencies, keep only better-sqlite3's compiled addon (no sources, no
 # object files), and gather what the runtime needs in /out (one COPY: fewer layers).
+# The build needs the dev dependencies: the page's preact and uPlot are devDependencies,
+# bundled into dist/web here; the runtime never imports them.
 RUN cd /src \
  && npm run build \
  && npm prune --omit=dev --no-fund --no-audit --cache /tmp/npm-cache && rm -rf /tmp/npm-cache \
