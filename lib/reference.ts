@@ -22,14 +22,6 @@ export interface Reference {
   digest?: Digest;
 }
 
-export function isValidName(name: string): boolean {
-  return name.length <= MAX_NAME_LENGTH && NAME_RE.test(name);
-}
-
-export function isValidTag(tag: string): boolean {
-  return TAG_RE.test(tag);
-}
-
 /** Throws ReferenceInvalidError unless `name` is a valid repository name. */
 export function parseName(name: string): string {
   if (name.length > MAX_NAME_LENGTH) {
