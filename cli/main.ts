@@ -1,5 +1,4 @@
 import { Builtins, Cli } from 'clipanion';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commands } from './commands/index.js';
@@ -11,15 +10,9 @@ import { ExitCode } from './exit-codes.js';
 import { nameOptionValues } from './output/help-text.js';
 import { createSwarm } from '../client/p2p/local-swarm.js';
 import { RegistryClient } from '../client/registry-client.js';
+import { packageVersion } from '../lib/package-version.js';
 
 const DEFAULT_CACHE_BYTES = 10 * 1024 ** 3;
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 /** clipanion's Cli with `--flag <flag>` instead of its `--flag #0` in every usage text. */
 class DocketCli extends Cli {
