@@ -1,18 +1,14 @@
 /** How the page writes sizes, times and digests; pure, so it is unit-tested. */
+import { sizeParts } from '../lib/format.js';
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
-
-/** Decimal units, like `docket images` (1 kB = 1000 B). */
+/**
+ * Decimal units, like `docket images` (1 kB = 1000 B; lib/format.ts scales both), but
+ * spaced and with trailing zeros kept (`1.50 MB`), and a dash for no valid size.
+ */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '–';
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+  const [value, unit] = sizeParts(n);
+  return `${value} ${unit}`;
 }
 
 /** `sha256:0123456789ab` (12 hex characters), as `docker images` abbreviates IDs. */
