@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PreheatedImage } from '../lib/api/index.js';
+import { BlobFetcher } from '../client/fetch/blob-fetcher.js';
+import { cacheSwarm } from '../client/fetch/cache-swarm.js';
 import { warningLogger } from '../client/warning-logger.js';
 import { claimSeeding } from '../client/services/seeder-handoff.js';
 import { BlobCache } from '../client/p2p/blob-cache.js';
@@ -62,12 +64,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const torrent = await blobs.torrent(digest);
     if (torrent) await swarm.unseed(torrent);
   });
-  const source = new BlobSource({
+  const fetcher = new BlobFetcher({
     registry: opts.registry,
-    cache,
-    swarm,
+    swarm: cacheSwarm(blobs, swarm),
+    direct: true,
+    seed: (blob) => swarm.seed(blob),
     onWarning: opts.onWarning,
   });
+  const source = new BlobSource(fetcher, cache);
   const service = new AgentService({
     registry: opts.registry,
     cache,

@@ -3,25 +3,12 @@ import type { Readable } from 'node:stream';
 import { deferred } from '../../lib/deferred.js';
 import { type Digest, parseDigest } from '../../lib/digest.js';
 import { FILE_CHUNK_BYTES, type GrowingFile, tailFile } from '../../lib/growing-file.js';
-import { EngineError, InterruptedError } from '../errors.js';
-import { type DirectTurn, directTurns } from './direct-turns.js';
+import { EngineError } from '../errors.js';
+import { BlobFetcher, type BlobProgress, noBytes } from '../fetch/blob-fetcher.js';
+import type { TorrentBlob } from '../p2p/swarm.js';
 import { mapLimit } from './map-limit.js';
-import type { LayerState, PullDeps, PullSummary } from './pull.js';
+import type { PullDeps, PullSummary } from './pull.js';
 import type { ResolvedImage } from './resolve-image.js';
-import type { TorrentBlob, TransferStats } from '../p2p/swarm.js';
-
-/**
- * Blobs up to this size come over plain HTTP from the registry, verified while they are
- * written: for them a torrent (fetch the .torrent, announce, connect, exchange bitfields)
- * costs more round trips than the bytes, and the registry's egress for them is small.
- */
-export const HTTP_BLOB_MAX_BYTES = 1024 * 1024;
-
-export const zeroStats = (): TransferStats => ({
-  fromPeers: 0,
-  fromRegistrySeed: 0,
-  fromWebSeed: 0,
-});
 
 export interface FetchedLayer {
   index: number;
@@ -47,113 +34,81 @@ export interface Fetches {
    * for the ones it did not pull itself. Not part of `all` nor of the summary's counts.
    */
   present(index: number): Promise<FetchedLayer>;
+  /** Bytes fetched so far: by source, from the cache, and in all (the summary's). */
+  bytes(): PullSummary['bytes'];
 }
 
 /**
- * Starts the layer fetches of one pull (pull.ts): the missing layers, `deps.concurrency`
- * at a time, bottom first, each from the cache, the registry over HTTP (small blobs) or
- * the swarm (a direct download first, in direct-turns.ts order); and on demand the layers
- * the engine asks for although it has them.
+ * Starts the layer fetches of one pull (pull.ts) through one BlobFetcher: the missing
+ * layers, `deps.concurrency` at a time, bottom first (so direct downloads take their turns
+ * bottom first), and on demand the layers the engine asks for although it has them. Every
+ * missing layer's .torrent is asked for up front.
  */
 export function startFetches(
   deps: PullDeps,
   repository: string,
   image: ResolvedImage,
   present: number,
-  bytes: PullSummary['bytes'],
 ): Fetches {
-  const emit = (index: number, digest: Digest, size: number, state: LayerState, extra = {}) =>
-    deps.onProgress?.({
-      kind: 'layer',
-      index,
-      digest,
-      size,
-      state,
-      downloaded: state === 'downloading' ? 0 : size,
-      peers: 0,
-      stats: zeroStats(),
-      ...extra,
-    });
+  const emit = (index: number, progress: BlobProgress | PresentProgress) =>
+    deps.onProgress?.({ kind: 'layer', index, ...progress });
   image.manifest.layers.slice(0, present).forEach((l, i) => {
-    emit(i, parseDigest(l.digest), l.size, 'present');
+    const { size } = l;
+    emit(i, {
+      digest: parseDigest(l.digest),
+      size,
+      state: 'present',
+      downloaded: size,
+      peers: 0,
+      stats: noBytes(),
+    });
   });
   const missing = image.manifest.layers.slice(present).map((l, i) => ({
     index: present + i,
     digest: parseDigest(l.digest),
     size: l.size,
   }));
-  // Every .torrent is asked for up front: once the swarm is under way, a registry that goes
-  // away only takes its seed and web seed with it, not the layers that have not started yet.
-  const torrents = new Map(
-    missing
-      .filter(({ size }) => size > HTTP_BLOB_MAX_BYTES)
-      .map(({ index, digest }) => [index, deps.registry.getTorrent(digest)]),
-  );
-  for (const t of torrents.values()) t.catch(() => {});
-  const torrentOf = (index: number, digest: Digest) =>
-    torrents.get(index) ?? deps.registry.getTorrent(digest);
-  const layers = new Map(missing.map(({ index }) => [index, deferred<FetchedLayer>()]));
+  // The layers waiting for a digest's fetch (one fetch however many layers have that blob).
+  const waiting = new Map<Digest, Set<number>>();
+  const waitingFor = (digest: Digest) => waiting.get(digest) ?? [];
   // Resolved when a direct download starts writing the layer (never for other fetches).
   const growing = new Map(missing.map(({ index }) => [index, deferred<GrowingFile>()]));
+  const fetcher = new BlobFetcher({
+    registry: deps.registry,
+    swarm: deps.swarm,
+    direct: deps.direct === true,
+    directTurns: true,
+    torrentOfCached: true,
+    signal: deps.signal,
+    ...(deps.onProgress
+      ? {
+          onProgress: (p: BlobProgress) => {
+            for (const i of waitingFor(p.digest)) emit(i, p);
+          },
+        }
+      : {}),
+    onFile: (digest, file) => {
+      for (const i of waitingFor(digest)) growing.get(i)?.resolve(file);
+    },
+  });
+  fetcher.prefetchTorrents(missing);
+  const counted = { fromCache: 0, total: 0 };
+  const fetchOne = async ({ index, digest, size }: (typeof missing)[number]) => {
+    const indices = waiting.get(digest) ?? new Set<number>();
+    waiting.set(digest, indices.add(index));
+    try {
+      const fetched = await fetcher.fetch({ repository, digest, size });
+      if (fetched.fromCache) counted.fromCache += size;
+      counted.total += size;
+      const { path, fromCache, torrent } = fetched;
+      return { index, path, fromCache, ...(torrent ? { torrent } : {}) };
+    } finally {
+      indices.delete(index);
+    }
+  };
+  const layers = new Map(missing.map(({ index }) => [index, deferred<FetchedLayer>()]));
   // Observed through `all`; the load may never ask for a layer after a failure.
   for (const { promise } of layers.values()) promise.catch(() => {});
-  const takeTurn = directTurns();
-  // The direct-download turn is taken at once, so turns go in the order fetches start.
-  const fetchOne = (item: (typeof missing)[number]) => {
-    const turn = takeTurn();
-    return fetchLayer(item, turn).finally(() => turn.release());
-  };
-  const fetchLayer = async (
-    { index, digest, size }: (typeof missing)[number],
-    turn: DirectTurn,
-  ): Promise<FetchedLayer> => {
-    if (deps.signal.aborted) throw new InterruptedError();
-    const viaTorrent = size > HTTP_BLOB_MAX_BYTES;
-    const cachedPath = await deps.swarm.cached(digest, size);
-    if (cachedPath) {
-      bytes.fromCache += size;
-      bytes.total += size;
-      emit(index, digest, size, 'cached');
-      // A cached blob is seeded after the pull like a downloaded one.
-      const torrent = viaTorrent
-        ? { digest, size, torrent: await torrentOf(index, digest) }
-        : undefined;
-      return { index, path: cachedPath, fromCache: true, ...(torrent ? { torrent } : {}) };
-    }
-    emit(index, digest, size, 'downloading');
-    if (!viaTorrent) {
-      const body = await deps.registry.openBlob(repository, digest, deps.signal);
-      const path = await deps.swarm.store(digest, size, body);
-      bytes.fromWebSeed += size;
-      bytes.total += size;
-      emit(index, digest, size, 'done', { stats: { ...zeroStats(), fromWebSeed: size } });
-      return { index, path, fromCache: false };
-    }
-    const torrent: TorrentBlob = { digest, size, torrent: await torrentOf(index, digest) };
-    const { path, stats } = await deps.swarm.download(torrent, {
-      signal: deps.signal,
-      onFile: (file) => growing.get(index)?.resolve(file),
-      ...(deps.direct
-        ? {
-            direct: () =>
-              turn.open(() => deps.registry.openDirect(repository, digest, deps.signal)),
-          }
-        : {}),
-      onProgress: (p) =>
-        emit(index, digest, size, 'downloading', {
-          downloaded: p.downloaded,
-          peers: p.peers,
-          stats: p.stats,
-        }),
-    });
-    if (deps.signal.aborted) throw new InterruptedError();
-    bytes.fromPeers += stats.fromPeers;
-    bytes.fromRegistrySeed += stats.fromRegistrySeed;
-    bytes.fromWebSeed += stats.fromWebSeed;
-    bytes.total += size;
-    emit(index, digest, size, 'done', { stats });
-    return { index, path, fromCache: false, torrent };
-  };
   const all = mapLimit(missing, deps.concurrency, async (item) => {
     const settle = layers.get(item.index)!;
     try {
@@ -197,8 +152,11 @@ export function startFetches(
       }
       return fetching;
     },
+    bytes: () => ({ ...fetcher.received(), ...counted }),
   };
 }
+
+type PresentProgress = Omit<BlobProgress, 'state'> & { state: 'present' };
 
 export const readFileBody = (path: string): Readable =>
   createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES });

@@ -1,11 +1,12 @@
 import { chainIds } from '../../lib/archive/chain-id.js';
 import type { Digest } from '../../lib/digest.js';
 import type { DockerEngine } from '../docker-engine.js';
+import type { BlobProgress } from '../fetch/blob-fetcher.js';
 import { feedsEngine, pullThroughEngine } from './engine-pull.js';
-import { readFileBody, startFetches, zeroStats } from './layer-fetches.js';
+import { readFileBody, startFetches } from './layer-fetches.js';
 import { loadLayerByLayer } from './load-layers.js';
 import type { RegistryClient } from '../registry-client.js';
-import type { Platform } from './platform.js';
+import type { Platform } from '../../lib/manifest/index.js';
 import { presentBottomLayers, resolveImage } from './resolve-image.js';
 import type { Swarm, TorrentBlob, TransferStats } from '../p2p/swarm.js';
 
@@ -26,7 +27,7 @@ export interface PullDeps {
   onProgress?(event: PullEvent): void;
 }
 
-export type LayerState = 'present' | 'cached' | 'downloading' | 'done';
+export type LayerState = 'present' | BlobProgress['state'];
 
 export type PullEvent =
   | {
@@ -70,8 +71,8 @@ export interface PullSummary {
 
 /**
  * Pulls `target` into the engine: resolves the manifest and config, finds the
- * bottom layers the engine already has (chain IDs), fetches the other blobs from the
- * cache, the registry (small blobs) or the swarm, and loads the missing layers one by one
+ * bottom layers the engine already has (chain IDs), fetches the other blobs through one
+ * BlobFetcher (client/fetch/blob-fetcher.ts: cache, HTTP, direct, swarm), and loads the missing layers one by one
  * (load-layers.ts): each goes into the engine as soon as it is verified and the layers
  * below it are in, so the engine extracts layer 1 while layer 3 still downloads. The image is tagged only after the engine
  * reports a successful load. A failed fetch aborts the load and is what the pull rejects
@@ -94,8 +95,7 @@ export async function pullImage(
   const present = existing ? n : await countPresentLayers(deps.engine, image.diffIds);
   const viaEngine =
     !existing && deps.engineFeed !== false && feedsEngine(deps, target, image, present);
-  const bytes = { ...zeroStats(), fromCache: 0, total: 0 };
-  const fetches = startFetches(deps, target.repository, image, present, bytes);
+  const fetches = startFetches(deps, target.repository, image, present);
   let imageId = existing?.id ?? image.configDigest;
   if (!existing) {
     // The engine's own pull may ask for the bottom layers it has (it knows the blob digests
@@ -145,7 +145,7 @@ export async function pullImage(
       layersPresent: present,
       layersFromCache: fetched.filter((f) => f.fromCache).length,
       layersDownloaded: fetched.filter((f) => !f.fromCache).length,
-      bytes,
+      bytes: fetches.bytes(),
       seconds: (performance.now() - started) / 1000,
     },
     blobs: fetched.flatMap((f) => (f.torrent ? [f.torrent] : [])),

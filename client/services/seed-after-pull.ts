@@ -1,6 +1,6 @@
 import { plural } from '../../lib/format.js';
+import { sleepUnlessAborted } from '../../lib/sleep.js';
 import { runningSeeder } from './seeder-handoff.js';
-import { seedFor } from './seed-time.js';
 import type { Swarm, TorrentBlob } from '../p2p/swarm.js';
 
 export interface SeedAfterPullOptions {
@@ -49,7 +49,7 @@ export async function seedAfterPull(o: SeedAfterPullOptions): Promise<void> {
   while (leechers > 0 && !o.signal.aborted) {
     const left = deadline - Date.now();
     if (left <= 0) return;
-    await seedFor(Math.min(o.pollMs, left), o.signal);
+    await sleepUnlessAborted(Math.min(o.pollMs, left), o.signal);
     if (o.signal.aborted) return;
     leechers = await o.countLeechers(torrents);
   }

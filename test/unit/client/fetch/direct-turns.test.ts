@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { directTurns } from '../../../../client/services/direct-turns.js';
+import { directTurns } from '../../../../client/fetch/direct-turns.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
