@@ -1,4 +1,4 @@
-import type { AgentBytes, AgentStatus } from '../lib/api/index.js';
+import type { AgentStatus, TransferStats } from '../lib/api/index.js';
 import { type BenchImage, removeImage, verifyImage } from './bench-image.js';
 import { type DocketRegistry, docketArgv, docketEnv } from './docket.js';
 import { followProgress } from './images.js';
@@ -136,7 +136,7 @@ export async function agentSwarm(
   }
 }
 
-function diff(a: AgentBytes, b: AgentBytes): AgentBytes {
+function diff(a: TransferStats, b: TransferStats): TransferStats {
   return {
     fromPeers: a.fromPeers - b.fromPeers,
     fromRegistrySeed: a.fromRegistrySeed - b.fromRegistrySeed,

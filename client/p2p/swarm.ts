@@ -1,23 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
+import type { TransferStats } from '../../lib/api/index.js';
 import type { GrowingFile } from '../../lib/growing-file.js';
 
-/**
- * Bytes received for one blob, by where they came from. Raw bytes off each wire: a block
- * received twice (endgame, two connections to one peer) counts twice, so the sum can
- * exceed the blob size slightly.
- */
-export interface TransferStats {
-  /** From other hosts of the swarm (peer id not -DKR). */
-  fromPeers: number;
-  /** From the registry's own BitTorrent seed (peer id prefix -DKR). */
-  fromRegistrySeed: number;
-  /**
-   * From the registry over HTTP: its blob URL as a BEP 19 web seed, a small blob
-   * (client/services/pull.ts HTTP_BLOB_MAX_BYTES) fetched whole, or a direct download.
-   */
-  fromWebSeed: number;
-}
+export type { TransferStats } from '../../lib/api/index.js';
 
 /** One progress report of a download. */
 export interface DownloadProgress {

@@ -3,10 +3,20 @@
  * API on localhost, plus these), shared by the agent and `docket preheat`.
  */
 
-/** Bytes the agent received for blobs, by source (see client/services/swarm.ts TransferStats). */
-export interface AgentBytes {
+/**
+ * Bytes received for blobs, by where they came from: one download's, a pull's, the agent's
+ * since it started. Raw bytes off each wire: a block received twice (endgame, two
+ * connections to one peer) counts twice, so the sum can exceed the blob size slightly.
+ */
+export interface TransferStats {
+  /** From other hosts of the swarm (peer id not -DKR). */
   fromPeers: number;
+  /** From the registry's own BitTorrent seed (peer id prefix -DKR). */
   fromRegistrySeed: number;
+  /**
+   * From the registry over HTTP: its blob URL as a BEP 19 web seed, a small blob
+   * (client/fetch/blob-fetcher.ts HTTP_BLOB_MAX_BYTES) fetched whole, or a direct download.
+   */
   fromWebSeed: number;
 }
 
@@ -28,7 +38,7 @@ export interface AgentStatus {
   registry: string;
   cache: { dir: string; blobs: number; bytes: number; maxBytes: number };
   seeding: number;
-  received: AgentBytes;
+  received: TransferStats;
   /** Images preheated, oldest first (bounded). */
   preheated: PreheatedImage[];
 }
