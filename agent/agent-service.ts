@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { AgentStatus, PreheatedImage } from '../lib/api/index.js';
 import { type Digest, isDigest, parseDigest } from '../lib/digest.js';
-import type { Descriptor } from '../lib/media-types.js';
+import { ManifestInvalidError } from '../lib/errors.js';
+import { type Descriptor, parseManifest } from '../lib/manifest/index.js';
 import type { FetchedManifest, RegistryClient } from '../client/registry-client.js';
 import { mapLimit } from '../client/services/map-limit.js';
 import { resolveImage } from '../client/services/resolve-image.js';
@@ -111,16 +112,21 @@ export class AgentService {
 
   private remember(m: FetchedManifest): void {
     bounded(this.manifests, m.digest, m, REMEMBERED_MANIFESTS);
-    let doc: { config?: Descriptor; layers?: Descriptor[] };
-    try {
-      doc = JSON.parse(m.body.toString('utf8')) as typeof doc;
-    } catch {
-      return;
-    }
-    for (const d of [...(doc.config ? [doc.config] : []), ...(doc.layers ?? [])]) {
-      if (typeof d?.digest === 'string' && Number.isSafeInteger(d.size))
-        bounded(this.sizes, d.digest, d.size, REMEMBERED_SIZES);
-    }
+    for (const d of blobsOf(m)) bounded(this.sizes, d.digest, d.size, REMEMBERED_SIZES);
+  }
+}
+
+/**
+ * The config and layers an image manifest names; none for an index, nor for a manifest
+ * that does not parse (it is still served as the registry sent it: the runtime judges it).
+ */
+function blobsOf(m: FetchedManifest): Descriptor[] {
+  try {
+    const parsed = parseManifest(m.body, m.mediaType);
+    return parsed.kind === 'image' ? [parsed.manifest.config, ...parsed.manifest.layers] : [];
+  } catch (err) {
+    if (err instanceof ManifestInvalidError) return [];
+    throw err;
   }
 }
 

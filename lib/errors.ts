@@ -82,6 +82,13 @@ export class ReferenceInvalidError extends DocketError {
   }
 }
 
+/**
+ * A manifest or index that is not one (image-spec manifest.md, image-index.md): not JSON,
+ * a missing or malformed field, a media type that is not a manifest type. The registry
+ * answers MANIFEST_INVALID; the client reports what the registry sent as a RegistryError.
+ */
+export class ManifestInvalidError extends DocketError {}
+
 export type ArchiveProblem =
   | 'no-manifest'
   | 'missing-entry'

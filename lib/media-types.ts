@@ -12,33 +12,6 @@ export const MediaType = {
   ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
 } as const;
 
-/** OCI image-spec descriptor.md */
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  urls?: string[];
-  annotations?: Record<string, string>;
-  platform?: { architecture: string; os: string; variant?: string };
-}
-
-/** A single-image manifest: Docker schema2 or OCI image manifest. */
-export interface ImageManifest {
-  schemaVersion: 2;
-  mediaType?: string;
-  config: Descriptor;
-  layers: Descriptor[];
-  annotations?: Record<string, string>;
-}
-
-/** An OCI image index or Docker manifest list. */
-export interface ImageIndex {
-  schemaVersion: 2;
-  mediaType?: string;
-  manifests: Descriptor[];
-  annotations?: Record<string, string>;
-}
-
 export const MANIFEST_MEDIA_TYPES: readonly string[] = [
   MediaType.dockerManifest,
   MediaType.ociManifest,

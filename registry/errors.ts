@@ -48,7 +48,7 @@ export class ManifestUnknownError extends DocketError {
   }
 }
 
-export class ManifestInvalidError extends DocketError {}
+export { ManifestInvalidError } from '../lib/errors.js';
 
 /** A manifest naming a blob or (for an index) a manifest the registry does not hold. */
 export class ManifestBlobUnknownError extends DocketError {

@@ -6,7 +6,7 @@ import { CACHE_DIR_KEY } from '../../client/credentials.js';
 import { humanSize, plural } from '../../lib/format.js';
 import { PullProgress } from '../output/pull-progress.js';
 import type { PullSummary } from '../../client/services/pull.js';
-import { parsePlatform } from '../../client/services/platform.js';
+import { parsePlatform } from '../../lib/manifest/index.js';
 import { seedAfterPull } from '../../client/services/seed-after-pull.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';

@@ -1,9 +1,8 @@
 import type { ImageConfigDocument } from '../../lib/api/image-config.js';
 import type { ImageSummary } from '../../lib/api/index.js';
-import type { ImageIndex } from '../../lib/media-types.js';
-import { isIndexMediaType } from '../../lib/media-types.js';
+import type { Platform } from '../../lib/manifest/index.js';
 import type { RegistryClient } from '../registry-client.js';
-import { hostPlatform, type Platform, resolveImage } from './resolve-image.js';
+import { hostPlatform, readManifest, resolveImage } from './resolve-image.js';
 
 /** What `docket inspect` prints (`--json` prints this object). */
 export interface ImageInspection {
@@ -55,14 +54,16 @@ export async function inspectImage(
   platform: Platform = hostPlatform(),
 ): Promise<ImageInspection> {
   const top = await registry.getManifest(repository, reference);
-  const platforms = isIndexMediaType(top.mediaType)
-    ? (JSON.parse(top.body.toString()) as ImageIndex).manifests.map((m) => ({
-        os: m.platform?.os ?? 'unknown',
-        architecture: m.platform?.architecture ?? 'unknown',
-        ...(m.platform?.variant ? { variant: m.platform.variant } : {}),
-        digest: m.digest,
-      }))
-    : [];
+  const parsed = readManifest(top, repository, reference);
+  const platforms =
+    parsed.kind === 'index'
+      ? parsed.index.manifests.map((m) => ({
+          os: m.platform?.os ?? 'unknown',
+          architecture: m.platform?.architecture ?? 'unknown',
+          ...(m.platform?.variant ? { variant: m.platform.variant } : {}),
+          digest: m.digest,
+        }))
+      : [];
   const image = await resolveImage(registry, repository, reference, platform);
   const config = JSON.parse(image.config.toString()) as ImageConfigDocument;
   const others = (await registry.listImages()).filter(

@@ -1,15 +1,14 @@
 import { type Digest, parseDigest } from '../../lib/digest.js';
+import { ManifestInvalidError } from '../../lib/errors.js';
 import {
-  type Descriptor,
-  type ImageIndex,
   type ImageManifest,
-  isIndexMediaType,
-} from '../../lib/media-types.js';
+  type ParsedManifest,
+  type Platform,
+  parseManifest,
+  selectPlatform,
+} from '../../lib/manifest/index.js';
 import { RegistryError } from '../errors.js';
-import { type Platform, selectPlatform } from './platform.js';
-import type { RegistryClient } from '../registry-client.js';
-
-export type { Platform } from './platform.js';
+import type { FetchedManifest, RegistryClient } from '../registry-client.js';
 
 /** Node's `process.arch` in the OCI image-spec's GOARCH words. */
 export function hostPlatform(arch: string = process.arch): Platform {
@@ -17,13 +16,26 @@ export function hostPlatform(arch: string = process.arch): Platform {
   return { os: 'linux', architecture: goarch[arch] ?? arch };
 }
 
-/** From an index: the host platform's manifest, else linux/amd64, else undefined. */
-export function pickPlatform(index: ImageIndex, host: Platform): Descriptor | undefined {
-  const match = (p: Platform) =>
-    index.manifests.find(
-      (m) => m.platform?.os === p.os && m.platform?.architecture === p.architecture,
+/**
+ * The manifest or index the registry sent for `name:reference`, validated (lib/manifest
+ * parseManifest). Throws RegistryError MANIFEST_INVALID when it is not one.
+ */
+export function readManifest(
+  fetched: FetchedManifest,
+  name: string,
+  reference: string,
+): ParsedManifest {
+  try {
+    return parseManifest(fetched.body, fetched.mediaType);
+  } catch (err) {
+    if (!(err instanceof ManifestInvalidError)) throw err;
+    throw new RegistryError(
+      200,
+      'MANIFEST_INVALID',
+      `${name}:${reference}: the registry sent an invalid manifest: ${err.message}`,
+      { digest: fetched.digest, mediaType: fetched.mediaType },
     );
-  return match(host) ?? match({ os: 'linux', architecture: 'amd64' });
+  }
 }
 
 export interface ResolvedImage {
@@ -40,8 +52,11 @@ export interface ResolvedImage {
 }
 
 /**
- * Fetches the manifest of `name:reference` (an index resolves to the host platform's
- * manifest), then its config blob, and checks they agree on the number of layers.
+ * Fetches the manifest of `name:reference` (an index resolves to the manifest of
+ * `platform`, else linux/amd64 unless `strict`), then its config blob, and checks they
+ * agree on the number of layers. Throws RegistryError MANIFEST_UNKNOWN when the index has
+ * no such platform, MANIFEST_INVALID when a manifest is invalid or not an image manifest,
+ * and the RegistryClient's errors.
  */
 export async function resolveImage(
   registry: RegistryClient,
@@ -52,9 +67,9 @@ export async function resolveImage(
   strict = false,
 ): Promise<ResolvedImage> {
   let fetched = await registry.getManifest(name, reference);
-  if (isIndexMediaType(fetched.mediaType)) {
-    const index = JSON.parse(fetched.body.toString()) as ImageIndex;
-    const chosen = strict ? selectPlatform(index, platform, false) : pickPlatform(index, platform);
+  let parsed = readManifest(fetched, name, reference);
+  if (parsed.kind === 'index') {
+    const chosen = selectPlatform(parsed.index, platform, !strict);
     if (!chosen)
       throw new RegistryError(
         200,
@@ -62,10 +77,11 @@ export async function resolveImage(
         `${name}:${reference} has no image for ${platform.os}/${platform.architecture}`,
       );
     fetched = await registry.getManifest(name, chosen.digest);
+    parsed = readManifest(fetched, name, chosen.digest);
   }
-  const manifest = JSON.parse(fetched.body.toString()) as ImageManifest;
-  if (!manifest.config || !Array.isArray(manifest.layers))
+  if (parsed.kind !== 'image')
     throw new RegistryError(200, 'MANIFEST_INVALID', `${name}:${reference}: not an image manifest`);
+  const { manifest } = parsed;
   const configDigest = parseDigest(manifest.config.digest);
   const config = await registry.getBlob(name, configDigest);
   const diffIds = (

@@ -1,5 +1,6 @@
 import { type Digest, digestHex, isDigest } from '../digest.js';
 import { ArchiveError } from '../errors.js';
+import type { Platform } from '../manifest/index.js';
 import { isIndexMediaType, MediaType } from '../media-types.js';
 import { checkDiffId, configDiffIds, type EntryTable, invalid, isObject } from './resolve.js';
 import { familiarTag } from './tags.js';
@@ -16,7 +17,7 @@ interface Desc {
   mediaType: string;
   digest: Digest;
   annotations: Record<string, string>;
-  platform?: { os: string; architecture: string; variant?: string };
+  platform?: Platform;
 }
 
 function descriptors(doc: unknown, key: 'manifests' | 'layers', path: string): Desc[] {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../digest.js';
+import type { Platform } from '../manifest/index.js';
 
 /**
  * Where the archive reader puts the bytes of every file entry that may be a layer
@@ -47,7 +48,7 @@ export interface ArchiveImage<T> {
    * When an image index in the archive (a multi-arch image) lists this image: the index's
    * digest, shared by its images, and the platform the index gives this one.
    */
-  index?: { digest: Digest; platform?: { os: string; architecture: string; variant?: string } };
+  index?: { digest: Digest; platform?: Platform };
 }
 
 /** One layer for a `docker load` tarball. */

@@ -1,10 +1,9 @@
 import type { ImageLayerSummary, ImageSummary, UntaggedImageSummary } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
-import type { Descriptor } from '../../lib/media-types.js';
+import { type Descriptor, MAX_INDEX_DEPTH, MAX_INDEX_ENTRIES } from '../../lib/manifest/index.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
 import { readConfig } from './image-config.js';
-import { MAX_INDEX_DEPTH, MAX_INDEX_ENTRIES } from './manifest-parse.js';
 import type { TorrentService } from './torrents.js';
 
 /** At most this many manifests are read to summarize one tag, however its indexes nest. */

@@ -1,7 +1,16 @@
 import type { GunzipBounds } from '../../lib/archive/gzip.js';
 import { type Digest, isDigest, sha256Digest } from '../../lib/digest.js';
 import { DigestMismatchError } from '../../lib/errors.js';
-import type { Descriptor } from '../../lib/media-types.js';
+import {
+  accepts,
+  DEFAULT_PLATFORM,
+  type Descriptor,
+  isForeignLayer,
+  MAX_INDEX_DEPTH,
+  type ParsedManifest,
+  parseManifest,
+  selectPlatform,
+} from '../../lib/manifest/index.js';
 import { parseTag } from '../../lib/reference.js';
 import {
   ManifestBlobUnknownError,
@@ -10,17 +19,10 @@ import {
   NameUnknownError,
   TagInvalidError,
 } from '../errors.js';
-import type { ManifestRecord } from '../metadata/manifests.js';
+import type { ManifestRecord, ManifestRef } from '../metadata/manifests.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
 import type { EventPublisher } from './events.js';
-import {
-  accepts,
-  isForeignLayer,
-  MAX_INDEX_DEPTH,
-  type ParsedManifest,
-  parseManifest,
-} from './manifest-parse.js';
 import { layerDiffId } from './diff-id.js';
 import { readConfig } from './image-config.js';
 import { SweepGate } from './sweep-gate.js';
@@ -65,7 +67,7 @@ export class ManifestService {
     const digest = sha256Digest(body);
     const tag = isDigest(reference) ? undefined : checkTag(reference);
     if (!tag && reference !== digest) throw new DigestMismatchError(reference, digest);
-    const parsed = parseManifest(body, contentType);
+    const parsed = contentsOf(parseManifest(body, contentType));
     this.checkRefs(parsed);
     const claimed = parsed.config ? await this.diffIds(parsed.config) : undefined;
     const diffIds = claimed && (await this.verifiedDiffIds(parsed, claimed));
@@ -144,11 +146,9 @@ export class ManifestService {
   private platformChild(index: ManifestRecord): ManifestRecord | undefined {
     const refs = this.metadata.manifests.refs(index.digest);
     if (refs.length === 0 || refs[0]!.kind !== 'manifest') return undefined;
-    const doc = JSON.parse(index.content.toString('utf8')) as { manifests: Descriptor[] };
-    const pick =
-      doc.manifests.find(
-        (d) => d.platform?.os === 'linux' && d.platform.architecture === 'amd64',
-      ) ?? doc.manifests[0];
+    const parsed = parseManifest(index.content, index.mediaType);
+    if (parsed.kind !== 'index') return undefined;
+    const pick = selectPlatform(parsed.index, DEFAULT_PLATFORM, false) ?? parsed.index.manifests[0];
     return pick && this.metadata.manifests.get(pick.digest);
   }
 
@@ -157,7 +157,7 @@ export class ManifestService {
    * that size to allocate and to stop reading), and an index must stay within
    * MAX_INDEX_DEPTH once it is added on top of its children.
    */
-  private checkRefs(parsed: ParsedManifest): void {
+  private checkRefs(parsed: ManifestContents): void {
     const children = new Set<string>();
     for (const m of parsed.manifests) {
       const size = this.metadata.manifests.size(m.digest);
@@ -214,7 +214,7 @@ export class ManifestService {
    * reuse its layer. A blob already indexed keeps its diff_id (checked when recorded).
    */
   private async verifiedDiffIds(
-    parsed: ParsedManifest,
+    parsed: ManifestContents,
     claimed: Digest[],
   ): Promise<(Digest | undefined)[] | undefined> {
     if (claimed.length !== parsed.layers.length) return undefined;
@@ -236,7 +236,10 @@ export class ManifestService {
     return out;
   }
 
-  private describeBlobs(parsed: ParsedManifest, diffIds: (Digest | undefined)[] | undefined): void {
+  private describeBlobs(
+    parsed: ManifestContents,
+    diffIds: (Digest | undefined)[] | undefined,
+  ): void {
     if (parsed.config)
       this.blobs.describe(parsed.config.digest as Digest, { mediaType: parsed.config.mediaType });
     parsed.layers.forEach((layer, i) => {
@@ -247,6 +250,41 @@ export class ManifestService {
       });
     });
   }
+}
+
+/** What a put checks and records of a manifest: the descriptors it names, and its refs. */
+interface ManifestContents {
+  mediaType: string;
+  /** Set for image manifests. */
+  config?: Descriptor;
+  layers: Descriptor[];
+  /** Set for indexes / manifest lists. */
+  manifests: Descriptor[];
+  /** What must exist before the manifest is accepted, in document order. */
+  refs: ManifestRef[];
+}
+
+function contentsOf(parsed: ParsedManifest): ManifestContents {
+  if (parsed.kind === 'index') {
+    const { manifests } = parsed.index;
+    return {
+      mediaType: parsed.mediaType,
+      layers: [],
+      manifests,
+      refs: manifests.map((d) => ({ kind: 'manifest', digest: d.digest })),
+    };
+  }
+  const { config, layers } = parsed.manifest;
+  return {
+    mediaType: parsed.mediaType,
+    config,
+    layers,
+    manifests: [],
+    refs: [
+      { kind: 'config', digest: config.digest },
+      ...layers.map((d) => ({ kind: 'layer' as const, digest: d.digest })),
+    ],
+  };
 }
 
 function checkSize(d: Descriptor, actual: number): void {

@@ -1,6 +1,6 @@
 import { Header, paths } from '../../../lib/api/index.js';
 import { nameParam } from '../params.js';
-import { parseAccept } from '../../services/manifest-parse.js';
+import { parseAccept } from '../../../lib/manifest/index.js';
 import { emptyResponse, readSmallBody } from '../body.js';
 import { type Handler, type HttpDeps, MAX_MANIFEST_BYTES, type RouteTable } from '../route.js';
 

@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PushResult } from '../../../client/services/push.js';
 import type { GcResult } from '../../../lib/api/index.js';
-import type { ImageManifest } from '../../../lib/media-types.js';
+import type { ImageManifest } from '../../../lib/manifest/index.js';
 import { buildTestImage, runInImage } from '../../../testbed/images.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { runCli } from '../../helpers/run-cli.js';

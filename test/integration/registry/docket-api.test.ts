@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Digest, sha256Digest } from '../../../lib/digest.js';
-import { buildImageManifest } from '../../../lib/manifest.js';
+import { buildImageManifest } from '../../../lib/manifest/index.js';
 import { MediaType } from '../../../lib/media-types.js';
 import { buildTar, fixtureConfig, fixtureLayer, legacyEntries } from '../../helpers/archives.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';

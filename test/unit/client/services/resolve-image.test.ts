@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  hostPlatform,
-  pickPlatform,
-  presentBottomLayers,
-} from '../../../../client/services/resolve-image.js';
+import { hostPlatform, presentBottomLayers } from '../../../../client/services/resolve-image.js';
 import { chainIds } from '../../../../lib/archive/chain-id.js';
 import { type Digest, sha256Digest } from '../../../../lib/digest.js';
 
@@ -24,28 +20,7 @@ describe('presentBottomLayers', () => {
   });
 });
 
-describe('pickPlatform', () => {
-  const index = {
-    schemaVersion: 2 as const,
-    manifests: [
-      {
-        mediaType: 'm',
-        digest: 'sha256:arm',
-        size: 1,
-        platform: { os: 'linux', architecture: 'arm64' },
-      },
-      {
-        mediaType: 'm',
-        digest: 'sha256:amd',
-        size: 1,
-        platform: { os: 'linux', architecture: 'amd64' },
-      },
-    ],
-  };
-  it('takes the host platform first, then linux/amd64', () => {
-    expect(pickPlatform(index, { os: 'linux', architecture: 'arm64' })?.digest).toBe('sha256:arm');
-    expect(pickPlatform(index, { os: 'linux', architecture: 's390x' })?.digest).toBe('sha256:amd');
-  });
+describe('hostPlatform', () => {
   it('maps node arch names to GOARCH', () => {
     expect(hostPlatform('x64')).toEqual({ os: 'linux', architecture: 'amd64' });
   });

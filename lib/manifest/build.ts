@@ -1,4 +1,5 @@
-import { type Descriptor, MediaType } from './media-types.js';
+import { MediaType } from '../media-types.js';
+import type { Descriptor } from './types.js';
 
 /**
  * The Docker schema2 image manifest (Image Manifest V2, Schema 2) of an image config and

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Digest } from '../../../lib/digest.js';
-import { buildImageManifest } from '../../../lib/manifest.js';
-import { type Descriptor, MediaType } from '../../../lib/media-types.js';
+import { sha256Digest } from '../../../../lib/digest.js';
+import { buildImageManifest, type Descriptor } from '../../../../lib/manifest/index.js';
+import { MediaType } from '../../../../lib/media-types.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const config: Descriptor = { mediaType: MediaType.dockerConfig, digest: d('c'), size: 1469 };
@@ -12,7 +12,7 @@ const layers: Descriptor[] = [
 
 /**
  * What client/services/push.ts and registry/services/import.ts each built before they
- * shared lib/manifest.ts (`JSON.stringify(manifest, null, 3)`): images already pushed
+ * shared lib/manifest/build.ts (`JSON.stringify(manifest, null, 3)`): images already pushed
  * keep their manifest digests.
  */
 const GOLDEN = `{
