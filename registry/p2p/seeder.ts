@@ -24,8 +24,11 @@ export interface SeedableBlob {
 export interface SeederOptions {
   /** The stored blob whose torrent has this infohash, if any. */
   findByInfoHash(infoHash: string): SeedableBlob | undefined;
-  /** Trackers the seeder announces to. */
-  announce: string[];
+  /**
+   * Trackers the seeder announces to, asked each time a torrent starts or a .torrent is
+   * rendered: the list may name the registry's own URL, known only once it listens.
+   */
+  announce(): string[];
   /** The blob's HTTP URL: the BEP 19 web seed written into `torrentFile`. */
   webSeedUrl(digest: string): string;
   /** Drop a torrent after this long without announces, wires or uploads (default 5 min). */
@@ -161,7 +164,7 @@ export class Seeder {
    */
   torrentFile(blob: Pick<SeedableBlob, 'digest' | 'info'>): Buffer {
     return renderTorrentFile(blob.info, {
-      announce: this.opts.announce,
+      announce: this.opts.announce(),
       urlList: [this.opts.webSeedUrl(blob.digest)],
     });
   }
@@ -228,7 +231,10 @@ export class Seeder {
   }
 
   private async start(infoHash: string, blob: SeedableBlob): Promise<Torrent> {
-    const torrentFile = renderTorrentFile(blob.info, { announce: this.opts.announce, urlList: [] });
+    const torrentFile = renderTorrentFile(blob.info, {
+      announce: this.opts.announce(),
+      urlList: [],
+    });
     let stopRationing: (() => void) | undefined;
     const torrent = await seedFile(this.client, torrentFile, {
       filePath: blob.path,

@@ -1,7 +1,9 @@
+import type { Logger } from 'pino';
 import type { GcResult } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
 import { BlobInUseError, BlobUnknownError } from '../errors.js';
 import type { Metadata } from '../metadata/metadata.js';
+import { PeriodicJob } from '../background.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SweepGate } from './sweep-gate.js';
 
@@ -31,12 +33,35 @@ interface Plan {
  * so no blob file is renamed into place or manifest recorded between mark and sweep.
  */
 export class GcService {
+  private schedule: PeriodicJob | undefined;
+
   constructor(
     private readonly metadata: Metadata,
     private readonly store: BlobStore,
     private readonly gate: SweepGate,
     private readonly onSwept: (infoHashes: string[]) => void,
   ) {}
+
+  /** Collects every `everyMs` with grace `graceMs` until `close`, logging what went. */
+  collectEvery(everyMs: number, graceMs: number, logger: Logger): void {
+    this.schedule ??= new PeriodicJob(
+      everyMs,
+      async () => {
+        const r = await this.collect({ dryRun: false, graceMs });
+        logger.info(
+          { manifests: r.manifests.length, blobs: r.blobs.length, bytesFreed: r.bytesFreed },
+          'scheduled gc',
+        );
+      },
+      (err) => logger.error({ err }, 'scheduled gc failed'),
+    );
+    this.schedule.start();
+  }
+
+  /** Stops scheduled collection; resolves once a scheduled collection in progress is done. */
+  async close(): Promise<void> {
+    await this.schedule?.stop();
+  }
 
   collect(opts: GcOptions): Promise<GcResult> {
     return this.gate.exclusive(async () => {

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
 import { pipeline } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
+import { PeriodicJob } from '../background.js';
 import { UploadOutOfOrderError } from '../errors.js';
 import type { BlobRecord } from '../metadata/blobs.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -12,19 +14,36 @@ import { type UploadOwner, UploadSessions } from './upload-sessions.js';
  * Blob upload sessions (distribution-spec "Pushing blobs"): monolithic, chunked,
  * and cross-repository mounts. An upload holds at most `maxBytes`. A session belongs to
  * the repository and token that opened it (anyone else gets UploadUnknownError, as for
- * an unknown id) and expires after `ttlMs` idle; `sweep` removes expired ones' bytes.
+ * an unknown id) and expires after `ttlMs` idle; `sweep` removes expired ones' bytes,
+ * by itself between `startSweeping` and `close`.
  */
 export class UploadService {
   private readonly sessions: UploadSessions;
+  private sweeps: PeriodicJob | undefined;
 
   constructor(
     private readonly store: BlobStore,
     private readonly blobs: BlobService,
     private readonly maxBytes: number,
-    ttlMs: number,
+    private readonly ttlMs: number,
     now: () => number = Date.now,
   ) {
     this.sessions = new UploadSessions(ttlMs, now);
+  }
+
+  /** Sweeps expired sessions (`sweep`) every TTL, at least once a minute, until `close`. */
+  startSweeping(logger: Logger): void {
+    this.sweeps ??= new PeriodicJob(
+      Math.min(this.ttlMs, 60_000),
+      () => this.sweep(),
+      (err) => logger.error({ err }, 'upload session sweep failed'),
+    );
+    this.sweeps.start();
+  }
+
+  /** Stops sweeping; resolves once a sweep in progress is done. */
+  async close(): Promise<void> {
+    await this.sweeps?.stop();
   }
 
   async start(owner: UploadOwner): Promise<string> {

@@ -36,7 +36,7 @@ describe('Seeder: a stored blob that no longer hashes to its digest', () => {
     const { logger, lines } = logCapture();
     const seeder = new Seeder({
       findByInfoHash: () => undefined,
-      announce: [],
+      announce: () => [],
       webSeedUrl: (d) => `http://127.0.0.1:1/${d}`,
       logger,
     });

@@ -70,7 +70,7 @@ export async function startRegistryFixture(
   const webSeedUrl = (digest: string) => `${blobServer.url}/blobs/${digest}`;
   seeder = new Seeder({
     findByInfoHash: (infoHash) => blobs.get(infoHash),
-    announce: opts.announce ?? [announceUrl],
+    announce: () => opts.announce ?? [announceUrl],
     webSeedUrl,
     idleMs: opts.idleMs,
     maxActive: opts.maxActive,
