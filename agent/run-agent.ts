@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import type { PreheatedImage } from '../lib/api/index.js';
+import { listen } from '../lib/http/listen.js';
 import { BlobFetcher } from '../client/fetch/blob-fetcher.js';
 import { cacheSwarm } from '../client/fetch/cache-swarm.js';
 import { warningLogger } from '../client/warning-logger.js';
@@ -153,15 +153,5 @@ function watchPreheat(opts: AgentOptions, service: AgentService, signal: AbortSi
         )
         .finally(() => running.delete(digest));
     },
-  });
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => {
-      server.off('error', fail);
-      done((server.address() as AddressInfo).port);
-    });
   });
 }

@@ -1,11 +1,10 @@
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { readImageArchive } from '../lib/archive/reader.js';
 import type { Digest } from '../lib/digest.js';
+import { listen } from '../lib/http/listen.js';
 import { packageVersion } from '../lib/package-version.js';
 import { magnetLink, renderTorrentFile, TorrentPieceStream } from '../lib/torrent.js';
 import { createEmbeddedTracker } from '../tracker/embedded.js';
@@ -311,14 +310,4 @@ async function compose(
     metricsRegistry,
     close: () => shutdown.close(),
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => {
-      server.off('error', fail);
-      done((server.address() as AddressInfo).port);
-    });
-  });
 }

@@ -1,9 +1,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type ServerResponse } from 'node:http';
 import { isIPv6 } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'bittorrent-tracker';
 import type { Logger } from 'pino';
+import { listen } from '../lib/http/listen.js';
 import { createTrackerServer, routeTrackerRequest, trackerStats } from './embedded.js';
 import { RegistryWhitelist } from './whitelist.js';
 
@@ -62,8 +62,7 @@ export async function startStandaloneTracker(
     res.statusCode = 404;
     res.end('not found\n');
   });
-  await listenHttp(http, opts.httpPort, opts.host);
-  const httpPort = (http.address() as AddressInfo).port;
+  const httpPort = await listen(http, opts.httpPort, opts.host);
 
   const sockets: Socket[] = [];
   let udpPort: number | undefined;
@@ -113,16 +112,6 @@ export async function startStandaloneTracker(
   };
   logger.info({ http: tracker.httpUrl, udp: tracker.udpUrl }, 'tracker listening');
   return tracker;
-}
-
-function listenHttp(http: ReturnType<typeof createServer>, port: number, host?: string) {
-  return new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(port, host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function urlHostOf(host: string | undefined): string {
