@@ -15,7 +15,7 @@ export function isObject(value: unknown): value is JsonObject {
  * checked and kept when present, other keys left out. Throws ManifestInvalidError.
  */
 export function parseDescriptor(value: unknown, where: string): Descriptor {
-  if (!isObject(value)) throw new ManifestInvalidError(`${where} missing`);
+  if (!isObject(value)) throw new ManifestInvalidError(`${where} must be a descriptor object`);
   if (typeof value.mediaType !== 'string')
     throw new ManifestInvalidError(`${where}.mediaType must be a string`);
   if (typeof value.digest !== 'string' || !isDigest(value.digest))
@@ -24,13 +24,13 @@ export function parseDescriptor(value: unknown, where: string): Descriptor {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
     throw new ManifestInvalidError(`${where}.size must be a non-negative integer`);
   const out: Descriptor = { mediaType: value.mediaType, digest: value.digest, size };
-  if (value.urls !== undefined) out.urls = strings(value.urls, `${where}.urls`);
+  if (value.urls !== undefined) out.urls = stringsAt(value.urls, `${where}.urls`);
   if (value.annotations !== undefined)
     out.annotations = parseAnnotations(value.annotations, `${where}.annotations`);
   if (value.platform !== undefined) out.platform = platform(value.platform, `${where}.platform`);
   if (value.artifactType !== undefined)
-    out.artifactType = string(value.artifactType, `${where}.artifactType`);
-  if (value.data !== undefined) out.data = string(value.data, `${where}.data`);
+    out.artifactType = stringAt(value.artifactType, `${where}.artifactType`);
+  if (value.data !== undefined) out.data = stringAt(value.data, `${where}.data`);
   return out;
 }
 
@@ -44,16 +44,16 @@ export function parseDescriptors(value: unknown, where: string): Descriptor[] {
 export function parseAnnotations(value: unknown, where: string): Record<string, string> {
   if (!isObject(value)) throw new ManifestInvalidError(`${where} must map strings to strings`);
   return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, string(v, `${where}["${k}"]`)]),
+    Object.entries(value).map(([k, v]) => [k, stringAt(v, `${where}["${k}"]`)]),
   );
 }
 
-export function string(value: unknown, where: string): string {
+export function stringAt(value: unknown, where: string): string {
   if (typeof value !== 'string') throw new ManifestInvalidError(`${where} must be a string`);
   return value;
 }
 
-function strings(value: unknown, where: string): string[] {
+function stringsAt(value: unknown, where: string): string[] {
   if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string'))
     throw new ManifestInvalidError(`${where} must be an array of strings`);
   return [...value];
@@ -62,13 +62,13 @@ function strings(value: unknown, where: string): string[] {
 function platform(value: unknown, where: string): Platform {
   if (!isObject(value)) throw new ManifestInvalidError(`${where} must be an object`);
   const out: Platform = {
-    os: string(value.os, `${where}.os`),
-    architecture: string(value.architecture, `${where}.architecture`),
+    os: stringAt(value.os, `${where}.os`),
+    architecture: stringAt(value.architecture, `${where}.architecture`),
   };
-  if (value.variant !== undefined) out.variant = string(value.variant, `${where}.variant`);
+  if (value.variant !== undefined) out.variant = stringAt(value.variant, `${where}.variant`);
   if (value['os.version'] !== undefined)
-    out['os.version'] = string(value['os.version'], `${where}.os.version`);
+    out['os.version'] = stringAt(value['os.version'], `${where}.os.version`);
   if (value['os.features'] !== undefined)
-    out['os.features'] = strings(value['os.features'], `${where}.os.features`);
+    out['os.features'] = stringsAt(value['os.features'], `${where}.os.features`);
   return out;
 }

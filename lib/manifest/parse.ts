@@ -6,7 +6,7 @@ import {
   parseAnnotations,
   parseDescriptor,
   parseDescriptors,
-  string,
+  stringAt,
 } from './descriptor.js';
 import type { Descriptor, ImageIndex, ImageManifest, ParsedManifest } from './types.js';
 
@@ -46,7 +46,7 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
 
 /** A layer the registry need not hold: it names URLs to fetch it from (foreign layer). */
 export function isForeignLayer(d: Descriptor): boolean {
-  return Array.isArray(d.urls) && d.urls.length > 0;
+  return (d.urls?.length ?? 0) > 0;
 }
 
 function parseJson(body: Buffer): JsonObject {
@@ -91,9 +91,9 @@ function imageManifest(doc: JsonObject): ImageManifest {
 /** The keys before the descriptors, in the order the specs list them. */
 function common(doc: JsonObject): { mediaType?: string; artifactType?: string } {
   return {
-    ...(doc.mediaType !== undefined ? { mediaType: string(doc.mediaType, 'mediaType') } : {}),
+    ...(doc.mediaType !== undefined ? { mediaType: stringAt(doc.mediaType, 'mediaType') } : {}),
     ...(doc.artifactType !== undefined
-      ? { artifactType: string(doc.artifactType, 'artifactType') }
+      ? { artifactType: stringAt(doc.artifactType, 'artifactType') }
       : {}),
   };
 }
