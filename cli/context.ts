@@ -1,24 +1,24 @@
 import type { BaseContext } from 'clipanion';
-import type { ConfigStore, RegistryChoice } from '../client/credentials.js';
+import type { CredentialsStore, RegistryChoice } from '../client/credentials.js';
 import type { DockerEngine } from '../client/docker-engine.js';
 import type { RegistryClient } from '../client/registry-client.js';
 import type { Swarm, SwarmOptions } from '../client/p2p/swarm.js';
 
 /**
- * What the composition root (cli.ts) hands every command: the objects built from
- * the environment and the config file. Commands read nothing from process.env.
+ * What the composition root (cli/main.ts) hands every command: the objects built from
+ * the environment and the credentials file. Commands read nothing from process.env.
  */
 export interface ClientServices {
-  config: ConfigStore;
+  credentials: CredentialsStore;
   /** $DOCKET_REGISTRY / $DOCKET_TOKEN. */
   env: { registry?: string; token?: string };
   /**
-   * The process environment as cli.ts read it: commands take their DOCKET_* settings
+   * The process environment as cli/main.ts read it: commands take their DOCKET_* settings
    * from it through their key tables (lib/config-keys.ts).
    */
   environment: Readonly<Record<string, string | undefined>>;
-  /** Default blob cache directory and size ($DOCKET_CACHE_DIR, ~/.cache/docket/blobs). */
-  cache: { dir: string; maxBytes: number };
+  /** Default blob cache directory ($DOCKET_CACHE_DIR, else ~/.cache/docket). */
+  cache: { dir: string };
   registry(choice: RegistryChoice): RegistryClient;
   engine(): DockerEngine;
   swarm(opts: SwarmOptions): Promise<Swarm>;

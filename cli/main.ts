@@ -2,7 +2,7 @@ import { Builtins, Cli } from 'clipanion';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commands } from './commands/index.js';
-import { ConfigStore, defaultConfigPath } from '../client/credentials.js';
+import { CredentialsStore, defaultCredentialsPath } from '../client/credentials.js';
 import type { ClientServices, DocketContext } from './context.js';
 import { lazyDockerEngine } from '../client/docker-engine.js';
 import { InterruptedError } from '../client/errors.js';
@@ -11,8 +11,6 @@ import { nameOptionValues } from './output/help-text.js';
 import { createSwarm } from '../client/p2p/local-swarm.js';
 import { RegistryClient } from '../client/registry-client.js';
 import { packageVersion } from '../lib/package-version.js';
-
-const DEFAULT_CACHE_BYTES = 10 * 1024 ** 3;
 
 /** clipanion's Cli with `--flag <flag>` instead of its `--flag #0` in every usage text. */
 class DocketCli extends Cli {
@@ -45,9 +43,8 @@ function createServices(env: NodeJS.ProcessEnv, isTTY: boolean, colored: boolean
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const cacheBytes = Number(env.DOCKET_CACHE_SIZE);
   return {
-    config: new ConfigStore(defaultConfigPath(env)),
+    credentials: new CredentialsStore(defaultCredentialsPath(env)),
     env: {
       ...(env.DOCKET_REGISTRY ? { registry: env.DOCKET_REGISTRY } : {}),
       ...(env.DOCKET_TOKEN ? { token: env.DOCKET_TOKEN } : {}),
@@ -55,7 +52,6 @@ function createServices(env: NodeJS.ProcessEnv, isTTY: boolean, colored: boolean
     environment: { ...env },
     cache: {
       dir: env.DOCKET_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'docket'),
-      maxBytes: Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : DEFAULT_CACHE_BYTES,
     },
     registry: (choice) => new RegistryClient(choice),
     engine: lazyDockerEngine,

@@ -1,20 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { key } from '../lib/config-keys.js';
 import { ConfigError } from './errors.js';
 
-/** The blob cache directory of `pull` and `seed`; without it, cli.ts's default (~/.cache/docket). */
-export const CACHE_DIR_KEY = key.string<string | undefined>({
-  flag: '--cache-dir',
-  env: 'DOCKET_CACHE_DIR',
-  description: 'blob cache directory (default ~/.cache/docket)',
-  default: undefined,
-});
-
 /**
- * The client config file, `~/.config/docket/config.json` (or $DOCKET_CONFIG):
+ * The credentials file, `~/.config/docket/credentials.json` (or $DOCKET_CREDENTIALS):
  * ```json
  * { "registry": "http://127.0.0.1:5000",
  *   "auths": { "http://127.0.0.1:5000": { "token": "..." } } }
@@ -22,22 +14,34 @@ export const CACHE_DIR_KEY = key.string<string | undefined>({
  * `registry` is the default registry (the last one logged in to); `auths` holds a
  * token per registry URL. Written with mode 0600.
  */
-export interface ConfigFile {
+export interface CredentialsFile {
   registry?: string;
   auths?: Record<string, { token: string }>;
 }
 
-export function defaultConfigPath(env: NodeJS.ProcessEnv): string {
+/**
+ * $DOCKET_CREDENTIALS, else $DOCKET_CONFIG (its deprecated name), else
+ * `$XDG_CONFIG_HOME/docket/credentials.json`; where only the file's former name
+ * `config.json` exists there, that one.
+ */
+export function defaultCredentialsPath(
+  env: Readonly<Record<string, string | undefined>>,
+  exists: (path: string) => boolean = existsSync,
+): string {
+  if (env.DOCKET_CREDENTIALS) return env.DOCKET_CREDENTIALS;
   if (env.DOCKET_CONFIG) return env.DOCKET_CONFIG;
-  const base = env.XDG_CONFIG_HOME || join(homedir(), '.config');
-  return join(base, 'docket', 'config.json');
+  const dir = join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'docket');
+  const path = join(dir, 'credentials.json');
+  const former = join(dir, 'config.json');
+  return !exists(path) && exists(former) ? former : path;
 }
 
-export class ConfigStore {
+/** The default registry and a token per registry, kept by `docket login` and `docket logout`. */
+export class CredentialsStore {
   constructor(readonly path: string) {}
 
-  /** The file's content; an empty config when there is no file. Throws ConfigError if unreadable. */
-  async read(): Promise<ConfigFile> {
+  /** The file's content; empty when there is no file. Throws ConfigError if unreadable. */
+  async read(): Promise<CredentialsFile> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -49,19 +53,22 @@ export class ConfigStore {
       const parsed = JSON.parse(text) as unknown;
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
         throw new SyntaxError('not an object');
-      return parsed as ConfigFile;
+      return parsed as CredentialsFile;
     } catch {
       throw new ConfigError(`${this.path} is not a JSON object`);
     }
   }
 
-  async write(config: ConfigFile): Promise<void> {
+  async write(credentials: CredentialsFile): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     // An unpredictable name created exclusively ('wx'): a leftover or a planted symlink at
     // a guessable path can neither receive the token nor be followed.
     const tmp = `${this.path}.${randomBytes(8).toString('hex')}.tmp`;
     try {
-      await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      await writeFile(tmp, `${JSON.stringify(credentials, null, 2)}\n`, {
+        mode: 0o600,
+        flag: 'wx',
+      });
       await rename(tmp, this.path);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -91,13 +98,13 @@ export interface RegistryChoice {
 
 /**
  * The registry a command talks to: `--registry` flag, else $DOCKET_REGISTRY, else
- * the config file's default. The token: $DOCKET_TOKEN, else the file's token for
+ * the credentials file's default. The token: $DOCKET_TOKEN, else the file's token for
  * that URL. Throws ConfigError when no registry is named anywhere.
  */
 export function chooseRegistry(
   flag: string | undefined,
   env: { registry?: string; token?: string },
-  file: ConfigFile,
+  file: CredentialsFile,
 ): RegistryChoice {
   const named = flag ?? env.registry ?? file.registry;
   if (!named)

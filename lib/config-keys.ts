@@ -1,15 +1,21 @@
+import { type DurationUnit, durationIn, formatDuration, unitName } from './duration.js';
+
 /**
  * Settings keys, each defined once: its command-line flag, its DOCKET_* environment
  * variable, its parser, its default and its help line. A table of keys (one per field
  * of a config object) is the single list from which a command's clipanion options
- * (client/commands/key-options.ts), the environment lookup (`valuesFromEnv`), the
- * config file's known keys and the help text are derived.
+ * (cli/commands/key-options.ts), the environment lookup (`valuesFromEnv`), the config
+ * file's reading (`valuesFromFile`) and the help text are derived. Every source goes
+ * through the key's parser.
  */
 
-/** A flag's or an environment variable's text that does not parse. */
+/** A flag's, an environment variable's or a config file's value that does not parse. */
 export class InvalidValueError extends Error {
   constructor(
-    /** The flag (`--port`) or environment variable (`DOCKET_PORT`) the value came from. */
+    /**
+     * The flag (`--port`), environment variable (`DOCKET_PORT`) or file key
+     * (`config file /etc/docket.json: port`) the value came from.
+     */
     readonly source: string,
     readonly value: string,
     expected: string,
@@ -19,7 +25,19 @@ export class InvalidValueError extends Error {
   }
 }
 
-/** Parses the text of `source` (a flag or an environment variable); throws InvalidValueError. */
+/** A config file key that no key of the table has. */
+export class UnknownKeyError extends Error {
+  constructor(
+    /** `config file /etc/docket.json`. */
+    readonly source: string,
+    readonly key: string,
+  ) {
+    super(`${source}: unknown key "${key}"`);
+    this.name = 'UnknownKeyError';
+  }
+}
+
+/** Parses the text of `source` (a flag, an environment variable, a file key); throws InvalidValueError. */
 export type ValueParser<T> = (text: string, source: string) => T;
 
 /** How a key appears on the command line: `--x VALUE`, `--x`/`--no-x`, or repeatable `--x VALUE`. */
@@ -34,6 +52,10 @@ export interface ConfigKey<T> {
   /** One help line, without the default. */
   description: string;
   default: T;
+  /** The default as the help line shows it, when `String(default)` is not how a user writes it. */
+  defaultText?: string;
+  /** A note for the help line after the default: `a bare number is seconds`. */
+  hint?: string;
   /** Parses one flag value (or, for `list`, the whole environment variable). */
   parse: ValueParser<T>;
 }
@@ -69,15 +91,31 @@ export function parsePort(text: string, source: string): number {
   }
 }
 
-/** A number of seconds: > 0, or >= 0 with `allowZero`. */
-export function parseSeconds(
-  text: string,
-  source: string,
-  opts: { allowZero?: boolean } = {},
-): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || (n === 0 && !opts.allowZero))
-    throw new InvalidValueError(source, text, opts.allowZero ? 'seconds >= 0' : 'seconds > 0');
+export interface DurationOptions {
+  /** What a bare number is, and the unit of the result. */
+  unit: DurationUnit;
+  allowZero?: boolean;
+  /** The result must be a whole number of `unit`s. */
+  whole?: boolean;
+}
+
+/** `30s`, `5m`, `2h`, `1d`, `250ms`, or a bare number of `opts.unit`: a number of `opts.unit`. */
+export function parseDuration(text: string, source: string, opts: DurationOptions): number {
+  const n = durationIn(text, opts.unit);
+  if (
+    n === undefined ||
+    !Number.isFinite(n) ||
+    (n === 0 && !opts.allowZero) ||
+    (opts.whole && !Number.isSafeInteger(n))
+  ) {
+    const bound = opts.allowZero ? 'a duration >= 0' : 'a duration > 0';
+    const whole = opts.whole ? ` in whole ${unitName(opts.unit)}` : '';
+    throw new InvalidValueError(
+      source,
+      text,
+      `${bound}${whole} (30s, 5m, 2h, 1d; a bare number is ${unitName(opts.unit)})`,
+    );
+  }
   return n;
 }
 
@@ -93,6 +131,15 @@ export function parseSize(text: string, source: string): number {
   if (!m) throw new InvalidValueError(source, text, 'a size like 10G or 500M');
   const exp = ['', 'k', 'm', 'g', 't'].indexOf((m[2] ?? '').toLowerCase());
   return Math.floor(Number(m[1]) * 1024 ** exp);
+}
+
+const SIZE_UNITS = ['', 'K', 'M', 'G', 'T'];
+
+/** The shortest exact size text: 10737418240 → `10G`. */
+export function formatSize(bytes: number): string {
+  for (let exp = SIZE_UNITS.length - 1; exp > 0; exp--)
+    if (bytes !== 0 && bytes % 1024 ** exp === 0) return `${bytes / 1024 ** exp}${SIZE_UNITS[exp]}`;
+  return String(bytes);
 }
 
 /** Comma-separated, blanks dropped. */
@@ -124,16 +171,23 @@ export const key = {
     kind: 'string',
     parse: (text, source) => parsePort(text, source) as T,
   }),
-  seconds: <T extends number | undefined = number>(
-    o: KeyOptions<T> & { allowZero?: boolean },
-  ): ConfigKey<T> => ({
-    ...o,
-    kind: 'string',
-    parse: (text, source) => parseSeconds(text, source, { allowZero: o.allowZero }) as T,
-  }),
+  /** A duration kept in `unit`; the help line says what a bare number is. */
+  duration: <T extends number | undefined = number>(
+    o: KeyOptions<T> & DurationOptions,
+  ): ConfigKey<T> => {
+    const { unit, allowZero, whole, ...rest } = o;
+    return {
+      ...rest,
+      kind: 'string',
+      defaultText: o.default === undefined ? undefined : formatDuration(o.default, unit),
+      hint: `a bare number is ${unitName(unit)}`,
+      parse: (text, source) => parseDuration(text, source, { unit, allowZero, whole }) as T,
+    };
+  },
   size: <T extends number | undefined = number>(o: KeyOptions<T>): ConfigKey<T> => ({
     ...o,
     kind: 'string',
+    defaultText: o.default === undefined ? undefined : formatSize(o.default),
     parse: (text, source) => parseSize(text, source) as T,
   }),
   boolean: (o: KeyOptions<boolean>): ConfigKey<boolean> => ({
@@ -169,6 +223,43 @@ export function valuesFromEnv<C>(
   return out as Partial<C>;
 }
 
+/**
+ * The keys set in a config file's object `doc`, parsed: a string goes through the key's
+ * parser as a flag's text would, a number or (for a boolean key) a boolean through the
+ * same parser as its text, a list key also takes an array of strings; null leaves the
+ * key unset. `origin` (`config file /etc/docket.json`) names the file in errors.
+ * Throws UnknownKeyError, InvalidValueError.
+ */
+export function valuesFromFile<C>(
+  table: KeyTable<C>,
+  doc: Readonly<Record<string, unknown>>,
+  origin: string,
+): Partial<C> {
+  const keys = table as Record<string, ConfigKey<unknown>>;
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(doc)) {
+    const k = Object.hasOwn(keys, name) ? keys[name] : undefined;
+    if (k === undefined) throw new UnknownKeyError(origin, name);
+    if (value !== null) out[name] = fileValue(k, value, `${origin}: ${name}`);
+  }
+  return out as Partial<C>;
+}
+
+function fileValue(k: ConfigKey<unknown>, value: unknown, source: string): unknown {
+  if (k.kind === 'list' && Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return value.map((v) => v.trim()).filter(Boolean);
+  if (typeof value === 'string') return k.parse(value, source);
+  if (typeof value === 'number' && k.kind !== 'list') return k.parse(String(value), source);
+  if (typeof value === 'boolean' && k.kind === 'boolean') return value;
+  throw new InvalidValueError(source, JSON.stringify(value), expectedJson(k));
+}
+
+function expectedJson(k: ConfigKey<unknown>): string {
+  if (k.kind === 'list') return 'a string or an array of strings';
+  if (k.kind === 'boolean') return 'true or false';
+  return 'a string or a number';
+}
+
 /** `DOCKET_PORT, DOCKET_HOST, ...`: the environment variables of `table`, for help text. */
 export function envVarList<C>(table: KeyTable<C>): string {
   return Object.values<ConfigKey<unknown>>(table)
@@ -180,14 +271,16 @@ export function envVarList<C>(table: KeyTable<C>): string {
 export function helpLine(k: ConfigKey<unknown>): string {
   const notes: string[] = [];
   const shown =
-    typeof k.default === 'boolean'
+    k.defaultText ??
+    (typeof k.default === 'boolean'
       ? k.default
         ? 'on'
         : 'off'
       : Array.isArray(k.default)
         ? k.default.join(',')
-        : k.default;
+        : k.default);
   if (shown !== undefined && shown !== '') notes.push(`default ${String(shown)}`);
+  if (k.hint) notes.push(k.hint);
   if (k.env) notes.push(`$${k.env}`);
   return notes.length > 0 ? `${k.description} (${notes.join('; ')})` : k.description;
 }

@@ -5,7 +5,9 @@ import {
   InvalidValueError,
   type KeyTable,
   key,
+  UnknownKeyError,
   valuesFromEnv,
+  valuesFromFile,
 } from '../lib/config-keys.js';
 
 /** Everything `docket registry` can be told. */
@@ -57,7 +59,8 @@ export interface RegistryConfig {
 
 /**
  * Every RegistryConfig key, once: flag (`docket registry --port`), environment variable
- * (`DOCKET_PORT`), parser, default and help line. The JSON config file uses the field names.
+ * (`DOCKET_PORT`), parser, default and help line. The JSON config file uses the field names;
+ * its values go through the same parsers (`"gcGraceSeconds": "2h"`, `"authReads": "no"`).
  */
 export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
   dataDir: key.string({
@@ -103,12 +106,12 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
       'require a token for reads too, over BitTorrent as well (passkeys in announce URLs, signed web seed URLs)',
     default: false,
   }),
-  signedUrlTtlSeconds: key.integer({
+  signedUrlTtlSeconds: key.duration({
     env: 'DOCKET_SIGNED_URL_TTL_SECONDS',
-    description:
-      "with --auth-reads: how long a served torrent's signed web seed URL stays valid, in seconds",
+    description: "with --auth-reads: how long a served torrent's signed web seed URL stays valid",
     default: 3600,
-    min: 1,
+    unit: 's',
+    whole: true,
   }),
   maxPeersPerIp: key.integer({
     env: 'DOCKET_MAX_PEERS_PER_IP',
@@ -122,12 +125,13 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     description: 'largest blob upload or image archive accepted, in bytes',
     default: 10 * 1024 ** 3,
   }),
-  uploadTtlMs: key.integer({
+  uploadTtlMs: key.duration({
     flag: '--upload-ttl-ms',
     env: 'DOCKET_UPLOAD_TTL_MS',
-    description: 'how long an idle blob upload session is kept, in ms',
+    description: 'how long an idle blob upload session is kept',
     default: 60 * 60_000,
-    min: 1,
+    unit: 'ms',
+    whole: true,
   }),
   maxLayerBytes: key.integer({
     flag: '--max-layer-bytes',
@@ -143,9 +147,12 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     default: 200,
     min: 1,
   }),
-  seedIdleMs: key.integer({
-    description: 'how long the seeder keeps an idle torrent, in ms',
+  seedIdleMs: key.duration({
+    description: 'how long the seeder keeps an idle torrent',
     default: 5 * 60_000,
+    unit: 'ms',
+    whole: true,
+    allowZero: true,
   }),
   seedMaxActive: key.integer({
     description: 'how many torrents the seeder keeps at most',
@@ -165,18 +172,20 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
       'a host alone on a blob may fetch it over plain HTTP, cut over to the swarm when another starts (--no-direct-downloads: always the swarm)',
     default: true,
   }),
-  gcGraceSeconds: key.seconds({
+  gcGraceSeconds: key.duration({
     flag: '--gc-grace',
     env: 'DOCKET_GC_GRACE',
-    description: 'gc keeps what was pushed or reused within these seconds',
+    description: 'gc keeps what was pushed or reused within this long',
     default: 3600,
+    unit: 's',
     allowZero: true,
   }),
-  gcIntervalSeconds: key.seconds({
+  gcIntervalSeconds: key.duration({
     flag: '--gc-interval',
     env: 'DOCKET_GC_INTERVAL',
-    description: 'run gc every N seconds (0: only on `docket gc`)',
+    description: 'run gc this often (0: only on `docket gc`)',
     default: 0,
+    unit: 's',
     allowZero: true,
   }),
   webhookUrls: key.list({
@@ -191,11 +200,12 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     default: 6,
     min: 1,
   }),
-  webhookBackoffMs: key.integer({
+  webhookBackoffMs: key.duration({
     env: 'DOCKET_WEBHOOK_BACKOFF_MS',
-    description: 'wait before the first webhook retry, in ms (doubled each retry)',
+    description: 'wait before the first webhook retry (doubled each retry)',
     default: 1000,
-    min: 1,
+    unit: 'ms',
+    whole: true,
   }),
   logLevel: key.string({
     env: 'DOCKET_LOG_LEVEL',
@@ -220,15 +230,13 @@ export type PartialConfig = Partial<RegistryConfig>;
 
 /** DOCKET_* environment variables, read as a partial config. Throws ConfigError naming the variable. */
 export function configFromEnv(env: Readonly<Record<string, string | undefined>>): PartialConfig {
-  try {
-    return valuesFromEnv(REGISTRY_KEYS, env);
-  } catch (err) {
-    if (err instanceof InvalidValueError) throw new ConfigError(err.message);
-    throw err;
-  }
+  return asConfigError(() => valuesFromEnv(REGISTRY_KEYS, env));
 }
 
-/** A JSON config file whose keys are RegistryConfig's. */
+/**
+ * A JSON config file whose keys are RegistryConfig's, each value parsed by its key.
+ * Throws ConfigError naming the file and the key.
+ */
 export function configFromFile(path: string): PartialConfig {
   let doc: unknown;
   try {
@@ -238,10 +246,18 @@ export function configFromFile(path: string): PartialConfig {
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new ConfigError(`config file ${path} must hold a JSON object`);
-  const known = new Set(Object.keys(REGISTRY_KEYS));
-  for (const key of Object.keys(doc))
-    if (!known.has(key)) throw new ConfigError(`unknown key "${key}" in config file ${path}`);
-  return doc as PartialConfig;
+  const object = doc as Record<string, unknown>;
+  return asConfigError(() => valuesFromFile(REGISTRY_KEYS, object, `config file ${path}`));
+}
+
+function asConfigError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof InvalidValueError || err instanceof UnknownKeyError)
+      throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 /** Later sources win: defaults < file < env < flags. Validates the result. */

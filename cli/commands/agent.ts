@@ -1,16 +1,14 @@
 import { Command, Option, UsageError } from 'clipanion';
 import { type KeyTable, key } from '../../lib/config-keys.js';
 import type { AgentEvent } from '../../agent/run-agent.js';
-import { CACHE_DIR_KEY } from '../../client/credentials.js';
+import { CACHE_KEYS, type CacheSettings } from '../../client/cache-keys.js';
 import { humanSize } from '../../lib/format.js';
 import { untilAborted } from '../until-aborted.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';
 
-interface AgentSettings {
+export interface AgentSettings extends CacheSettings {
   listen: string;
-  cacheDir: string | undefined;
-  cacheBytes: number | undefined;
   torrentPort: number;
   preheat: string[];
 }
@@ -18,20 +16,14 @@ interface AgentSettings {
 /** Where `docket agent` listens unless told otherwise (and where `docket preheat` asks). */
 export const DEFAULT_AGENT_ADDRESS = '127.0.0.1:5050';
 
-const AGENT_KEYS: KeyTable<AgentSettings> = {
+export const AGENT_KEYS: KeyTable<AgentSettings> = {
   listen: key.string({
     flag: '--listen',
     env: 'DOCKET_AGENT_LISTEN',
     description: 'HOST:PORT the runtimes pull from',
     default: DEFAULT_AGENT_ADDRESS,
   }),
-  cacheDir: CACHE_DIR_KEY,
-  cacheBytes: key.size<number | undefined>({
-    flag: '--cache-size',
-    env: 'DOCKET_CACHE_SIZE',
-    description: 'blob cache limit, e.g. 10G (least recently used blobs not in use go first)',
-    default: undefined,
-  }),
+  ...CACHE_KEYS,
   torrentPort: key.port({
     flag: '--torrent-port',
     env: 'DOCKET_TORRENT_PORT',
@@ -86,7 +78,7 @@ export class AgentCommand extends DocketCommand {
     const agent = await startAgent({
       registry,
       cacheDir: settings.cacheDir ?? docket.cache.dir,
-      cacheBytes: settings.cacheBytes ?? docket.cache.maxBytes,
+      cacheBytes: settings.cacheBytes,
       host,
       port,
       torrentPort: settings.torrentPort,

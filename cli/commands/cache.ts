@@ -1,26 +1,11 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { type KeyTable, key } from '../../lib/config-keys.js';
-import { CACHE_DIR_KEY } from '../../client/credentials.js';
+import { CACHE_KEYS } from '../../client/cache-keys.js';
 import { humanSize } from '../../lib/format.js';
 import { relativeTime, shortDigest, table } from '../output/format.js';
 import { BlobCache } from '../../client/p2p/blob-cache.js';
 import { DocketCommand } from './docket-command.js';
 import { jsonOption, outputMode, quietOption } from './output-options.js';
 import { keyOptions, settingsOf } from './key-options.js';
-
-interface CacheSettings {
-  cacheDir: string | undefined;
-  cacheBytes: number | undefined;
-}
-
-const CACHE_KEYS: KeyTable<CacheSettings> = {
-  cacheDir: CACHE_DIR_KEY,
-  cacheBytes: key.size<number | undefined>({
-    flag: '--cache-size',
-    description: 'blob cache limit, e.g. 10G (partial downloads count against it)',
-    default: undefined,
-  }),
-};
 
 export class CacheCommand extends DocketCommand {
   static override paths = [['cache']];
@@ -56,10 +41,7 @@ export class CacheCommand extends DocketCommand {
     const { docket, stdout } = this.context;
     const settings = settingsOf(this, CACHE_KEYS, docket.environment);
     const mode = outputMode(this);
-    const cache = new BlobCache(
-      settings.cacheDir ?? docket.cache.dir,
-      settings.cacheBytes ?? docket.cache.maxBytes,
-    );
+    const cache = new BlobCache(settings.cacheDir ?? docket.cache.dir, settings.cacheBytes);
     if (this.action === 'prune') {
       const pruned = await cache.prune({ all: this.all });
       if (mode === 'quiet') {

@@ -27,6 +27,6 @@ export abstract class DocketCommand extends Command<DocketContext> {
 
   protected async registryClient(flag: string | undefined): Promise<RegistryClient> {
     const { docket } = this.context;
-    return docket.registry(chooseRegistry(flag, docket.env, await docket.config.read()));
+    return docket.registry(chooseRegistry(flag, docket.env, await docket.credentials.read()));
   }
 }

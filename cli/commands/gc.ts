@@ -1,5 +1,5 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { InvalidValueError, parseSeconds } from '../../lib/config-keys.js';
+import { InvalidValueError, parseDuration } from '../../lib/config-keys.js';
 import { humanSize } from '../../lib/format.js';
 import { table } from '../output/format.js';
 import { DocketCommand } from './docket-command.js';
@@ -26,7 +26,8 @@ export class GcCommand extends DocketCommand {
   registry = Option.String('--registry', { description: 'registry URL' });
   dryRun = Option.Boolean('--dry-run', false, { description: 'only list what would go' });
   grace = Option.String('--grace', {
-    description: 'seconds: keep what was pushed or reused within them (default: the registry’s)',
+    description:
+      'keep what was pushed or reused within this long, e.g. 2h; a bare number is seconds (default: the registry’s)',
   });
   quiet = quietOption('print only the bytes freed (or that would be)');
   json = jsonOption('print the result as JSON');
@@ -61,7 +62,7 @@ export class GcCommand extends DocketCommand {
 
 function seconds(text: string): number {
   try {
-    return Math.floor(parseSeconds(text, '--grace', { allowZero: true }));
+    return Math.floor(parseDuration(text, '--grace', { unit: 's', allowZero: true }));
   } catch (err) {
     if (err instanceof InvalidValueError) throw new UsageError(err.message);
     throw err;

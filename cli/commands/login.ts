@@ -12,9 +12,9 @@ export class LoginCommand extends DocketCommand {
     description: 'check a token against the registry and store it',
     details: `
       Verifies the token by opening a blob upload (a write only a valid token may
-      make) and cancelling it at once, then stores the token in the config file
-      (~/.config/docket/config.json or $DOCKET_CONFIG, mode 0600) and makes the
-      registry the default one.
+      make) and cancelling it at once, then stores the token in the credentials file
+      (~/.config/docket/credentials.json or $DOCKET_CREDENTIALS, mode 0600) and makes
+      the registry the default one.
     `,
     examples: [
       ['Token on the command line', '$0 login --registry http://127.0.0.1:5000 --token T'],
@@ -34,22 +34,22 @@ export class LoginCommand extends DocketCommand {
       throw new UsageError('give either --token or --token-stdin, not both');
     const token = this.tokenStdin ? (await text(stdin)).trim() : (this.token ?? docket.env.token);
     if (!token) throw new UsageError('no token: pass --token T or --token-stdin');
-    const file = await docket.config.read();
+    const file = await docket.credentials.read();
     const named = this.registry ?? docket.env.registry ?? file.registry;
     if (!named) throw new UsageError('no registry: pass --registry URL');
     const url = normalizeRegistryUrl(named);
     await verifyWriteAccess(docket.registry({ url, token }));
-    await docket.config.write({
+    await docket.credentials.write({
       ...file,
       registry: url,
       auths: { ...file.auths, [url]: { token } },
     });
     const mode = outputMode(this);
     if (mode === 'json')
-      stdout.write(`${JSON.stringify({ registry: url, config: docket.config.path })}\n`);
+      stdout.write(`${JSON.stringify({ registry: url, config: docket.credentials.path })}\n`);
     else if (mode === 'text')
       stdout.write(
-        `Login succeeded: ${url} accepted the token for writes; stored in ${docket.config.path}\n`,
+        `Login succeeded: ${url} accepted the token for writes; stored in ${docket.credentials.path}\n`,
       );
     return 0;
   }

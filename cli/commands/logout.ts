@@ -18,14 +18,14 @@ export class LogoutCommand extends DocketCommand {
 
   async run(): Promise<number> {
     const { docket, stdout } = this.context;
-    const file = await docket.config.read();
+    const file = await docket.credentials.read();
     const named = this.registry ?? docket.env.registry ?? file.registry;
     if (!named) throw new ConfigError('no registry to log out of: pass --registry URL');
     const url = normalizeRegistryUrl(named);
     const removed = file.auths?.[url] !== undefined;
     if (file.auths && removed) {
       const { [url]: _removed, ...auths } = file.auths;
-      await docket.config.write({ ...file, auths });
+      await docket.credentials.write({ ...file, auths });
     }
     const mode = outputMode(this);
     if (mode === 'json') stdout.write(`${JSON.stringify({ registry: url, removed })}\n`);

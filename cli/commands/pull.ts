@@ -2,7 +2,7 @@ import { Command, Option, UsageError } from 'clipanion';
 import { type KeyTable, key } from '../../lib/config-keys.js';
 import { ReferenceInvalidError } from '../../lib/errors.js';
 import { formatReference, manifestReference, parseReference } from '../../lib/reference.js';
-import { CACHE_DIR_KEY } from '../../client/credentials.js';
+import { CACHE_KEYS, type CacheSettings } from '../../client/cache-keys.js';
 import { humanSize, plural } from '../../lib/format.js';
 import { PullProgress } from '../output/pull-progress.js';
 import type { PullSummary } from '../../client/services/pull.js';
@@ -13,31 +13,24 @@ import { keyOptions, settingsOf } from './key-options.js';
 import { jsonOption, jsonSummaryAlias, outputMode, quietOption } from './output-options.js';
 import { parseImageArg, registryOfDomain } from './reference-arg.js';
 
-interface PullSettings {
+export interface PullSettings extends CacheSettings {
   seedSeconds: number;
-  cacheDir: string | undefined;
-  cacheBytes: number | undefined;
   bareTag: boolean;
   direct: boolean;
   engineFeed: boolean;
 }
 
-const PULL_KEYS: KeyTable<PullSettings> = {
-  seedSeconds: key.seconds({
+export const PULL_KEYS: KeyTable<PullSettings> = {
+  seedSeconds: key.duration({
     flag: '--seed-time',
     env: 'DOCKET_SEED_TIME',
     description:
-      'at most this many seconds of seeding after the pull, only while other hosts still download (0: none)',
+      'seed at most this long after the pull, only while other hosts still download (0: none)',
     default: 300,
+    unit: 's',
     allowZero: true,
   }),
-  cacheDir: CACHE_DIR_KEY,
-  cacheBytes: key.size<number | undefined>({
-    flag: '--cache-size',
-    env: 'DOCKET_CACHE_SIZE',
-    description: 'blob cache limit, e.g. 10G (default 10G)',
-    default: undefined,
-  }),
+  ...CACHE_KEYS,
   bareTag: key.boolean({
     flag: '--bare-tag',
     env: 'DOCKET_BARE_TAG',
@@ -77,7 +70,7 @@ export class PullCommand extends DocketCommand {
 
       Then, if \`docket seed\` (or \`docket agent\`) runs on the same cache, seeding is
       handed to it and the pull returns. Otherwise the pull keeps seeding only while other
-      hosts of the swarm still download (at most --seed-time seconds) and returns at once
+      hosts of the swarm still download (at most --seed-time) and returns at once
       when none does. Ctrl-C stops seeding.
     `,
     examples: [
@@ -127,7 +120,7 @@ export class PullCommand extends DocketCommand {
     const { pullImage } = await import('../../client/services/pull.js');
     const swarm = await docket.swarm({
       cacheDir,
-      cacheBytes: settings.cacheBytes ?? docket.cache.maxBytes,
+      cacheBytes: settings.cacheBytes,
       onWarning: warn,
       seedEarly: settings.seedSeconds > 0,
     });

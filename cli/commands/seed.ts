@@ -1,29 +1,29 @@
 import { Command } from 'clipanion';
 import { type KeyTable, key } from '../../lib/config-keys.js';
-import { CACHE_DIR_KEY } from '../../client/credentials.js';
+import { CACHE_KEYS, type CacheSettings } from '../../client/cache-keys.js';
 import { humanSize } from '../../lib/format.js';
 import type { SeedEvent } from '../../client/services/seed.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';
 import { jsonOption, outputMode, quietOption } from './output-options.js';
 
-interface SeedSettings {
-  cacheDir: string | undefined;
+export interface SeedSettings extends CacheSettings {
   torrentPort: number;
   rescanSeconds: number;
 }
 
-const SEED_KEYS: KeyTable<SeedSettings> = {
-  cacheDir: CACHE_DIR_KEY,
+export const SEED_KEYS: KeyTable<SeedSettings> = {
+  ...CACHE_KEYS,
   torrentPort: key.port({
     flag: '--torrent-port',
     description: 'TCP port for incoming peers (0: any free port)',
     default: 0,
   }),
-  rescanSeconds: key.seconds({
+  rescanSeconds: key.duration({
     flag: '--rescan',
-    description: 'seconds between cache scans (a blob a pull just cached is seeded by the next)',
+    description: 'time between cache scans (a blob a pull just cached is seeded by the next)',
     default: 5,
+    unit: 's',
   }),
 };
 
@@ -35,7 +35,7 @@ export class SeedCommand extends DocketCommand {
     details: `
       Seeds each cached blob that was downloaded as a torrent (its .torrent is kept in
       the cache), so other hosts can pull from this one. Looks for newly cached blobs
-      every --rescan seconds. While it runs, \`docket pull\` on the same cache returns as
+      every --rescan. While it runs, \`docket pull\` on the same cache returns as
       soon as the image is loaded and leaves seeding to it. Runs until Ctrl-C.
     `,
     examples: [['Seed the cache', '$0 seed']],
@@ -59,7 +59,7 @@ export class SeedCommand extends DocketCommand {
     const { seedCachedBlobs } = await import('../../client/services/seed.js');
     await seedCachedBlobs({
       cacheDir: settings.cacheDir ?? docket.cache.dir,
-      cacheBytes: docket.cache.maxBytes,
+      cacheBytes: settings.cacheBytes,
       torrentPort: settings.torrentPort,
       rescanMs: settings.rescanSeconds * 1000,
       signal: docket.signal,

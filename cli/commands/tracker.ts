@@ -40,10 +40,11 @@ const TRACKER_KEYS: KeyTable<TrackerSettings> = {
     description: 'token for --whitelist-from when it requires auth for reads',
     default: undefined,
   }),
-  intervalSeconds: key.seconds({
+  intervalSeconds: key.duration({
     flag: '--interval',
-    description: 'announce interval told to clients, in seconds',
+    description: 'announce interval told to clients',
     default: 10,
+    unit: 's',
   }),
   maxPeersPerIp: key.integer({
     flag: '--max-peers-per-ip',

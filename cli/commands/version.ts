@@ -51,7 +51,7 @@ export class VersionCommand extends DocketCommand {
     const { docket } = this.context;
     let url: string;
     try {
-      url = chooseRegistry(this.registry, docket.env, await docket.config.read()).url;
+      url = chooseRegistry(this.registry, docket.env, await docket.credentials.read()).url;
     } catch (err) {
       if (err instanceof ConfigError) return {};
       throw err;

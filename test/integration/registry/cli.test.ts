@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,25 @@ describe('docket registry', () => {
     expect(result.stderr).toContain('DOCKET_PORT must be a port number');
   });
 
+  it.each([
+    [{ embeddedTracker: 'maybe' }, 'embeddedTracker must be true or false, not "maybe"'],
+    [{ prot: 5000 }, 'unknown key "prot"'],
+  ])(
+    'refuses a bad config file (%j) as a usage error naming the file and the key',
+    async (doc, message) => {
+      const dir = await mkdtemp(join(tmpdir(), 'registry-test-cli-'));
+      dirs.push(dir);
+      const file = join(dir, 'registry.json');
+      await writeFile(file, JSON.stringify(doc));
+      const result = await runCli(['registry', '--data-dir', dir], {
+        env: { DOCKET_REGISTRY_CONFIG: file },
+        timeoutMs: 30_000,
+      });
+      expect(result.exitCode, result.stderr).toBe(ExitCode.usage);
+      expect(result.stderr).toContain(`config file ${file}: ${message}`);
+    },
+  );
+
   it('lists every DOCKET_* variable of the key table in its help', async () => {
     const result = await runCli(['registry', '--help'], { timeoutMs: 30_000 });
     for (const name of [
@@ -83,10 +102,13 @@ describe('flag values of the other commands', () => {
   it.each([
     [['tracker', '--port', '70000'], '--port must be a port number'],
     [['tracker', '--udp-port', 'x'], '--udp-port must be a port number'],
-    [['tracker', '--interval', '0'], '--interval must be seconds > 0'],
+    [['tracker', '--interval', '0'], '--interval must be a duration > 0'],
     [['seed', '--torrent-port', 'abc'], '--torrent-port must be a port number'],
-    [['seed', '--rescan=-1'], '--rescan must be seconds > 0'],
-    [['pull', '--seed-time', 'soon', 'a:b'], '--seed-time must be seconds >= 0'],
+    [['seed', '--rescan=-1'], '--rescan must be a duration > 0'],
+    [['pull', '--seed-time', 'soon', 'a:b'], '--seed-time must be a duration >= 0'],
+    [['gc', '--grace', '1w'], '--grace must be a duration >= 0'],
+    [['registry', '--gc-interval', '1w'], '--gc-interval must be a duration >= 0'],
+    [['seed', '--cache-size', '3Q'], '--cache-size must be a size like 10G'],
     [['pull', '--cache-size', '3Q', 'a:b'], '--cache-size must be a size like 10G'],
   ])('docket %j is a usage error naming the flag', async (args, message) => {
     const result = await runCli(args, {
@@ -95,5 +117,21 @@ describe('flag values of the other commands', () => {
     });
     expect(result.exitCode).toBe(ExitCode.usage);
     expect(result.stderr).toContain(message);
+  });
+});
+
+describe('the blob cache limit', () => {
+  it('is DOCKET_CACHE_SIZE in `docket cache` as in pull, seed and agent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cache-test-cli-'));
+    try {
+      const result = await runCli(['cache', 'ls', '--json'], {
+        env: { DOCKET_CACHE_DIR: dir, DOCKET_CACHE_SIZE: '5G' },
+        timeoutMs: 30_000,
+      });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ dir, maxBytes: 5 * 1024 ** 3 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

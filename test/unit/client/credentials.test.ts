@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigStore,
+  CredentialsStore,
   chooseRegistry,
-  defaultConfigPath,
+  defaultCredentialsPath,
   normalizeRegistryUrl,
 } from '../../../client/credentials.js';
 import { ConfigError } from '../../../client/errors.js';
@@ -50,10 +50,10 @@ describe('normalizeRegistryUrl', () => {
   });
 });
 
-describe('ConfigStore', () => {
+describe('CredentialsStore', () => {
   it('reads nothing as empty, writes mode 0600, reads back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'docket-config-'));
-    const store = new ConfigStore(join(dir, 'sub', 'config.json'));
+    const store = new CredentialsStore(join(dir, 'sub', 'config.json'));
     expect(await store.read()).toEqual({});
     await store.write({ registry: 'http://a:1', auths: { 'http://a:1': { token: 't' } } });
     expect(await store.read()).toEqual({
@@ -65,15 +65,30 @@ describe('ConfigStore', () => {
   it('throws ConfigError for a file that is not a JSON object', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'docket-config-')), 'config.json');
     await writeFile(path, '[1, 2]');
-    await expect(new ConfigStore(path).read()).rejects.toThrow(ConfigError);
+    await expect(new CredentialsStore(path).read()).rejects.toThrow(ConfigError);
   });
-  it('honours DOCKET_CONFIG, else XDG_CONFIG_HOME', () => {
-    expect(defaultConfigPath({ DOCKET_CONFIG: '/x/c.json' })).toBe('/x/c.json');
-    expect(defaultConfigPath({ XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/docket/config.json');
+  it('honours DOCKET_CREDENTIALS, else DOCKET_CONFIG, else XDG_CONFIG_HOME', () => {
+    const none = () => false;
+    expect(defaultCredentialsPath({ DOCKET_CREDENTIALS: '/x/c.json', DOCKET_CONFIG: '/y' })).toBe(
+      '/x/c.json',
+    );
+    expect(defaultCredentialsPath({ DOCKET_CONFIG: '/x/c.json' })).toBe('/x/c.json');
+    expect(defaultCredentialsPath({ XDG_CONFIG_HOME: '/cfg' }, none)).toBe(
+      '/cfg/docket/credentials.json',
+    );
+  });
+  it('keeps using a config.json written before the file had its name', () => {
+    const only = (path: string) => (p: string) => p === path;
+    expect(
+      defaultCredentialsPath({ XDG_CONFIG_HOME: '/cfg' }, only('/cfg/docket/config.json')),
+    ).toBe('/cfg/docket/config.json');
+    expect(
+      defaultCredentialsPath({ XDG_CONFIG_HOME: '/cfg' }, (p) => p.startsWith('/cfg/docket/')),
+    ).toBe('/cfg/docket/credentials.json');
   });
 });
 
-describe('ConfigStore.write', () => {
+describe('CredentialsStore.write', () => {
   it('writes the file 0600 through an unpredictable temp name, never a planted symlink', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'docket-config-write-'));
     const path = join(dir, 'config.json');
@@ -81,7 +96,7 @@ describe('ConfigStore.write', () => {
     const target = join(dir, 'stolen');
     await writeFile(target, 'untouched');
     await symlink(target, `${path}.${process.pid}.tmp`);
-    await new ConfigStore(path).write({ registry: 'http://r:5000', auths: {} });
+    await new CredentialsStore(path).write({ registry: 'http://r:5000', auths: {} });
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(await readFile(target, 'utf8')).toBe('untouched');
     expect(

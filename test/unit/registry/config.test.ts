@@ -41,6 +41,66 @@ describe('registry config', () => {
     }
   });
 
+  it('parses every file value with its key: strings as the variable would be, JSON values checked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'registry-test-config-'));
+    try {
+      const file = join(dir, 'registry.json');
+      await writeFile(file, JSON.stringify({ embeddedTracker: 'false', authReads: 'no' }));
+      expect(resolveConfig(configFromFile(file))).toMatchObject({
+        embeddedTracker: false,
+        authReads: false,
+      });
+      await writeFile(
+        file,
+        JSON.stringify({
+          port: '5001',
+          gcGraceSeconds: '2h',
+          uploadTtlMs: '30s',
+          webhookBackoffMs: 250,
+          trackerUrls: 'http://t1/announce,http://t2/announce',
+          directDownloads: false,
+        }),
+      );
+      expect(configFromFile(file)).toEqual({
+        port: 5001,
+        gcGraceSeconds: 7200,
+        uploadTtlMs: 30_000,
+        webhookBackoffMs: 250,
+        trackerUrls: ['http://t1/announce', 'http://t2/announce'],
+        directDownloads: false,
+      });
+      for (const [doc, message] of [
+        [
+          { embeddedTracker: 'maybe' },
+          `config file ${file}: embeddedTracker must be true or false, not "maybe"`,
+        ],
+        [{ port: 70000 }, `config file ${file}: port must be a port number`],
+        [
+          { gcIntervalSeconds: 'daily' },
+          `config file ${file}: gcIntervalSeconds must be a duration`,
+        ],
+        [{ prot: 1 }, `config file ${file}: unknown key "prot"`],
+      ] as const) {
+        await writeFile(file, JSON.stringify(doc));
+        expect(() => configFromFile(file)).toThrow(ConfigError);
+        expect(() => configFromFile(file)).toThrow(message);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes durations with a suffix from the environment', () => {
+    expect(
+      configFromEnv({
+        DOCKET_GC_INTERVAL: '1d',
+        DOCKET_UPLOAD_TTL_MS: '10m',
+        DOCKET_SIGNED_URL_TTL_SECONDS: '1h',
+      }),
+    ).toEqual({ gcIntervalSeconds: 86_400, uploadTtlMs: 600_000, signedUrlTtlSeconds: 3600 });
+    expect(configFromEnv({ DOCKET_GC_GRACE: '600' })).toEqual({ gcGraceSeconds: 600 });
+  });
+
   it('derives or keeps the public URL', () => {
     expect(publicUrlFor({ ...DEFAULT_CONFIG, host: '10.1.2.3' }, 80)).toBe('http://10.1.2.3:80');
     expect(publicUrlFor({ ...DEFAULT_CONFIG, host: '::1' }, 80)).toBe('http://[::1]:80');
