@@ -22,10 +22,11 @@ export class RegistryCommand extends DocketCommand {
       token is created at first start in <data-dir>/admin-token.
 
       Settings come from flags, else DOCKET_* environment variables (${envVarList(REGISTRY_KEYS)},
-      ${CONFIG_FILE_KEY.env}), else the JSON --config file, else defaults. Prints where it
-      listens, where the admin token is and the \`docket login\` command on stderr; logs readable
-      lines to stdout on a terminal, JSON lines otherwise (announces at debug level);
-      stops on Ctrl-C.
+      ${CONFIG_FILE_KEY.env}), else the JSON --config file (keyed by setting name, e.g.
+      {"gcGraceSeconds": "2h", "authReads": true}; a string value reads as the variable's
+      would), else defaults. Durations take 30s, 5m, 2h, 1d. Prints where it listens, where
+      the admin token is and the \`docket login\` command on stderr; logs readable lines to
+      stdout on a terminal, JSON lines otherwise (announces at debug level); stops on Ctrl-C.
     `,
     examples: [
       ['Registry on port 5000, data in ./docket-data', '$0 registry'],
