@@ -1,6 +1,7 @@
 import type { Digest } from '../../lib/digest.js';
 import type { GrowingFile } from '../../lib/growing-file.js';
 import { InterruptedError } from '../errors.js';
+import type { FetchedBlob as CommittedBlob } from '../p2p/direct-download.js';
 import type { DownloadProgress, Swarm, TorrentBlob, TransferStats } from '../p2p/swarm.js';
 import type { RegistryClient } from '../registry-client.js';
 import { type DirectTurn, directTurns } from './direct-turns.js';
@@ -31,14 +32,11 @@ export interface BlobRequest {
   size: number;
 }
 
-export interface FetchedBlob {
-  /** The verified blob in the cache. */
-  path: string;
+/** The verified blob in the cache and the bytes received for it, by source (none for a cache hit). */
+export interface FetchedBlob extends CommittedBlob {
   fromCache: boolean;
   /** The blob and its .torrent when it can be seeded (see BlobFetcherOptions.torrentOfCached). */
   torrent?: TorrentBlob;
-  /** Bytes received for it, by source (none for a cache hit). */
-  stats: TransferStats;
 }
 
 /** One progress report of a fetch; the last one of each fetch is `cached` or `done`. */
@@ -129,10 +127,8 @@ export class BlobFetcher {
     return { ...this.bytes };
   }
 
-  private async run(
-    { repository, digest, size }: BlobRequest,
-    turn: DirectTurn | undefined,
-  ): Promise<FetchedBlob> {
+  private async run(request: BlobRequest, turn: DirectTurn | undefined): Promise<FetchedBlob> {
+    const { repository, digest, size } = request;
     const { registry, swarm, signal } = this.opts;
     if (signal?.aborted) throw new InterruptedError();
     const viaTorrent = size > HTTP_BLOB_MAX_BYTES;
@@ -154,8 +150,15 @@ export class BlobFetcher {
         stats: { ...noBytes(), fromWebSeed: size },
       });
     }
+    return this.viaSwarm(request, turn);
+  }
+
+  private async viaSwarm(
+    { repository, digest, size }: BlobRequest,
+    turn: DirectTurn | undefined,
+  ): Promise<FetchedBlob> {
+    const { registry, swarm, signal, onProgress, onFile } = this.opts;
     const blob: TorrentBlob = { digest, size, torrent: await this.torrentOf(digest) };
-    const { onProgress, onFile } = this.opts;
     const open = () => registry.openDirect(repository, digest, signal);
     const { path, stats } = await swarm.download(blob, {
       ...(signal ? { signal } : {}),

@@ -52,10 +52,9 @@ export function startFetches(
 ): Fetches {
   const emit = (index: number, progress: BlobProgress | PresentProgress) =>
     deps.onProgress?.({ kind: 'layer', index, ...progress });
-  image.manifest.layers.slice(0, present).forEach((l, i) => {
-    const { size } = l;
+  image.manifest.layers.slice(0, present).forEach(({ digest, size }, i) => {
     emit(i, {
-      digest: parseDigest(l.digest),
+      digest: parseDigest(digest),
       size,
       state: 'present',
       downloaded: size,
