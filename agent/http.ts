@@ -1,18 +1,23 @@
 import { createReadStream } from 'node:fs';
-import Koa from 'koa';
-import { API_VERSION, Header, matchRoute, type RouteMatch } from '../lib/api/index.js';
+import type Koa from 'koa';
+import type { RouteMatch } from '../lib/api/index.js';
 import { parseDigest } from '../lib/digest.js';
+import { ErrorCodes } from '../lib/errcode.js';
+import { DigestMismatchError, SizeMismatchError, UnauthorizedError } from '../lib/errors.js';
+import { createHttpApp } from '../lib/http/app.js';
+import { blobHead, sendBlob, sendManifest } from '../lib/http/content.js';
+import type { ErrorMapper } from '../lib/http/error-middleware.js';
+import type { Handler, RouteTable } from '../lib/http/router.js';
 import { parseName } from '../lib/reference.js';
+import { NotFoundError, RegistryError, RegistryUnreachableError } from '../client/errors.js';
 import type { AgentService } from './agent-service.js';
-import { AgentRangeError, AgentRouteError, agentErrorMiddleware } from './wire-errors.js';
-
-type Handler = (ctx: Koa.Context, m: RouteMatch) => Promise<void> | void;
 
 /**
- * The agent's HTTP app: the read side of the OCI distribution API ("Pull", "Content
- * Discovery": `/v2/`, manifests, blobs with Range, tags) for stock runtimes, without
- * authentication (the agent holds the registry's token), plus `/docket/v1/agent` (status)
- * and `POST /docket/v1/agent/preheat/<name>/<reference>`. Anything else is UNSUPPORTED.
+ * The agent's HTTP app over lib/http: the read side of the OCI distribution API ("Pull",
+ * "Content Discovery": `/v2/`, manifests, blobs with Range, tags) for stock runtimes,
+ * without authentication (the agent holds the registry's token), plus `/docket/v1/agent`
+ * (status) and `POST /docket/v1/agent/preheat/<name>/<reference>`. Anything else is
+ * UNSUPPORTED (404, or 405 on a route it serves); unknown errors go to `onError`.
  */
 export function createAgentApp(
   service: AgentService,
@@ -25,38 +30,32 @@ export function createAgentApp(
   };
 
   const manifest: Handler = async (ctx, m) => {
-    const fetched = await service.manifest(name(m), m.params[1]!, ctx.get('Accept') || undefined);
-    ctx.set(Header.contentDigest, fetched.digest);
-    ctx.set('ETag', `"${fetched.digest}"`);
-    ctx.type = fetched.mediaType;
-    ctx.body = fetched.body;
+    sendManifest(
+      ctx,
+      await service.manifest(name(m), m.params[1]!, ctx.get('Accept') || undefined),
+    );
   };
 
   const blob: Handler = async (ctx, m) => {
     const digest = parseDigest(m.params[1] ?? '');
-    ctx.set(Header.contentDigest, digest);
-    ctx.set('Accept-Ranges', 'bytes');
-    ctx.type = 'application/octet-stream';
     if (ctx.method === 'HEAD') {
-      ctx.length = await service.blobSize(name(m), digest);
-      ctx.status = 200;
+      blobHead(ctx, { digest, size: await service.blobSize(name(m), digest) });
       return;
     }
     const opened = await service.openBlob(name(m), digest);
-    const range = parseRange(ctx.get('Range'), opened.size);
-    if (range instanceof AgentRangeError) {
-      opened.release();
-      throw range;
+    let reading = false;
+    try {
+      await sendBlob(ctx, {
+        digest,
+        size: opened.size,
+        open: (range) => {
+          reading = true;
+          return createReadStream(opened.path, range).once('close', opened.release);
+        },
+      });
+    } finally {
+      if (!reading) opened.release();
     }
-    const { start, end } = range ?? { start: 0, end: opened.size - 1 };
-    if (range) {
-      ctx.status = 206;
-      ctx.set('Content-Range', `bytes ${start}-${end}/${opened.size}`);
-    }
-    const file = createReadStream(opened.path, { start, end });
-    file.once('close', opened.release);
-    ctx.length = end - start + 1;
-    ctx.body = file;
   };
 
   const tags: Handler = async (ctx, m) => {
@@ -71,7 +70,7 @@ export function createAgentApp(
     ctx.body = await service.preheat(name(m), m.params[1]!);
   };
 
-  const table: Partial<Record<string, Record<string, Handler>>> = {
+  const routes: RouteTable = {
     'v2.base': { GET: base, HEAD: base },
     'v2.manifest': { GET: manifest, HEAD: manifest },
     'v2.blob': { GET: blob, HEAD: blob },
@@ -79,49 +78,26 @@ export function createAgentApp(
     'agent.status': { GET: status },
     'agent.preheat': { POST: preheat },
   };
-
-  const app = new Koa();
-  app.silent = true;
-  app.use(agentErrorMiddleware(opts.onError));
-  app.use(async (ctx) => {
-    ctx.set(Header.apiVersion, API_VERSION);
-    const match = matchRoute(ctx.path);
-    const methods = match && table[match.route];
-    if (!match || !methods) throw new AgentRouteError(404, `${ctx.method} ${ctx.path}: unknown`);
-    const handler = methods[ctx.method];
-    if (!handler) {
-      ctx.set('Allow', Object.keys(methods).join(', '));
-      throw new AgentRouteError(405, `${ctx.method} ${ctx.path}: the agent is read-only`);
-    }
-    await handler(ctx, match);
-  });
-  return app;
+  return createHttpApp({ routes, mappers: [upstreamErrors], onUnknown: opts.onError });
 }
 
 /**
- * One `bytes=a-b`, `bytes=a-` or `bytes=-n` range (RFC 9110 §14.1.2); undefined for no
- * header, AgentRangeError when it cannot be satisfied. Several ranges are answered whole.
+ * What the runtime sees when the registry behind the agent fails it (distribution-spec
+ * "Error Codes"): the registry's 404s keep their code (only a blob HEAD comes back without
+ * one); an unreachable registry is 503 UNAVAILABLE; content that failed verification is
+ * 502 DIGEST_INVALID / SIZE_INVALID (the fault is upstream, and nothing of it was served);
+ * credentials the registry refused are 502 DENIED (the runtime has none to offer: they
+ * live with the agent); other registry errors keep their code, 5xx as 502.
  */
-export function parseRange(
-  header: string,
-  size: number,
-): { start: number; end: number } | AgentRangeError | undefined {
-  if (!header) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m) return header.includes(',') ? undefined : new AgentRangeError(size);
-  const [, a = '', b = ''] = m;
-  if (a === '' && b === '') return new AgentRangeError(size);
-  let start: number;
-  let end: number;
-  if (a === '') {
-    const n = Number(b);
-    if (n === 0) return new AgentRangeError(size);
-    start = Math.max(0, size - n);
-    end = size - 1;
-  } else {
-    start = Number(a);
-    end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
+const upstreamErrors: ErrorMapper = (err) => {
+  if (err instanceof NotFoundError) return { status: 404, code: err.code ?? 'BLOB_UNKNOWN' };
+  if (err instanceof RegistryUnreachableError) return { status: 503, code: 'UNAVAILABLE' };
+  if (err instanceof UnauthorizedError) return { status: 502, code: 'DENIED' };
+  if (err instanceof DigestMismatchError) return { status: 502, code: 'DIGEST_INVALID' };
+  if (err instanceof SizeMismatchError) return { status: 502, code: 'SIZE_INVALID' };
+  if (err instanceof RegistryError) {
+    const code = err.code ?? 'UNKNOWN';
+    return { status: err.status >= 500 ? 502 : ErrorCodes[code].status, code };
   }
-  if (start >= size || start > end) return new AgentRangeError(size);
-  return { start, end };
-}
+  return undefined;
+};

@@ -1,7 +1,8 @@
 /**
  * The wire error codes of the OCI distribution spec ("Error Codes"), plus docket's
- * own, each registered once with its HTTP status and message. The registry's error
- * middleware is the only place that produces them; the CLI reads them back.
+ * own, each registered once with its HTTP status and message. lib/http's error middleware
+ * is the only place that produces them (each server maps its error classes to these); the
+ * CLI reads them back.
  */
 export const ErrorCodes = {
   BLOB_UNKNOWN: { status: 404, message: 'blob unknown to registry' },

@@ -2,7 +2,7 @@ import { DocketError, ReferenceInvalidError } from '../lib/errors.js';
 
 /**
  * Registry domain errors. Services and stores throw these; only the HTTP error
- * middleware (http/errors.ts) turns them into OCI wire codes.
+ * middleware (lib/http, with the mapping in http/errors.ts) turns them into OCI wire codes.
  */
 
 export class BlobUnknownError extends DocketError {
@@ -27,15 +27,6 @@ export class UploadOutOfOrderError extends DocketError {
     readonly start: number,
   ) {
     super(`chunk starts at ${start} but the upload holds ${offset} bytes`, { offset, start });
-  }
-}
-
-export class RangeNotSatisfiableError extends DocketError {
-  constructor(
-    readonly header: string,
-    readonly size: number,
-  ) {
-    super(`range "${header}" not satisfiable for ${size} bytes`, { size });
   }
 }
 
@@ -100,17 +91,6 @@ export class BlobInUseError extends UnsupportedError {
 export class TorrentUnknownError extends DocketError {
   constructor(readonly digest: string) {
     super(`no torrent for ${digest}`, { digest });
-  }
-}
-
-/** No route for the request path or method. */
-export class RouteUnknownError extends DocketError {
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    readonly methodNotAllowed: boolean,
-  ) {
-    super(`${methodNotAllowed ? 'method not allowed' : 'no route'}: ${method} ${path}`);
   }
 }
 

@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pipeline, type Readable } from 'node:stream';
-import { Header } from '../../lib/api/index.js';
-import type { Digest } from '../../lib/digest.js';
+import { createServer } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { RouteMatch } from '../../lib/api/index.js';
+import { DocketError } from '../../lib/errors.js';
+import { createHttpApp } from '../../lib/http/app.js';
+import { sendBlob, sendManifest } from '../../lib/http/content.js';
+import type { ErrorMapper } from '../../lib/http/error-middleware.js';
+import { listen } from '../../lib/http/listen.js';
+import type { ByteRange } from '../../lib/http/range.js';
+import type { Handler } from '../../lib/http/router.js';
 import type { ResolvedImage } from './resolve-image.js';
 
 /**
@@ -16,7 +21,8 @@ import type { ResolvedImage } from './resolve-image.js';
  *
  * The repository name carries a random token (`docket-<hex>/<name>`): the port is
  * reachable by every local user, the token makes the image's URLs unguessable while the
- * pull runs. Nothing but GET and HEAD of these paths is answered (404 otherwise).
+ * pull runs. It answers GET and HEAD of `/v2/`, the manifest and the blobs, over lib/http
+ * like the registry and the agent: anything else is an OCI error (404, 405).
  *
  * A layer's bytes may go out before docket has verified them (a direct download still
  * arriving): the engine checks every blob against its digest itself (moby's pull verifies
@@ -39,41 +45,56 @@ export async function startEngineFeed(
   const repository = `docket-${randomBytes(8).toString('hex')}/${name}`;
   const layers = new Map(image.manifest.layers.map((l, i) => [l.digest, i]));
   let reached = false;
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    reached = true;
-    const head = req.method === 'HEAD';
-    if (req.method !== 'GET' && !head) return end(res, 405);
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/v2/' || path === '/v2') return end(res, 200);
-    const prefix = `/v2/${repository}/`;
-    if (!path.startsWith(prefix)) return end(res, 404);
-    const [kind, ref] = path.slice(prefix.length).split('/');
-    if (kind === 'manifests' && (ref === image.manifestDigest || ref === 'latest'))
-      return send(res, head, image.manifestBody, image.manifestMediaType, image.manifestDigest);
-    if (kind !== 'blobs' || ref === undefined) return end(res, 404);
-    if (ref === image.configDigest)
-      return send(res, head, image.config, 'application/octet-stream', image.configDigest);
-    const index = layers.get(ref);
-    const layer = index === undefined ? undefined : image.manifest.layers[index];
-    if (index === undefined || !layer) return end(res, 404);
-    const headers = {
-      'Content-Length': layer.size,
-      'Content-Type': 'application/octet-stream',
-      [Header.contentDigest]: ref,
-    };
-    if (head) return void res.writeHead(200, headers).end();
-    const body = await layerBody(index);
-    res.writeHead(200, headers);
-    pipeline(body, res, () => {});
+
+  const ownRepository = (m: RouteMatch) => {
+    if (m.params[0] !== repository) throw new FeedUnknownError('NAME_UNKNOWN', m.params[0]);
   };
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      // A layer that failed to download: the pull itself reports why.
-      if (!res.headersSent) end(res, 500);
-      else res.destroy();
+  const base: Handler = (ctx) => {
+    ctx.body = {};
+  };
+  const manifest: Handler = (ctx, m) => {
+    ownRepository(m);
+    if (m.params[1] !== image.manifestDigest && m.params[1] !== 'latest')
+      throw new FeedUnknownError('MANIFEST_UNKNOWN', m.params[1]);
+    sendManifest(ctx, {
+      digest: image.manifestDigest,
+      mediaType: image.manifestMediaType,
+      body: image.manifestBody,
     });
+  };
+  const blob: Handler = async (ctx, m) => {
+    ownRepository(m);
+    const digest = m.params[1] ?? '';
+    if (digest === image.configDigest) {
+      const { config } = image;
+      const open = (r?: ByteRange) => (r ? config.subarray(r.start, r.end + 1) : config);
+      return sendBlob(ctx, { digest, size: config.length, open });
+    }
+    const index = layers.get(digest);
+    const layer = index === undefined ? undefined : image.manifest.layers[index];
+    if (index === undefined || !layer) throw new FeedUnknownError('BLOB_UNKNOWN', digest);
+    // A layer's bytes come as a stream from its first byte, while they download.
+    await sendBlob(ctx, { digest, size: layer.size, ranges: false, open: () => layerBody(index) });
+  };
+
+  const app = createHttpApp({
+    routes: {
+      'v2.base': { GET: base, HEAD: base },
+      'v2.manifest': { GET: manifest, HEAD: manifest },
+      'v2.blob': { GET: blob, HEAD: blob },
+    },
+    outer: [
+      (_ctx, next) => {
+        reached = true;
+        return next();
+      },
+    ],
+    mappers: [feedErrors],
+    // A layer that failed to download: the pull itself reports why.
+    onUnknown: () => {},
   });
-  const port = await listen(server);
+  const server = createServer(app.callback());
+  const port = await listen(server, 0, '127.0.0.1');
   return {
     reference: `127.0.0.1:${port}/${repository}@${image.manifestDigest}`,
     reached: () => reached,
@@ -85,30 +106,15 @@ export async function startEngineFeed(
   };
 }
 
-function send(
-  res: ServerResponse,
-  head: boolean,
-  body: Buffer,
-  type: string,
-  digest: Digest,
-): void {
-  res.writeHead(200, {
-    'Content-Length': body.length,
-    'Content-Type': type,
-    [Header.contentDigest]: digest,
-    [Header.apiVersion]: 'registry/2.0',
-  });
-  res.end(head ? undefined : body);
+/** A repository, manifest or blob other than the feed's one image's. */
+class FeedUnknownError extends DocketError {
+  constructor(
+    readonly code: 'NAME_UNKNOWN' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN',
+    what: string | undefined,
+  ) {
+    super(`${what} unknown`);
+  }
 }
 
-function end(res: ServerResponse, status: number): void {
-  res.writeHead(status, { 'Content-Length': 0, [Header.apiVersion]: 'registry/2.0' });
-  res.end();
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
+const feedErrors: ErrorMapper = (err) =>
+  err instanceof FeedUnknownError ? { code: err.code } : undefined;

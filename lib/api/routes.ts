@@ -1,66 +1,82 @@
 /**
- * Request paths of the OCI distribution API (distribution-spec "Endpoints"), of the
- * docket API, of the embedded tracker and of the web page. Repository names have any number of
- * `/`-separated components, so the name is whatever precedes the fixed suffix; the
- * first pattern that matches wins. paths.ts builds every one of these paths.
+ * The routes of the OCI distribution API (distribution-spec "Endpoints"), of the docket
+ * API, of the embedded tracker and of the web page: one table of name, path pattern and the
+ * methods the contract defines on it. A server answers a subset (lib/http/router.ts: the
+ * agent is read-only). Repository names have any number of `/`-separated components, so
+ * the name is whatever precedes the fixed suffix; the first pattern that matches wins.
+ * paths.ts builds every one of these paths.
  */
-export type RouteName =
-  | 'v2.base'
-  | 'v2.token'
-  | 'v2.catalog'
-  | 'v2.tags'
-  | 'v2.manifest'
-  | 'v2.uploads'
-  | 'v2.upload'
-  | 'v2.blob'
-  | 'docket.images'
-  | 'docket.history'
-  | 'docket.rollback'
-  | 'docket.gc'
-  | 'docket.blob'
-  | 'docket.torrent'
-  | 'docket.layer'
-  | 'docket.infohashes'
-  | 'docket.swarm'
-  | 'docket.health'
-  | 'docket.events'
-  | 'agent.status'
-  | 'agent.preheat'
-  | 'tracker.announce'
-  | 'tracker.scrape'
-  | 'metrics'
-  | 'web.index'
-  | 'web.file';
-
-export const PATTERNS: ReadonlyArray<readonly [RouteName, RegExp]> = [
-  ['v2.base', /^\/v2\/?$/],
-  ['v2.catalog', /^\/v2\/_catalog$/],
-  ['v2.token', /^\/v2\/token$/],
-  ['v2.tags', /^\/v2\/(.+)\/tags\/list$/],
-  ['v2.manifest', /^\/v2\/(.+)\/manifests\/([^/]+)$/],
-  ['v2.uploads', /^\/v2\/(.+)\/blobs\/uploads\/?$/],
-  ['v2.upload', /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/],
-  ['v2.blob', /^\/v2\/(.+)\/blobs\/([^/]+)$/],
-  ['docket.images', /^\/docket\/v1\/images\/?$/],
-  ['docket.history', /^\/docket\/v1\/images\/(.+)\/([^/]+)\/history$/],
-  ['docket.rollback', /^\/docket\/v1\/images\/(.+)\/([^/]+)\/rollback$/],
-  ['docket.gc', /^\/docket\/v1\/gc$/],
-  ['docket.blob', /^\/docket\/v1\/blobs\/([^/]+)$/],
-  ['docket.torrent', /^\/docket\/v1\/blobs\/([^/]+)\/torrent$/],
-  ['docket.layer', /^\/docket\/v1\/layers\/([^/]+)$/],
-  ['docket.infohashes', /^\/docket\/v1\/infohashes$/],
-  ['docket.events', /^\/docket\/v1\/events$/],
-  ['agent.status', /^\/docket\/v1\/agent$/],
-  ['agent.preheat', /^\/docket\/v1\/agent\/preheat\/(.+)\/([^/]+)$/],
-  ['tracker.announce', /^\/announce$/],
-  ['tracker.scrape', /^\/scrape$/],
-  ['docket.swarm', /^\/docket\/v1\/swarm$/],
-  ['docket.health', /^\/docket\/v1\/health$/],
-  ['metrics', /^\/metrics$/],
-  ['web.index', /^\/$/],
+export const ROUTES = [
+  { name: 'v2.base', pattern: /^\/v2\/?$/, methods: ['GET', 'HEAD'] },
+  { name: 'v2.catalog', pattern: /^\/v2\/_catalog$/, methods: ['GET'] },
+  { name: 'v2.token', pattern: /^\/v2\/token$/, methods: ['GET'] },
+  { name: 'v2.tags', pattern: /^\/v2\/(.+)\/tags\/list$/, methods: ['GET'] },
+  {
+    name: 'v2.manifest',
+    pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/,
+    methods: ['GET', 'HEAD', 'PUT', 'DELETE'],
+  },
+  { name: 'v2.uploads', pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: ['POST'] },
+  {
+    name: 'v2.upload',
+    pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
+    methods: ['GET', 'PATCH', 'PUT', 'DELETE'],
+  },
+  {
+    name: 'v2.blob',
+    pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/,
+    methods: ['GET', 'HEAD', 'DELETE'],
+  },
+  { name: 'docket.images', pattern: /^\/docket\/v1\/images\/?$/, methods: ['GET', 'POST'] },
+  {
+    name: 'docket.history',
+    pattern: /^\/docket\/v1\/images\/(.+)\/([^/]+)\/history$/,
+    methods: ['GET'],
+  },
+  {
+    name: 'docket.rollback',
+    pattern: /^\/docket\/v1\/images\/(.+)\/([^/]+)\/rollback$/,
+    methods: ['POST'],
+  },
+  { name: 'docket.gc', pattern: /^\/docket\/v1\/gc$/, methods: ['POST'] },
+  { name: 'docket.blob', pattern: /^\/docket\/v1\/blobs\/([^/]+)$/, methods: ['GET', 'HEAD'] },
+  { name: 'docket.torrent', pattern: /^\/docket\/v1\/blobs\/([^/]+)\/torrent$/, methods: ['GET'] },
+  { name: 'docket.layer', pattern: /^\/docket\/v1\/layers\/([^/]+)$/, methods: ['GET'] },
+  { name: 'docket.infohashes', pattern: /^\/docket\/v1\/infohashes$/, methods: ['GET'] },
+  { name: 'docket.events', pattern: /^\/docket\/v1\/events$/, methods: ['GET'] },
+  { name: 'agent.status', pattern: /^\/docket\/v1\/agent$/, methods: ['GET'] },
+  {
+    name: 'agent.preheat',
+    pattern: /^\/docket\/v1\/agent\/preheat\/(.+)\/([^/]+)$/,
+    methods: ['POST'],
+  },
+  { name: 'tracker.announce', pattern: /^\/announce$/, methods: ['GET'] },
+  { name: 'tracker.scrape', pattern: /^\/scrape$/, methods: ['GET'] },
+  { name: 'docket.swarm', pattern: /^\/docket\/v1\/swarm$/, methods: ['GET'] },
+  { name: 'docket.health', pattern: /^\/docket\/v1\/health$/, methods: ['GET'] },
+  { name: 'metrics', pattern: /^\/metrics$/, methods: ['GET'] },
+  { name: 'web.index', pattern: /^\/$/, methods: ['GET', 'HEAD'] },
   // One file name, never a path: no `/`, and no leading `.` (so no `..`).
-  ['web.file', /^\/web\/([A-Za-z0-9_-][A-Za-z0-9._-]*)$/],
-];
+  {
+    name: 'web.file',
+    pattern: /^\/web\/([A-Za-z0-9_-][A-Za-z0-9._-]*)$/,
+    methods: ['GET', 'HEAD'],
+  },
+] as const satisfies ReadonlyArray<{
+  name: string;
+  pattern: RegExp;
+  methods: ReadonlyArray<HttpMethod>;
+}>;
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type RouteName = (typeof ROUTES)[number]['name'];
+
+/** The methods the contract defines on route `R`. */
+export type RouteMethod<R extends RouteName> = Extract<
+  (typeof ROUTES)[number],
+  { name: R }
+>['methods'][number];
 
 export interface RouteMatch {
   route: RouteName;
@@ -70,11 +86,11 @@ export interface RouteMatch {
 
 /** The route of a request path (without its query); undefined when none matches or it is badly encoded. */
 export function matchRoute(path: string): RouteMatch | undefined {
-  for (const [route, re] of PATTERNS) {
-    const m = re.exec(path);
+  for (const { name, pattern } of ROUTES) {
+    const m = pattern.exec(path);
     if (!m) continue;
     try {
-      return { route, params: m.slice(1).map((p) => decodeURIComponent(p)) };
+      return { route: name, params: m.slice(1).map((p) => decodeURIComponent(p)) };
     } catch {
       return undefined;
     }

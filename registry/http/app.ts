@@ -1,11 +1,12 @@
-import Koa from 'koa';
-import { RouteUnknownError } from '../errors.js';
+import type Koa from 'koa';
+import type { RouteName } from '../../lib/api/index.js';
+import { createHttpApp } from '../../lib/http/app.js';
+import type { RouteTable } from '../../lib/http/router.js';
 import { authenticate } from './auth.js';
-import { errorMiddleware } from './errors.js';
+import { registryErrors } from './errors.js';
 import { observeMiddleware } from './observe.js';
 import { signedBlobRequest } from './signed-url.js';
-import { API_VERSION, Header, matchRoute, type RouteName } from '../../lib/api/index.js';
-import type { HttpDeps, RouteTable } from './route.js';
+import type { HttpDeps } from './route.js';
 import { blobRoutes } from './routes/blobs.js';
 import { docketRoutes } from './routes/docket.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
@@ -37,8 +38,8 @@ const OPEN_ROUTES: ReadonlySet<RouteName> = new Set([
 const CHALLENGE_ROUTES: ReadonlySet<RouteName> = new Set(['v2.base']);
 
 /**
- * The registry's Koa app: observe (log + metrics) → error envelope → auth → route.
- * Writes (anything but GET/HEAD) need a token; reads too with `authReads`.
+ * The registry's Koa app over lib/http: observe (log + metrics) → error envelope → route,
+ * authenticated. Writes (anything but GET/HEAD) need a token; reads too with `authReads`.
  */
 export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
   const table = mergeTables([
@@ -54,38 +55,27 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     statusRoutes(deps),
     webRoutes(deps),
   ]);
-  const app = new Koa();
-  app.silent = true;
-  app.use(observeMiddleware(deps.logger, metrics));
-  app.use(errorMiddleware(deps.logger, deps.publicUrl));
-  app.use(async (ctx) => {
-    ctx.set(Header.apiVersion, API_VERSION);
-    const match = matchRoute(ctx.path);
-    const methods = match && table[match.route];
-    if (!match || !methods) throw new RouteUnknownError(ctx.method, ctx.path, false);
-    ctx.state.route = match.route;
-    ctx.state.routeParams = match.params;
-    const handler = methods[ctx.method];
-    if (!handler) {
-      ctx.set('Allow', Object.keys(methods).join(', '));
-      throw new RouteUnknownError(ctx.method, ctx.path, true);
-    }
-    if (!OPEN_ROUTES.has(match.route) && !signedBlobRequest(ctx, match, deps.signedUrls)) {
+  return createHttpApp({
+    routes: table,
+    outer: [observeMiddleware(deps.logger, metrics)],
+    mappers: [registryErrors(deps.publicUrl)],
+    onUnknown: (err, ctx) =>
+      deps.logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed'),
+    authorize: (ctx, match) => {
+      if (OPEN_ROUTES.has(match.route) || signedBlobRequest(ctx, match, deps.signedUrls)) return;
       const write = ctx.method !== 'GET' && ctx.method !== 'HEAD';
       const required = write || deps.authReads || CHALLENGE_ROUTES.has(match.route);
       ctx.state.tokenName = authenticate(ctx, deps.tokens, required);
-    }
-    await handler(ctx, match);
+    },
   });
-  return app;
 }
 
 function mergeTables(tables: RouteTable[]): RouteTable {
-  const out: RouteTable = {};
+  const out: Partial<Record<RouteName, object>> = {};
   for (const t of tables) {
-    for (const [route, methods] of Object.entries(t) as [RouteName, RouteTable[RouteName]][]) {
+    for (const [route, methods] of Object.entries(t) as [RouteName, object][]) {
       out[route] = { ...out[route], ...methods };
     }
   }
-  return out;
+  return out as RouteTable;
 }

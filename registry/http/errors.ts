@@ -1,16 +1,7 @@
-import type { Context, Next } from 'koa';
-import type { Logger } from 'pino';
+import type { Context } from 'koa';
 import { Header, paths } from '../../lib/api/index.js';
-import { type ErrorCode, type ErrorEnvelope, ErrorCodes } from '../../lib/errcode.js';
-import {
-  ArchiveError,
-  DigestInvalidError,
-  DigestMismatchError,
-  GunzipLimitError,
-  ReferenceInvalidError,
-  SizeMismatchError,
-  UnauthorizedError,
-} from '../../lib/errors.js';
+import { UnauthorizedError } from '../../lib/errors.js';
+import { byClass, type ErrorMapper } from '../../lib/http/error-middleware.js';
 import {
   BlobInUseError,
   BlobUnknownError,
@@ -20,8 +11,6 @@ import {
   NameUnknownError,
   ParameterInvalidError,
   PayloadTooLargeError,
-  RangeNotSatisfiableError,
-  RouteUnknownError,
   SignatureInvalidError,
   TagInvalidError,
   DirectDeniedError,
@@ -52,74 +41,37 @@ export function authChallenge(ctx: Context, publicUrl: string): string {
   return `Bearer realm="${publicUrl}${paths.token()}",service="docket"`;
 }
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
-/** Domain error class → wire code; the first class the error is an instance of wins. */
-const MAPPING: ReadonlyArray<[ErrorClass, ErrorCode]> = [
+const registryClasses = byClass([
   [BlobUnknownError, 'BLOB_UNKNOWN'],
   [UploadUnknownError, 'BLOB_UPLOAD_UNKNOWN'],
   [UploadInvalidError, 'BLOB_UPLOAD_INVALID'],
   [UploadOutOfOrderError, 'RANGE_INVALID'],
-  [RangeNotSatisfiableError, 'RANGE_INVALID'],
-  [DigestInvalidError, 'DIGEST_INVALID'],
-  [DigestMismatchError, 'DIGEST_INVALID'],
-  [SizeMismatchError, 'SIZE_INVALID'],
   [ManifestBlobUnknownError, 'MANIFEST_BLOB_UNKNOWN'],
   [ManifestInvalidError, 'MANIFEST_INVALID'],
   [ManifestUnknownError, 'MANIFEST_UNKNOWN'],
   [TagInvalidError, 'TAG_INVALID'],
-  [ReferenceInvalidError, 'NAME_INVALID'],
   [NameUnknownError, 'NAME_UNKNOWN'],
-  [UnauthorizedError, 'UNAUTHORIZED'],
   [SignatureInvalidError, 'DENIED'],
   [PayloadTooLargeError, 'PAYLOAD_TOO_LARGE'],
-  [GunzipLimitError, 'LAYER_TOO_LARGE'],
-  [ArchiveError, 'ARCHIVE_INVALID'],
   [TorrentUnknownError, 'TORRENT_UNKNOWN'],
   [DirectDeniedError, 'DIRECT_DENIED'],
   [ParameterInvalidError, 'PARAMETER_INVALID'],
   [UnsupportedError, 'UNSUPPORTED'],
-  [RouteUnknownError, 'UNSUPPORTED'],
-];
-
-export function codeFor(err: unknown): ErrorCode | undefined {
-  return MAPPING.find(([cls]) => err instanceof cls)?.[1];
-}
+]);
 
 /**
- * The outermost middleware: every error becomes the `{errors:[{code,message,detail}]}`
- * envelope (distribution-spec "Error Codes"). Unknown errors are 500 UNKNOWN, logged
- * with their stack; their message is not sent.
+ * The registry's errors on the wire, before lib/http's own: its domain errors by class, a
+ * blob still in use as 405 (distribution-spec "Deleting blobs"), and a refusal with its
+ * WWW-Authenticate challenge.
  */
-export function errorMiddleware(logger: Logger, publicUrl: () => string) {
-  return async (ctx: Context, next: Next): Promise<void> => {
-    try {
-      await next();
-    } catch (err) {
-      const code = codeFor(err);
-      let status: number = code ? ErrorCodes[code].status : 500;
-      let body: ErrorEnvelope;
-      if (code) {
-        const e = err as Error & { detail?: unknown };
-        body = { errors: [{ code, message: e.message, detail: e.detail ?? {} }] };
-      } else {
-        logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
-        body = { errors: [{ code: 'UNKNOWN', message: ErrorCodes.UNKNOWN.message, detail: {} }] };
-      }
-      if (err instanceof RouteUnknownError) status = err.methodNotAllowed ? 405 : 404;
-      if (err instanceof BlobInUseError) status = 405;
-      if (err instanceof UnauthorizedError)
-        ctx.set('WWW-Authenticate', authChallenge(ctx, publicUrl()));
-      if (err instanceof RangeNotSatisfiableError) ctx.set('Content-Range', `bytes */${err.size}`);
-      if (ctx.headerSent || !ctx.writable) {
-        ctx.req.socket.destroy();
-        return;
-      }
-      ctx.remove('Content-Length');
-      ctx.remove(Header.contentDigest);
-      ctx.status = status;
-      ctx.type = 'application/json';
-      ctx.body = body;
-    }
+export function registryErrors(publicUrl: () => string): ErrorMapper {
+  return (err, ctx) => {
+    if (err instanceof BlobInUseError) return { code: 'UNSUPPORTED', status: 405 };
+    if (err instanceof UnauthorizedError)
+      return {
+        code: 'UNAUTHORIZED',
+        headers: { 'WWW-Authenticate': authChallenge(ctx, publicUrl()) },
+      };
+    return registryClasses(err, ctx);
   };
 }

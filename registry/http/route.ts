@@ -1,5 +1,4 @@
 import type { DirectGate } from '../services/direct-gate.js';
-import type { Context } from 'koa';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,7 +16,6 @@ import type { UploadService } from '../services/uploads.js';
 import type { HealthService } from '../services/health.js';
 import type { SwarmService } from '../services/swarm.js';
 import type { WebFiles } from '../services/web-files.js';
-import type { RouteMatch, RouteName } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
 import type { SignatureCheck } from '../private/signing.js';
 
@@ -58,10 +56,5 @@ export interface HttpDeps {
 export interface SignedUrls {
   checkBlobUrl(digest: Digest, query: { expires?: string; sig?: string }): SignatureCheck;
 }
-
-export type Handler = (ctx: Context, match: RouteMatch) => Promise<void> | void;
-
-/** Handlers by route and method. */
-export type RouteTable = Partial<Record<RouteName, Partial<Record<string, Handler>>>>;
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

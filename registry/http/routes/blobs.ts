@@ -1,13 +1,14 @@
 import type { Context } from 'koa';
 import { Header } from '../../../lib/api/index.js';
 import type { Digest } from '../../../lib/digest.js';
+import { sendBlob } from '../../../lib/http/content.js';
 import { DirectDeniedError } from '../../errors.js';
 import type { BlobService } from '../../services/blobs.js';
 import type { DirectGate } from '../../services/direct-gate.js';
 import { emptyResponse } from '../body.js';
 import { digestParam, nameParam } from '../params.js';
-import { parseRequestRange } from '../range.js';
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /**
  * Blob bytes with Range support (RFC 9110 §14): GET/HEAD /v2/<name>/blobs/<digest>
@@ -24,7 +25,7 @@ export function blobRoutes(deps: HttpDeps): RouteTable {
       await sendDirect(ctx, deps.blobs, deps.direct, digest);
       return;
     }
-    await sendBlob(ctx, deps.blobs, digest);
+    await sendStoredBlob(ctx, deps.blobs, digest);
     if (ctx.method === 'HEAD') deps.blobs.touch(digest);
   };
   const del: Handler = async (ctx, m) => {
@@ -32,7 +33,7 @@ export function blobRoutes(deps: HttpDeps): RouteTable {
     await deps.gc.deleteBlob(digestParam(m.params[1]));
     emptyResponse(ctx, 202);
   };
-  const docket: Handler = (ctx, m) => sendBlob(ctx, deps.blobs, digestParam(m.params[0]));
+  const docket: Handler = (ctx, m) => sendStoredBlob(ctx, deps.blobs, digestParam(m.params[0]));
   return {
     'v2.blob': { GET: v2, HEAD: v2, DELETE: del },
     'docket.blob': { GET: docket, HEAD: docket },
@@ -77,15 +78,7 @@ async function sendDirect(
   ctx.length = blob.size;
 }
 
-async function sendBlob(ctx: Context, blobs: BlobService, digest: Digest): Promise<void> {
-  const blob = blobs.get(digest);
-  const range = parseRequestRange(ctx.get('Range') || undefined, blob.size);
-  ctx.set(Header.contentDigest, digest);
-  ctx.set('Accept-Ranges', 'bytes');
-  ctx.set('ETag', `"${digest}"`);
-  ctx.type = 'application/octet-stream';
-  ctx.status = range ? 206 : 200;
-  if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
-  if (ctx.method !== 'HEAD') ctx.body = await blobs.open(digest, range);
-  ctx.length = range ? range.end - range.start + 1 : blob.size;
+function sendStoredBlob(ctx: Context, blobs: BlobService, digest: Digest): Promise<void> {
+  const { size } = blobs.get(digest);
+  return sendBlob(ctx, { digest, size, open: (range) => blobs.open(digest, range) });
 }

@@ -4,7 +4,8 @@ import { MediaType } from '../../../lib/media-types.js';
 import { BlobUnknownError } from '../../errors.js';
 import { checkDeclaredLength } from '../body.js';
 import { digestParam } from '../params.js';
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /**
  * The docket API: tarball import, image listing (`?all=1`: untagged manifests too),

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { RegistryEvent } from '../../../lib/api/index.js';
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /** A comment line this often keeps idle proxies from closing the stream. */
 const KEEPALIVE_MS = 15_000;

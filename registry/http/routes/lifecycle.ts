@@ -2,7 +2,8 @@ import type { GcResult, RollbackResult, TagHistory } from '../../../lib/api/inde
 import { parseDigest } from '../../../lib/digest.js';
 import { parseName } from '../../../lib/reference.js';
 import { ParameterInvalidError } from '../../errors.js';
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /** Tag history and rollback, garbage collection (bodies: lib/api/bodies.ts). */
 export function lifecycleRoutes(deps: HttpDeps): RouteTable {

@@ -1,7 +1,8 @@
 import { paths } from '../../../lib/api/index.js';
 import { nameParam } from '../params.js';
 import { nextLink, pagination } from '../body.js';
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /** API version check, catalog and tag listing (distribution-spec "Listing tags"). */
 export function listingRoutes(deps: HttpDeps): RouteTable {

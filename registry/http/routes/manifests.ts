@@ -1,8 +1,10 @@
 import { Header, paths } from '../../../lib/api/index.js';
+import { sendManifest } from '../../../lib/http/content.js';
 import { nameParam } from '../params.js';
 import { parseAccept } from '../../../lib/manifest/index.js';
 import { emptyResponse, readSmallBody } from '../body.js';
-import { type Handler, type HttpDeps, MAX_MANIFEST_BYTES, type RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import { type HttpDeps, MAX_MANIFEST_BYTES } from '../route.js';
 
 /** distribution-spec "Pulling manifests", "Pushing manifests", "Deleting manifests". */
 export function manifestRoutes(deps: HttpDeps): RouteTable {
@@ -11,11 +13,7 @@ export function manifestRoutes(deps: HttpDeps): RouteTable {
   const get: Handler = (ctx, m) => {
     const name = nameParam(m);
     const record = manifests.get(name, m.params[1]!, parseAccept(ctx.req.headers.accept));
-    ctx.status = 200;
-    ctx.set(Header.contentDigest, record.digest);
-    ctx.set('ETag', `"${record.digest}"`);
-    ctx.body = record.content;
-    ctx.type = record.mediaType;
+    sendManifest(ctx, { digest: record.digest, mediaType: record.mediaType, body: record.content });
   };
 
   const put: Handler = async (ctx, m) => {

@@ -1,4 +1,5 @@
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /** Prometheus metrics, and /announce + /scrape handed to the embedded tracker. */
 export function opsRoutes(deps: HttpDeps): RouteTable {

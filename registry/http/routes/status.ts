@@ -1,5 +1,6 @@
 import type { HealthReport, SwarmReport } from '../../../lib/api/index.js';
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /** What the web page polls: the live swarm and the registry's health. */
 export function statusRoutes(deps: HttpDeps): RouteTable {

@@ -1,6 +1,7 @@
 import { UnauthorizedError } from '../../../lib/errors.js';
 import { ANONYMOUS_TOKEN, readToken } from '../auth.js';
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /**
  * The token endpoint named in the Bearer challenge (Docker "Token Authentication

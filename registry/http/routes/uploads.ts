@@ -5,8 +5,9 @@ import type { BlobRecord } from '../../metadata/blobs.js';
 import type { UploadOwner } from '../../services/upload-sessions.js';
 import { checkDeclaredLength, emptyResponse, hasBody } from '../body.js';
 import { nameParam } from '../params.js';
-import { parseUploadContentRange, uploadRangeHeader } from '../range.js';
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import { parseUploadContentRange, uploadRangeHeader } from '../upload-range.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /** distribution-spec "Pushing blobs": monolithic, chunked, and cross-repository mount. */
 export function uploadRoutes(deps: HttpDeps): RouteTable {

@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
-import { RouteUnknownError } from '../../errors.js';
+import { RouteUnknownError } from '../../../lib/http/errors.js';
 import type { WebFiles } from '../../services/web-files.js';
-import type { Handler, HttpDeps, RouteTable } from '../route.js';
+import type { Handler, RouteTable } from '../../../lib/http/router.js';
+import type { HttpDeps } from '../route.js';
 
 /**
  * The page reads only this origin's API; inline styles are uPlot's and preact's style
@@ -23,7 +24,7 @@ export function webRoutes(deps: HttpDeps): RouteTable {
 
 async function send(ctx: Context, files: WebFiles, name: string): Promise<void> {
   const file = await files.open(name);
-  if (!file) throw new RouteUnknownError(ctx.method, ctx.path, false);
+  if (!file) throw new RouteUnknownError(ctx.method, ctx.path);
   ctx.status = 200;
   ctx.type = file.contentType;
   ctx.set('Cache-Control', file.cacheControl);

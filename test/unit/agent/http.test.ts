@@ -1,29 +1,94 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { parseRange } from '../../../agent/http.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentService } from '../../../agent/agent-service.js';
+import { createAgentApp } from '../../../agent/http.js';
+import { NotFoundError, RegistryError, RegistryUnreachableError } from '../../../client/errors.js';
+import { sha256Digest } from '../../../lib/digest.js';
+import { DigestMismatchError, UnauthorizedError } from '../../../lib/errors.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { firstError, serve } from '../lib/http/serve.js';
 import { preheatMatcher } from '../../../agent/preheat-watch.js';
 import { readServerSentEvents } from '../../../agent/sse.js';
-import { AgentRangeError } from '../../../agent/wire-errors.js';
 
-describe('parseRange', () => {
-  it.each([
-    ['', undefined],
-    ['bytes=0-9', { start: 0, end: 9 }],
-    ['bytes=90-', { start: 90, end: 99 }],
-    ['bytes=90-500', { start: 90, end: 99 }],
-    ['bytes=-10', { start: 90, end: 99 }],
-    ['bytes=-500', { start: 0, end: 99 }],
-    ['bytes=0-1,5-6', undefined],
-  ])('%j of 100 bytes → %j', (header, range) => {
-    expect(parseRange(header, 100)).toEqual(range);
+describe('createAgentApp', () => {
+  const bytes = Buffer.from('some blob bytes');
+  const digest = sha256Digest(bytes);
+  /** What the registry behind the agent fails a manifest GET with, by tag. */
+  const upstream: Record<string, Error> = {
+    missing: new NotFoundError(404, 'MANIFEST_UNKNOWN', 'manifest unknown'),
+    down: new RegistryUnreachableError('http://registry', 'ECONNREFUSED'),
+    refused: new UnauthorizedError('invalid credentials'),
+    corrupt: new DigestMismatchError(digest, sha256Digest('other')),
+    broken: new RegistryError(500, 'UNKNOWN', 'registry failed'),
+    bug: new TypeError('internal detail'),
+  };
+  const unknown: unknown[] = [];
+  let released = 0;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    tmp = await tempDir();
+    const file = join(tmp.dir, 'blob');
+    await writeFile(file, bytes);
+    const service = {
+      manifest: async (_name: string, reference: string) => {
+        throw upstream[reference];
+      },
+      blobSize: async () => bytes.length,
+      openBlob: async () => ({
+        path: file,
+        size: bytes.length,
+        release: () => void released++,
+      }),
+    } as unknown as AgentService;
+    const app = createAgentApp(service, {
+      registryUrl: 'http://registry',
+      onError: (err) => unknown.push(err),
+    });
+    server = await serve(app);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await tmp?.cleanup();
   });
 
-  it.each(['bytes=100-', 'bytes=5-2', 'bytes=-0', 'bytes=-', 'items=0-1'])(
-    '%j is not satisfiable',
-    (header) => {
-      expect(parseRange(header, 100)).toBeInstanceOf(AgentRangeError);
-    },
-  );
+  it.each([
+    ['missing', 404, 'MANIFEST_UNKNOWN'],
+    ['down', 503, 'UNAVAILABLE'],
+    ['refused', 502, 'DENIED'],
+    ['corrupt', 502, 'DIGEST_INVALID'],
+    ['broken', 502, 'UNKNOWN'],
+    ['bug', 500, 'UNKNOWN'],
+  ])('answers a registry that failed with %s: %i %s', async (tag, status, code) => {
+    const res = await fetch(`${server.url}/v2/team/app/manifests/${tag}`);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('docker-distribution-api-version')).toBe('registry/2.0');
+    expect((await firstError(res)).code).toBe(code);
+  });
+
+  it('reports only the errors it does not know', () => {
+    expect(unknown).toEqual([upstream.bug]);
+  });
+
+  it('is read-only: 405 UNSUPPORTED with Allow', async () => {
+    const res = await fetch(`${server.url}/v2/team/app/blobs/${digest}`, { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect((await firstError(res)).code).toBe('UNSUPPORTED');
+  });
+
+  it('releases the blob it opened, served or refused', async () => {
+    released = 0;
+    const url = `${server.url}/v2/team/app/blobs/${digest}`;
+    const whole = await fetch(url);
+    expect(Buffer.from(await whole.arrayBuffer())).toEqual(bytes);
+    const refused = await fetch(url, { headers: { Range: 'bytes=999-' } });
+    expect(refused.status).toBe(416);
+    await refused.arrayBuffer();
+    await expect.poll(() => released).toBe(2);
+  });
 });
 
 describe('preheatMatcher', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { paths } from '../../../../lib/api/paths.js';
-import { matchRoute, PATTERNS, type RouteName } from '../../../../lib/api/routes.js';
+import { matchRoute, ROUTES, type RouteName } from '../../../../lib/api/routes.js';
 import type { Digest } from '../../../../lib/digest.js';
 
 const D = `sha256:${'0123456789abcdef'.repeat(4)}` as Digest;
@@ -51,7 +51,7 @@ describe('paths', () => {
 
   it('has a builder for every route', () => {
     const built = new Set(cases().map(([, route]) => route));
-    expect([...built].sort()).toEqual(PATTERNS.map(([route]) => route).sort());
+    expect([...built].sort()).toEqual(ROUTES.map((r) => r.name).sort());
   });
 
   it('leaves digests, tags and valid names as they read', () => {

@@ -1,21 +1,5 @@
-import parseRange from 'range-parser';
-import { RangeNotSatisfiableError, UploadInvalidError } from '../errors.js';
+import { UploadInvalidError } from '../errors.js';
 import type { ByteRange } from '../storage/blob-store.js';
-
-/**
- * A `Range: bytes=...` request header (RFC 9110 §14.2) against a blob of `size` bytes.
- * Returns undefined when the whole blob should be sent: no header, a malformed one
- * (which the RFC says to ignore) or several ranges. Throws RangeNotSatisfiableError.
- */
-export function parseRequestRange(header: string | undefined, size: number): ByteRange | undefined {
-  if (!header) return undefined;
-  const ranges = parseRange(size, header, { combine: true });
-  if (ranges === -2) return undefined;
-  if (ranges === -1 || ranges.type !== 'bytes') throw new RangeNotSatisfiableError(header, size);
-  if (ranges.length !== 1) return undefined;
-  const [range] = ranges;
-  return { start: range!.start, end: range!.end };
-}
 
 /**
  * The Content-Range of an upload chunk, `<start>-<end>` inclusive (distribution-spec

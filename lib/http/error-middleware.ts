@@ -1,0 +1,101 @@
+import type { Context, Middleware } from 'koa';
+import { Header } from '../api/headers.js';
+import { type ErrorCode, ErrorCodes, type ErrorEnvelope } from '../errcode.js';
+import {
+  ArchiveError,
+  DigestInvalidError,
+  DigestMismatchError,
+  GunzipLimitError,
+  ReferenceInvalidError,
+  SizeMismatchError,
+  UnauthorizedError,
+} from '../errors.js';
+import { MethodNotAllowedError, RangeNotSatisfiableError, RouteUnknownError } from './errors.js';
+
+/** What an error becomes on the wire. */
+export interface WireAnswer {
+  code: ErrorCode;
+  /** The code's status (lib/errcode.ts) unless given. */
+  status?: number;
+  /** Response headers the answer needs (a challenge, Content-Range, Allow). */
+  headers?: Record<string, string>;
+}
+
+/** The answer for an error, or undefined when the mapper does not know it. */
+export type ErrorMapper = (err: unknown, ctx: Context) => WireAnswer | undefined;
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** A mapper over a class → code table: the first class the error is an instance of wins. */
+export function byClass(table: ReadonlyArray<readonly [ErrorClass, ErrorCode]>): ErrorMapper {
+  return (err) => {
+    const code = table.find(([cls]) => err instanceof cls)?.[1];
+    return code && { code };
+  };
+}
+
+const libClasses = byClass([
+  [DigestInvalidError, 'DIGEST_INVALID'],
+  [DigestMismatchError, 'DIGEST_INVALID'],
+  [SizeMismatchError, 'SIZE_INVALID'],
+  [ReferenceInvalidError, 'NAME_INVALID'],
+  [UnauthorizedError, 'UNAUTHORIZED'],
+  [GunzipLimitError, 'LAYER_TOO_LARGE'],
+  [ArchiveError, 'ARCHIVE_INVALID'],
+]);
+
+/** lib's own errors, asked after the server's mappers (a subclass of its, another status). */
+const libErrors: ErrorMapper = (err, ctx) => {
+  if (err instanceof RouteUnknownError) return { code: 'UNSUPPORTED', status: 404 };
+  if (err instanceof MethodNotAllowedError)
+    return { code: 'UNSUPPORTED', status: 405, headers: { Allow: err.allowed.join(', ') } };
+  if (err instanceof RangeNotSatisfiableError)
+    return { code: 'RANGE_INVALID', headers: { 'Content-Range': `bytes */${err.size}` } };
+  return libClasses(err, ctx);
+};
+
+export interface ErrorMiddlewareOptions {
+  /** The server's own mappings, asked in order before lib's. */
+  mappers?: readonly ErrorMapper[];
+  /** Told of every error no mapper knows (to log it with its stack). */
+  onUnknown(err: unknown, ctx: Context): void;
+}
+
+/**
+ * The outermost middleware of every docket HTTP server: each error becomes the
+ * `{errors:[{code,message,detail}]}` envelope (distribution-spec "Error Codes") with the
+ * code's status. An error no mapper knows is 500 UNKNOWN, handed to `onUnknown`; its
+ * message is not sent. When the response has begun, the connection is cut instead.
+ */
+export function errorMiddleware(opts: ErrorMiddlewareOptions): Middleware {
+  const mappers = [...(opts.mappers ?? []), libErrors];
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      let answer: WireAnswer | undefined;
+      for (const mapper of mappers) {
+        answer = mapper(err, ctx);
+        if (answer) break;
+      }
+      let body: ErrorEnvelope;
+      if (answer) {
+        const e = err as Error & { detail?: unknown };
+        body = { errors: [{ code: answer.code, message: e.message, detail: e.detail ?? {} }] };
+      } else {
+        opts.onUnknown(err, ctx);
+        body = { errors: [{ code: 'UNKNOWN', message: ErrorCodes.UNKNOWN.message, detail: {} }] };
+      }
+      if (ctx.headerSent || !ctx.writable) {
+        ctx.req.socket.destroy();
+        return;
+      }
+      for (const [name, value] of Object.entries(answer?.headers ?? {})) ctx.set(name, value);
+      ctx.remove('Content-Length');
+      ctx.remove(Header.contentDigest);
+      ctx.status = answer ? (answer.status ?? ErrorCodes[answer.code].status) : 500;
+      ctx.type = 'application/json';
+      ctx.body = body;
+    }
+  };
+}
