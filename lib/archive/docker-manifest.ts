@@ -1,8 +1,7 @@
 import { sha256Digest } from '../digest.js';
-import { MediaType } from '../media-types.js';
 import {
   configDiffIds,
-  checkDiffId,
+  layerAt,
   type EntryTable,
   invalid,
   isObject,
@@ -59,17 +58,7 @@ export async function dockerImages<T>(
     }
     const layers: ArchiveLayer<T>[] = [];
     for (const [i, path] of item.Layers.entries()) {
-      const layer = await table.layer(path);
-      const diffId = diffIds[i]!;
-      checkDiffId(layer, diffId, path);
-      layers.push({
-        diffId,
-        digest: layer.digest,
-        size: layer.size,
-        compressed: layer.compressed,
-        mediaType: layer.compressed ? MediaType.dockerLayerGzip : MediaType.dockerLayer,
-        stored: layer.handle,
-      });
+      layers.push(await layerAt(table, path, diffIds[i]!));
     }
     images.push({
       layout,

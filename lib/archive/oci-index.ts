@@ -2,7 +2,7 @@ import { type Digest, digestHex, isDigest } from '../digest.js';
 import { ArchiveError } from '../errors.js';
 import type { Platform } from '../manifest/index.js';
 import { isIndexMediaType, MediaType } from '../media-types.js';
-import { checkDiffId, configDiffIds, type EntryTable, invalid, isObject } from './resolve.js';
+import { configDiffIds, type EntryTable, invalid, isObject, layerAt } from './resolve.js';
 import { familiarTag } from './tags.js';
 import type { ArchiveImage, ArchiveLayer } from './types.js';
 
@@ -123,18 +123,7 @@ async function image<T>(
     if (desc.mediaType.endsWith('+zstd')) {
       throw new ArchiveError('unsupported-layout', `zstd layer ${desc.digest} is not supported`);
     }
-    const layerPath = blobPath(desc.digest);
-    const layer = await table.layer(layerPath);
-    const diffId = diffIds[i]!;
-    checkDiffId(layer, diffId, layerPath);
-    layers.push({
-      diffId,
-      digest: layer.digest,
-      size: layer.size,
-      compressed: layer.compressed,
-      mediaType: desc.mediaType,
-      stored: layer.handle,
-    });
+    layers.push(await layerAt(table, blobPath(desc.digest), diffIds[i]!, desc.mediaType));
   }
   return { layout: 'oci', config, configDigest: configDesc.digest, layers, tags };
 }

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import { type Digest, isDigest } from '../digest.js';
 import { ArchiveError } from '../errors.js';
+import { MediaType } from '../media-types.js';
 import { type EntryContent, type EntryContext, storeStream } from './entry.js';
 import { archivePath } from './paths.js';
+import type { ArchiveLayer } from './types.js';
 
 export type ArchiveEntry<T> = EntryContent<T> | { kind: 'link'; target: string };
 export type StoredEntry<T> = Extract<EntryContent<T>, { kind: 'stored' }>;
@@ -110,8 +112,18 @@ export function configDiffIds(config: unknown, path: string): Digest[] {
   return diffIds as Digest[];
 }
 
-/** A layer's uncompressed bytes must hash to the config's diffID (image-spec config.md). */
-export function checkDiffId<T>(layer: StoredEntry<T>, diffId: Digest, path: string): void {
+/**
+ * The archive layer stored at `path`, whose uncompressed bytes must hash to the config's
+ * diffID (image-spec config.md); `mediaType` defaults to the Docker layer type of its
+ * compression.
+ */
+export async function layerAt<T>(
+  table: EntryTable<T>,
+  path: string,
+  diffId: Digest,
+  mediaType?: string,
+): Promise<ArchiveLayer<T>> {
+  const layer = await table.layer(path);
   if (layer.uncompressedDigest !== diffId) {
     throw new ArchiveError(
       'digest-mismatch',
@@ -120,4 +132,12 @@ export function checkDiffId<T>(layer: StoredEntry<T>, diffId: Digest, path: stri
       { path, expected: diffId, actual: layer.uncompressedDigest },
     );
   }
+  return {
+    diffId,
+    digest: layer.digest,
+    size: layer.size,
+    compressed: layer.compressed,
+    mediaType: mediaType ?? (layer.compressed ? MediaType.dockerLayerGzip : MediaType.dockerLayer),
+    stored: layer.handle,
+  };
 }
