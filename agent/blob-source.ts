@@ -1,6 +1,6 @@
 import type { Digest } from '../lib/digest.js';
 import type { BlobFetcher } from '../client/fetch/blob-fetcher.js';
-import type { TransferStats } from '../client/p2p/swarm.js';
+import type { TransferStats } from '../client/p2p/peer.js';
 import type { AgentCache } from './agent-cache.js';
 
 /**

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { PreheatedImage } from '../lib/api/index.js';
 import { listen } from '../lib/http/listen.js';
 import { BlobFetcher } from '../client/fetch/blob-fetcher.js';
-import { cacheSwarm } from '../client/fetch/cache-swarm.js';
+import { cachePeer } from '../client/p2p/cache-peer.js';
 import { warningLogger } from '../client/warning-logger.js';
 import { claimSeeding } from '../client/services/seeder-handoff.js';
 import { BlobCache } from '../client/p2p/blob-cache.js';
@@ -66,7 +66,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const fetcher = new BlobFetcher({
     registry: opts.registry,
-    swarm: cacheSwarm(blobs, swarm),
+    peer: cachePeer(blobs, async () => swarm),
     direct: true,
     seed: (blob) => swarm.seed(blob),
     onWarning: opts.onWarning,

@@ -2,7 +2,7 @@ import type { BaseContext } from 'clipanion';
 import type { CredentialsStore, RegistryChoice } from '../client/credentials.js';
 import type { DockerEngine } from '../client/docker-engine.js';
 import type { RegistryClient } from '../client/registry-client.js';
-import type { Swarm, SwarmOptions } from '../client/p2p/swarm.js';
+import type { Peer, PeerOptions } from '../client/p2p/peer.js';
 
 /**
  * What the composition root (cli/main.ts) hands every command: the objects built from
@@ -21,7 +21,7 @@ export interface ClientServices {
   cache: { dir: string };
   registry(choice: RegistryChoice): RegistryClient;
   engine(): DockerEngine;
-  swarm(opts: SwarmOptions): Promise<Swarm>;
+  peer(opts: PeerOptions): Promise<Peer>;
   /** Aborted on SIGINT / SIGTERM. */
   signal: AbortSignal;
   /** Where temp dirs go. */

@@ -8,7 +8,7 @@ import { lazyDockerEngine } from '../client/docker-engine.js';
 import { InterruptedError } from '../client/errors.js';
 import { ExitCode } from './exit-codes.js';
 import { nameOptionValues } from './output/help-text.js';
-import { createSwarm } from '../client/p2p/local-swarm.js';
+import { createPeer } from '../client/p2p/local-peer.js';
 import { RegistryClient } from '../client/registry-client.js';
 import { packageVersion } from '../lib/package-version.js';
 
@@ -55,7 +55,7 @@ function createServices(env: NodeJS.ProcessEnv, isTTY: boolean, colored: boolean
     },
     registry: (choice) => new RegistryClient(choice),
     engine: lazyDockerEngine,
-    swarm: createSwarm,
+    peer: createPeer,
     signal: controller.signal,
     tmpDir: tmpdir(),
     cpus: availableParallelism(),

@@ -118,7 +118,7 @@ export class PullCommand extends DocketCommand {
     ];
     // Loaded here, not at the top: the command index loads every command at start-up.
     const { pullImage } = await import('../../client/services/pull.js');
-    const swarm = await docket.swarm({
+    const peer = await docket.peer({
       cacheDir,
       cacheBytes: settings.cacheBytes,
       onWarning: warn,
@@ -129,7 +129,7 @@ export class PullCommand extends DocketCommand {
         {
           engine: docket.engine(),
           registry,
-          swarm,
+          peer,
           concurrency: Math.max(2, docket.cpus),
           direct: settings.direct,
           engineFeed: settings.engineFeed,
@@ -152,7 +152,7 @@ export class PullCommand extends DocketCommand {
       else log.write(describe(formatReference(ref), summary));
       await seedAfterPull({
         cacheDir,
-        swarm,
+        peer,
         blobs,
         maxMs: settings.seedSeconds * 1000,
         signal: docket.signal,
@@ -165,7 +165,7 @@ export class PullCommand extends DocketCommand {
       });
       return 0;
     } finally {
-      await swarm.destroy();
+      await peer.destroy();
     }
   }
 }

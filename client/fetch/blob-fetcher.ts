@@ -2,7 +2,8 @@ import type { Digest } from '../../lib/digest.js';
 import type { GrowingFile } from '../../lib/growing-file.js';
 import { InterruptedError } from '../errors.js';
 import type { FetchedBlob as CommittedBlob } from '../p2p/direct-download.js';
-import type { DownloadProgress, Swarm, TorrentBlob, TransferStats } from '../p2p/swarm.js';
+import type { CachePeer } from '../p2p/cache-peer.js';
+import type { DownloadProgress, TorrentBlob, TransferStats } from '../p2p/peer.js';
 import type { RegistryClient } from '../registry-client.js';
 import { type DirectTurn, directTurns } from './direct-turns.js';
 
@@ -17,13 +18,6 @@ export const noBytes = (): TransferStats => ({ fromPeers: 0, fromRegistrySeed: 0
 
 /** What the fetcher asks of the registry (RegistryClient). */
 export type FetcherRegistry = Pick<RegistryClient, 'openBlob' | 'openDirect' | 'getTorrent'>;
-
-/**
- * What the fetcher asks of the peer side: the verified cache and the swarm. `download`
- * runs the direct download it is offered first and resumes a cut one from the swarm
- * (client/p2p/direct-download.ts directThenSwarm).
- */
-export type FetcherSwarm = Pick<Swarm, 'cached' | 'store' | 'download'>;
 
 export interface BlobRequest {
   /** The repository the blob is read through (the registry checks pull access on it). */
@@ -51,7 +45,7 @@ export interface BlobProgress {
 
 export interface BlobFetcherOptions {
   registry: FetcherRegistry;
-  swarm: FetcherSwarm;
+  peer: CachePeer;
   /** Ask the registry for a direct (HTTP) download of each torrent blob first. */
   direct: boolean;
   /**
@@ -129,10 +123,10 @@ export class BlobFetcher {
 
   private async run(request: BlobRequest, turn: DirectTurn | undefined): Promise<FetchedBlob> {
     const { repository, digest, size } = request;
-    const { registry, swarm, signal } = this.opts;
+    const { registry, peer, signal } = this.opts;
     if (signal?.aborted) throw new InterruptedError();
     const viaTorrent = size > HTTP_BLOB_MAX_BYTES;
-    const cached = await swarm.cached(digest, size);
+    const cached = await peer.cached(digest, size);
     if (cached) {
       this.report(digest, size, 'cached', size, noBytes());
       if (!viaTorrent || !this.opts.torrentOfCached)
@@ -143,7 +137,7 @@ export class BlobFetcher {
     this.report(digest, size, 'downloading', 0, noBytes());
     if (!viaTorrent) {
       const body = await registry.openBlob(repository, digest, signal);
-      const path = await swarm.store(digest, size, body);
+      const path = await peer.store(digest, size, body);
       return this.done(digest, size, {
         path,
         fromCache: false,
@@ -157,10 +151,10 @@ export class BlobFetcher {
     { repository, digest, size }: BlobRequest,
     turn: DirectTurn | undefined,
   ): Promise<FetchedBlob> {
-    const { registry, swarm, signal, onProgress, onFile } = this.opts;
+    const { registry, peer, signal, onProgress, onFile } = this.opts;
     const blob: TorrentBlob = { digest, size, torrent: await this.torrentOf(digest) };
     const open = () => registry.openDirect(repository, digest, signal);
-    const { path, stats } = await swarm.download(blob, {
+    const { path, stats } = await peer.download(blob, {
       ...(signal ? { signal } : {}),
       ...(this.opts.direct ? { direct: turn ? () => turn.open(open) : open } : {}),
       ...(onFile ? { onFile: (file: GrowingFile) => onFile(digest, file) } : {}),

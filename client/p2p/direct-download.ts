@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { DownloadProgress, TransferStats } from './swarm.js';
+import type { DownloadProgress, TransferStats } from './peer.js';
 import type { BlobCache } from './blob-cache.js';
 import type { GrowingFile } from '../../lib/growing-file.js';
 

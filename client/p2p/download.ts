@@ -7,7 +7,7 @@ import { PieceVerificationError } from '../../lib/errors.js';
 import { fileStore } from '../../lib/p2p/file-store.js';
 import { removeTorrent } from '../../lib/p2p/torrent-client.js';
 import { DiskFullError, isDiskFullCode, SwarmStalledError, systemErrorCode } from '../errors.js';
-import type { DownloadProgress, TransferStats } from './swarm.js';
+import type { DownloadProgress, TransferStats } from './peer.js';
 import { type WebSeedReason, WebSeedFallback } from './fallback-policy.js';
 import { failedPieceIndex } from './piece-failed-warning.js';
 import { PieceWatch } from './piece-watch.js';

@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import type WebTorrent from 'webtorrent';
 import { createTorrentClient } from '../../lib/p2p/torrent-client.js';
 import { CLIENT_PEER_ID_PREFIX } from '../../lib/torrent.js';
-import type { DownloadProgress, TransferStats } from './swarm.js';
+import type { DownloadProgress, TransferStats } from './peer.js';
 import type { BlobCache } from './blob-cache.js';
 import { type DownloadTuning, downloadTorrent } from './download.js';
 import { Seeding } from './seeding.js';
 import { TransferTally } from './transfer-stats.js';
 
-export type { DownloadProgress, TransferStats } from './swarm.js';
+export type { DownloadProgress, TransferStats } from './peer.js';
 
 /** Peers remembered across downloads: a deploy's hosts, bounded. */
 const MAX_KNOWN_PEERS = 32;

@@ -1,6 +1,6 @@
 import type { Wire } from 'webtorrent';
 import { REGISTRY_PEER_ID_PREFIX, peerIdHasPrefix } from '../../lib/torrent.js';
-import type { TransferStats } from './swarm.js';
+import type { TransferStats } from './peer.js';
 
 export type TransferSource = keyof TransferStats;
 

@@ -5,7 +5,7 @@ import { type Digest, parseDigest } from '../../lib/digest.js';
 import { FILE_CHUNK_BYTES, type GrowingFile, tailFile } from '../../lib/growing-file.js';
 import { EngineError } from '../errors.js';
 import { BlobFetcher, type BlobProgress, noBytes } from '../fetch/blob-fetcher.js';
-import type { TorrentBlob } from '../p2p/swarm.js';
+import type { TorrentBlob } from '../p2p/peer.js';
 import { mapLimit } from './map-limit.js';
 import type { PullDeps, PullSummary } from './pull.js';
 import type { ResolvedImage } from './resolve-image.js';
@@ -74,7 +74,7 @@ export function startFetches(
   const growing = new Map(missing.map(({ index }) => [index, deferred<GrowingFile>()]));
   const fetcher = new BlobFetcher({
     registry: deps.registry,
-    swarm: deps.swarm,
+    peer: deps.peer,
     direct: deps.direct === true,
     directTurns: true,
     torrentOfCached: true,

@@ -8,12 +8,12 @@ import { loadLayerByLayer } from './load-layers.js';
 import type { RegistryClient } from '../registry-client.js';
 import type { Platform } from '../../lib/manifest/index.js';
 import { presentBottomLayers, resolveImage } from './resolve-image.js';
-import type { Swarm, TorrentBlob, TransferStats } from '../p2p/swarm.js';
+import type { Peer, TorrentBlob, TransferStats } from '../p2p/peer.js';
 
 export interface PullDeps {
   engine: DockerEngine;
   registry: RegistryClient;
-  swarm: Swarm;
+  peer: Peer;
   /** Blobs downloaded at once. */
   concurrency: number;
   /** Ask the registry for a direct (HTTP) download of each torrent blob first. */

@@ -1,11 +1,11 @@
 import { plural } from '../../lib/format.js';
 import { sleepUnlessAborted } from '../../lib/sleep.js';
 import { runningSeeder } from './seeder-handoff.js';
-import type { Swarm, TorrentBlob } from '../p2p/swarm.js';
+import type { Peer, TorrentBlob } from '../p2p/peer.js';
 
 export interface SeedAfterPullOptions {
   cacheDir: string;
-  swarm: Swarm;
+  peer: Peer;
   /** The blobs the pull fetched by torrent. */
   blobs: TorrentBlob[];
   /** The most this pull seeds (`--seed-time`); 0: not at all. */
@@ -41,7 +41,7 @@ export async function seedAfterPull(o: SeedAfterPullOptions): Promise<void> {
     );
     return;
   }
-  for (const blob of o.blobs) await o.swarm.seed(blob);
+  for (const blob of o.blobs) await o.peer.seed(blob);
   o.onStatus(
     `seeding ${plural(o.blobs.length, 'blob')} while ${plural(leechers, 'peer')} still ` +
       `${leechers === 1 ? 'downloads' : 'download'} (at most ${Math.round(o.maxMs / 1000)}s; Ctrl-C stops)`,

@@ -1,4 +1,4 @@
-import type { TransferStats } from '../../client/p2p/swarm.js';
+import type { TransferStats } from '../../client/p2p/peer.js';
 
 /**
  * Asserts that all of a download came from one source. Counts are bytes received, so a

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pipeline, Readable, Transform } from 'node:stream';
 import parseTorrent from 'parse-torrent';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSwarm } from '../../../client/p2p/local-swarm.js';
+import { createPeer } from '../../../client/p2p/local-peer.js';
 import type { Digest } from '../../../lib/digest.js';
 import { type GrowingFile, tailFile } from '../../../lib/growing-file.js';
 import { BlobService } from '../../../registry/services/blobs.js';
@@ -168,7 +168,7 @@ describe('direct downloads', () => {
   });
 
   it('a download cut short resumes from the swarm: the blob is whole, part of it over HTTP', async () => {
-    const swarm = await createSwarm({ cacheDir: join(tmp.dir, 'cut'), cacheBytes: 1 << 30 });
+    const swarm = await createPeer({ cacheDir: join(tmp.dir, 'cut'), cacheBytes: 1 << 30 });
     try {
       // The direct body holds its second chunk until another host has asked (and been
       // sent to the swarm), so the registry cuts the transfer at a known point.

@@ -1,3 +1,4 @@
+import type { CachePeer } from '../../../../client/p2p/cache-peer.js';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { InterruptedError } from '../../../../client/errors.js';
@@ -6,10 +7,9 @@ import {
   type BlobFetcherOptions,
   type BlobProgress,
   type FetcherRegistry,
-  type FetcherSwarm,
   HTTP_BLOB_MAX_BYTES,
 } from '../../../../client/fetch/blob-fetcher.js';
-import type { TorrentBlob } from '../../../../client/p2p/swarm.js';
+import type { TorrentBlob } from '../../../../client/p2p/peer.js';
 import { type Digest, parseDigest } from '../../../../lib/digest.js';
 import { deferred } from '../../../../lib/deferred.js';
 
@@ -19,7 +19,7 @@ const LARGE = { repository: 'app', digest: digestOf('b'), size: HTTP_BLOB_MAX_BY
 const OTHER = { repository: 'app', digest: digestOf('c'), size: HTTP_BLOB_MAX_BYTES * 2 };
 const SWARM_STATS = { fromPeers: 7, fromRegistrySeed: 5, fromWebSeed: 3 };
 
-type DownloadOptions = Parameters<FetcherSwarm['download']>[1];
+type DownloadOptions = Parameters<CachePeer['download']>[1];
 
 /** Registry and swarm that record what the fetcher asks of them, in order. */
 function fakes(cached: Digest[] = []) {
@@ -40,7 +40,7 @@ function fakes(cached: Digest[] = []) {
       return Buffer.from(`torrent of ${digest}`);
     },
   };
-  const swarm: FetcherSwarm = {
+  const swarm: CachePeer = {
     cached: async (digest) => {
       calls.push(`cached ${digest}`);
       return cached.includes(digest) ? `/cache/${digest}` : undefined;
@@ -69,7 +69,7 @@ function fetcher(f: ReturnType<typeof fakes>, opts: Partial<BlobFetcherOptions> 
   const progress: BlobProgress[] = [];
   const made = new BlobFetcher({
     registry: f.registry,
-    swarm: f.swarm,
+    peer: f.swarm,
     direct: false,
     onProgress: (p) => progress.push(p),
     ...opts,

@@ -6,7 +6,7 @@ import bencode from 'bencode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedAfterPull } from '../../../../client/services/seed-after-pull.js';
 import { claimSeeding, runningSeeder } from '../../../../client/services/seeder-handoff.js';
-import type { Swarm, TorrentBlob } from '../../../../client/p2p/swarm.js';
+import type { Peer, TorrentBlob } from '../../../../client/p2p/peer.js';
 import { incompleteOf, scrapeUrl } from '../../../../client/services/swarm-leechers.js';
 import type { Digest } from '../../../../lib/digest.js';
 
@@ -66,13 +66,13 @@ describe('seedAfterPull', () => {
     seed: async (b: TorrentBlob) => {
       seeded.push(b.digest);
     },
-  } as unknown as Swarm;
+  } as unknown as Peer;
   const run = (counts: number[], extra: { maxMs?: number; blobs?: TorrentBlob[] } = {}) => {
     const lines: string[] = [];
     let asked = 0;
     return seedAfterPull({
       cacheDir: dir,
-      swarm,
+      peer: swarm,
       blobs: extra.blobs ?? [blob],
       maxMs: extra.maxMs ?? 60_000,
       signal: new AbortController().signal,

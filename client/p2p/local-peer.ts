@@ -1,13 +1,13 @@
-import type { Swarm, SwarmOptions, TorrentBlob } from './swarm.js';
+import type { Peer, PeerOptions, TorrentBlob } from './peer.js';
 import type { SwarmClient } from './swarm-client.js';
 
 /**
- * The Swarm `docket pull` uses: BlobCache + SwarmClient, a direct download first when the
+ * The peer `docket pull` uses: BlobCache + SwarmClient, a direct download first when the
  * caller offers one (direct-download.ts). webtorrent is loaded only when a blob needs a
  * torrent or is seeded: a pull whose layers are cached, present, small or fetched direct
  * waits for it nowhere. Early seeding runs beside the pull; `destroy` waits for it.
  */
-export async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
+export async function createPeer(opts: PeerOptions): Promise<Peer> {
   const { BlobCache } = await import('./blob-cache.js');
   const cache = new BlobCache(opts.cacheDir, opts.cacheBytes);
   await cache.init();
@@ -34,21 +34,15 @@ export async function createSwarm(opts: SwarmOptions): Promise<Swarm> {
       .finally(() => seeding.delete(started));
     seeding.add(started);
   };
+  const { cachePeer } = await import('./cache-peer.js');
+  const peer = cachePeer(cache, swarmClient);
   return {
-    cached: async (digest) => ((await cache.has(digest)) ? cache.path(digest) : undefined),
+    ...peer,
     download: async (blob, o) => {
-      const { directThenSwarm } = await import('./direct-download.js');
-      const fetched = await directThenSwarm(
-        cache,
-        blob,
-        o.direct,
-        async () => (await swarmClient()).download(blob, o),
-        o,
-      );
+      const fetched = await peer.download(blob, o);
       if (opts.seedEarly) seedSoon(blob);
       return fetched;
     },
-    store: (digest, size, body) => cache.store(digest, size, body),
     seed: async (blob) => (await swarmClient()).seed(blob),
     destroy: async () => {
       await Promise.allSettled([...seeding]);

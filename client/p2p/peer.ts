@@ -24,7 +24,7 @@ export interface TorrentBlob {
  * What `docket pull` needs from the peer-to-peer side (client/p2p: BlobCache +
  * SwarmClient): a verified blob cache and torrent downloads into it.
  */
-export interface Swarm {
+export interface Peer {
   /** Path of a complete, verified blob in the cache, or undefined. */
   cached(digest: Digest, size: number): Promise<string | undefined>;
   /** Downloads a blob from the swarm into the cache; rejects on a digest mismatch. */
@@ -52,7 +52,7 @@ export interface Swarm {
   destroy(): Promise<void>;
 }
 
-export interface SwarmOptions {
+export interface PeerOptions {
   cacheDir: string;
   cacheBytes: number;
   /** Non-fatal trouble, e.g. a tracker that does not answer. */
