@@ -55,7 +55,7 @@ describe('docket registry start-up and what a person reads', () => {
   it('help shows value names and defaults, no #0 and no colour when piped', async () => {
     const r = await runCli(['pull', '--help'], { env: { NO_COLOR: '' } });
     expect(r.stdout).toContain('--seed-time <seed-time>');
-    expect(r.stdout).toContain('(default 300');
+    expect(r.stdout).toContain('(default 5m; a bare number is seconds');
     expect(r.stdout).toContain('default ~/.cache/docket');
     expect(r.stdout).not.toContain('#0');
     expect(r.stdout).not.toContain('\u001b');
