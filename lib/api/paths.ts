@@ -14,6 +14,14 @@ export const paths = {
   /** `reference` is a tag or a digest. */
   manifest: (name: string, reference: string): string =>
     `/v2/${repo(name)}/manifests/${segment(reference)}`,
+  /**
+   * The image index of the manifests whose `subject` is `digest` (distribution-spec v1.1
+   * "Listing Referrers"); `artifactType` asks the registry to filter it.
+   */
+  referrers: (name: string, digest: Digest, artifactType?: string): string =>
+    `/v2/${repo(name)}/referrers/${segment(digest)}${
+      artifactType === undefined ? '' : `?artifactType=${encodeURIComponent(artifactType)}`
+    }`,
   /** Where an upload session is opened (`POST`). */
   uploads: (name: string): string => `/v2/${repo(name)}/blobs/uploads/`,
   /** One upload session. */

@@ -16,6 +16,8 @@ export const ROUTES = [
     pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/,
     methods: ['GET', 'HEAD', 'PUT', 'DELETE'],
   },
+  // distribution-spec v1.1 "Listing Referrers": `?artifactType=` filters the index.
+  { name: 'v2.referrers', pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: ['GET'] },
   { name: 'v2.uploads', pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: ['POST'] },
   {
     name: 'v2.upload',

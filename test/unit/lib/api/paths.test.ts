@@ -33,6 +33,7 @@ function cases(): Array<[string, RouteName, string[]]> {
     out.push([paths.tags(name), 'v2.tags', [name]]);
     out.push([paths.uploads(name), 'v2.uploads', [name]]);
     out.push([paths.blob(name, D), 'v2.blob', [name, D]]);
+    out.push([paths.referrers(name, D), 'v2.referrers', [name, D]]);
     for (const ref of REFS) {
       out.push([paths.manifest(name, ref), 'v2.manifest', [name, ref]]);
       out.push([paths.upload(name, ref), 'v2.upload', [name, ref]]);
@@ -60,6 +61,13 @@ describe('paths', () => {
     expect(paths.uploads('team/app')).toBe('/v2/team/app/blobs/uploads/');
     expect(paths.history('team/app', 'v1.0')).toBe('/docket/v1/images/team/app/v1.0/history');
     expect(paths.torrent(D)).toBe(`/docket/v1/blobs/${D}/torrent`);
+  });
+
+  it('puts the referrers filter in the query', () => {
+    expect(paths.referrers('team/app', D)).toBe(`/v2/team/app/referrers/${D}`);
+    expect(paths.referrers('team/app', D, 'application/spdx+json')).toBe(
+      `/v2/team/app/referrers/${D}?artifactType=application%2Fspdx%2Bjson`,
+    );
   });
 
   it('percent-encodes what a path segment cannot hold', () => {

@@ -12,6 +12,8 @@ describe('matchRoute', () => {
     ['/v2/a/b/c/tags/list', 'v2.tags', ['a/b/c']],
     ['/v2/a/b/manifests/latest', 'v2.manifest', ['a/b', 'latest']],
     [`/v2/a/manifests/${D}`, 'v2.manifest', ['a', D]],
+    [`/v2/a/b/referrers/${D}`, 'v2.referrers', ['a/b', D]],
+    [`/v2/a/referrers/b/manifests/${D}`, 'v2.manifest', ['a/referrers/b', D]],
     ['/v2/a/b/blobs/uploads/', 'v2.uploads', ['a/b']],
     ['/v2/a/b/blobs/uploads', 'v2.uploads', ['a/b']],
     ['/v2/a/b/blobs/uploads/1234', 'v2.upload', ['a/b', '1234']],
