@@ -8,6 +8,7 @@ import { lazyDockerEngine } from '../client/docker-engine.js';
 import { InterruptedError } from '../client/errors.js';
 import { ExitCode } from './exit-codes.js';
 import { nameOptionValues } from './output/help-text.js';
+import { reportSyntaxError } from './output/syntax-error.js';
 import { createPeer } from '../client/p2p/local-peer.js';
 import { RegistryClient } from '../client/registry-client.js';
 import { packageVersion } from '../lib/package-version.js';
@@ -98,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     command = cli.process(argv, context);
   } catch (err) {
     // Unknown command, unknown flag, missing argument: the user's mistake.
-    context.stderr.write(cli.error(err, { colored: false }));
+    reportSyntaxError(context, argv, err, cli.error(err, { colored: false }));
     return ExitCode.usage;
   }
   return cli.run(command, context);
