@@ -26,6 +26,7 @@ import { HealthService } from './services/health.js';
 import { ImageService } from './services/images.js';
 import { ImportService, type ReadImageArchive } from './services/import.js';
 import { ManifestService } from './services/manifests.js';
+import { ReferrerService } from './services/referrers.js';
 import { SweepGate } from './services/sweep-gate.js';
 import { SwarmService } from './services/swarm.js';
 import { TagService } from './services/tags.js';
@@ -261,6 +262,7 @@ async function compose(
       blobs,
       uploads,
       manifests,
+      referrers: new ReferrerService(metadata),
       tags: new TagService(metadata),
       images: new ImageService(metadata, blobs, torrents),
       imports: new ImportService(

@@ -8,6 +8,10 @@ export const Header = {
   contentDigest: 'Docker-Content-Digest',
   location: 'Location',
   uploadUuid: 'Docker-Upload-UUID',
+  /** On a manifest PUT's answer: the digest of the manifest's `subject` (distribution-spec v1.1). */
+  ociSubject: 'OCI-Subject',
+  /** On a referrers answer: the filters the registry applied (`artifactType`). */
+  ociFiltersApplied: 'OCI-Filters-Applied',
   /** Sent by the web page's requests, so a 401 does not open the browser's password dialog. */
   requestedWith: 'X-Requested-With',
   /**

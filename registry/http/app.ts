@@ -14,6 +14,7 @@ import { eventRoutes } from './routes/events.js';
 import { listingRoutes } from './routes/listing.js';
 import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes } from './routes/ops.js';
+import { referrerRoutes } from './routes/referrers.js';
 import { tokenRoutes } from './routes/token.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { statusRoutes } from './routes/status.js';
@@ -47,6 +48,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     blobRoutes(deps),
     uploadRoutes(deps),
     manifestRoutes(deps),
+    referrerRoutes(deps),
     docketRoutes(deps),
     lifecycleRoutes(deps),
     eventRoutes(deps),

@@ -32,7 +32,7 @@ export function pagination(ctx: Context): { n: number | undefined; last: string 
   return { n: Number.isSafeInteger(n) && n >= 0 ? n : undefined, last };
 }
 
-/** RFC 8288 Link to the next page, as distribution sends it. */
+/** RFC 8288 Link to the next page, as distribution sends it; `path` may carry a query. */
 export function nextLink(
   path: string,
   n: number | undefined,
@@ -42,7 +42,7 @@ export function nextLink(
   const params = new URLSearchParams();
   if (n !== undefined) params.set('n', String(n));
   params.set('last', next);
-  return `<${path}?${params}>; rel="next"`;
+  return `<${path}${path.includes('?') ? '&' : '?'}${params}>; rel="next"`;
 }
 
 /** An empty response with `status` (Koa would otherwise send the status text, or turn null into 204). */

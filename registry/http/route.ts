@@ -9,6 +9,7 @@ import type { EventPublisher } from '../services/events.js';
 import type { ImageService } from '../services/images.js';
 import type { ImportService } from '../services/import.js';
 import type { ManifestService } from '../services/manifests.js';
+import type { ReferrerService } from '../services/referrers.js';
 import type { TagService } from '../services/tags.js';
 import type { TokenService } from '../services/tokens.js';
 import type { TorrentService } from '../services/torrents.js';
@@ -26,6 +27,7 @@ export interface HttpDeps {
   blobs: BlobService;
   uploads: UploadService;
   manifests: ManifestService;
+  referrers: ReferrerService;
   tags: TagService;
   images: ImageService;
   imports: ImportService;

@@ -14,6 +14,23 @@ export interface ManifestRef {
   digest: string;
 }
 
+/** What a manifest with a `subject` records for the referrers index (migration 4). */
+export interface ManifestSubject {
+  digest: Digest;
+  /** The manifest's artifactType, else its config's mediaType; null when neither. */
+  artifactType: string | null;
+  annotations?: Record<string, string>;
+}
+
+/** One manifest that refers to a subject, as the referrers index lists it. */
+export interface ReferrerRecord {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  artifactType: string | null;
+  annotations?: Record<string, string>;
+}
+
 interface Row {
   digest: string;
   media_type: string;
@@ -30,7 +47,7 @@ const toRecord = (r: Row): ManifestRecord => ({
   createdAt: r.created_at,
 });
 
-/** The `manifests`, `manifest_refs` and `repository_manifests` tables. */
+/** The `manifests`, `manifest_refs`, `manifest_subjects` and `repository_manifests` tables. */
 export class ManifestRecords {
   constructor(private readonly db: Db) {}
 
@@ -65,11 +82,15 @@ export class ManifestRecords {
     return row?.size;
   }
 
-  /** Stores a manifest and what it names (idempotent), and links it to `repository`. */
+  /**
+   * Stores a manifest, what it names and its `subject` (idempotent), and links it to
+   * `repository`.
+   */
   insert(
     repository: string,
     m: Omit<ManifestRecord, 'createdAt'>,
     refs: readonly ManifestRef[],
+    subject?: ManifestSubject,
   ): void {
     const inserted = this.db
       .prepare(
@@ -83,6 +104,19 @@ export class ManifestRecords {
         'INSERT INTO manifest_refs (manifest_digest, position, kind, digest) VALUES (?, ?, ?, ?)',
       );
       for (const [i, r] of refs.entries()) ref.run(m.digest, i, r.kind, r.digest);
+      if (subject)
+        this.db
+          .prepare(
+            `INSERT INTO manifest_subjects
+               (manifest_digest, subject_digest, artifact_type, annotations)
+             VALUES (?, ?, ?, ?)`,
+          )
+          .run(
+            m.digest,
+            subject.digest,
+            subject.artifactType,
+            subject.annotations ? JSON.stringify(subject.annotations) : null,
+          );
     }
     this.db
       .prepare(
@@ -118,11 +152,65 @@ export class ManifestRecords {
       .all() as { repository: string; digest: Digest; usedAt: string }[];
   }
 
-  /** Removes a manifest, what it names and its repository links (tags must be gone first). */
+  /**
+   * Removes a manifest, what it names, its subject and its repository links (tags must be
+   * gone first).
+   */
   delete(digest: string): void {
     this.db.prepare('DELETE FROM manifest_refs WHERE manifest_digest = ?').run(digest);
+    this.db.prepare('DELETE FROM manifest_subjects WHERE manifest_digest = ?').run(digest);
     this.db.prepare('DELETE FROM repository_manifests WHERE manifest_digest = ?').run(digest);
     this.db.prepare('DELETE FROM manifests WHERE digest = ?').run(digest);
+  }
+
+  /**
+   * The manifests `repository` holds whose subject is `subject`, with `artifactType` when
+   * given, in digest order after `last`, at most `limit`.
+   */
+  referrers(
+    repository: string,
+    subject: string,
+    opts: { artifactType?: string; limit: number; last?: string },
+  ): ReferrerRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT m.digest, m.media_type, length(m.content) AS size, s.artifact_type, s.annotations
+         FROM manifest_subjects s
+         JOIN repository_manifests r ON r.manifest_digest = s.manifest_digest
+         JOIN manifests m ON m.digest = s.manifest_digest
+         WHERE s.subject_digest = ? AND r.repository = ? AND m.digest > ?
+           AND (? IS NULL OR s.artifact_type = ?)
+         ORDER BY m.digest LIMIT ?`,
+      )
+      .all(
+        subject,
+        repository,
+        opts.last ?? '',
+        opts.artifactType ?? null,
+        opts.artifactType ?? null,
+        opts.limit,
+      ) as {
+      digest: string;
+      media_type: string;
+      size: number;
+      artifact_type: string | null;
+      annotations: string | null;
+    }[];
+    return rows.map((r) => ({
+      digest: r.digest as Digest,
+      mediaType: r.media_type,
+      size: r.size,
+      artifactType: r.artifact_type,
+      ...(r.annotations ? { annotations: JSON.parse(r.annotations) } : {}),
+    }));
+  }
+
+  /** The stored manifests whose subject is `digest`, in any repository. */
+  referrersOf(digest: string): Digest[] {
+    const rows = this.db
+      .prepare('SELECT manifest_digest FROM manifest_subjects WHERE subject_digest = ?')
+      .all(digest) as { manifest_digest: string }[];
+    return rows.map((r) => r.manifest_digest as Digest);
   }
 
   refs(digest: string): ManifestRef[] {

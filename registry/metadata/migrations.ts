@@ -86,4 +86,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tag_history ADD COLUMN action TEXT NOT NULL DEFAULT 'push';
     `,
   },
+  {
+    // Referrers (distribution-spec v1.1 "Listing Referrers"): the manifests that name a
+    // `subject`, with what a referrers index lists of them: the artifact type (the
+    // manifest's artifactType, else its config's mediaType) and the manifest's
+    // annotations (JSON text). Backfilled from the manifests stored before.
+    version: 4,
+    sql: `
+      CREATE TABLE manifest_subjects (
+        manifest_digest TEXT PRIMARY KEY REFERENCES manifests (digest),
+        subject_digest TEXT NOT NULL,
+        artifact_type TEXT,
+        annotations TEXT
+      );
+      CREATE INDEX manifest_subjects_subject ON manifest_subjects (subject_digest);
+
+      INSERT INTO manifest_subjects (manifest_digest, subject_digest, artifact_type, annotations)
+      SELECT digest,
+             json_extract(doc, '$.subject.digest'),
+             COALESCE(json_extract(doc, '$.artifactType'), json_extract(doc, '$.config.mediaType')),
+             CASE json_type(doc, '$.annotations') WHEN 'object'
+               THEN json_extract(doc, '$.annotations') END
+      FROM (SELECT digest, CAST(content AS TEXT) AS doc FROM manifests)
+      WHERE json_valid(doc) AND json_type(doc, '$.subject.digest') = 'text';
+    `,
+  },
 ];

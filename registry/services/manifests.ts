@@ -19,7 +19,7 @@ import {
   NameUnknownError,
   TagInvalidError,
 } from '../errors.js';
-import type { ManifestRecord, ManifestRef } from '../metadata/manifests.js';
+import type { ManifestRecord, ManifestRef, ManifestSubject } from '../metadata/manifests.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { BlobService } from './blobs.js';
 import type { EventPublisher } from './events.js';
@@ -45,7 +45,9 @@ export class ManifestService {
    * Stores a manifest byte for byte under `reference` (a tag, or the manifest's own
    * digest). Throws ManifestInvalidError (also for a descriptor size that is not the
    * stored size, or indexes nested deeper than MAX_INDEX_DEPTH), ManifestBlobUnknownError, TagInvalidError,
-   * DigestMismatchError.
+   * DigestMismatchError. A manifest with a `subject` is recorded as its referrer in the
+   * same transaction (the subject need not exist, distribution-spec v1.1 "Pushing
+   * Manifests with Subject"); `subject` is returned for the OCI-Subject header.
    */
   async put(
     repository: string,
@@ -53,7 +55,7 @@ export class ManifestService {
     body: Buffer,
     contentType: string | undefined,
     pushedBy: string | null,
-  ): Promise<{ digest: Digest; mediaType: string }> {
+  ): Promise<PutManifestResult> {
     return this.gate.shared(() => this.putNow(repository, reference, body, contentType, pushedBy));
   }
 
@@ -63,11 +65,13 @@ export class ManifestService {
     body: Buffer,
     contentType: string | undefined,
     pushedBy: string | null,
-  ): Promise<{ digest: Digest; mediaType: string }> {
+  ): Promise<PutManifestResult> {
     const digest = sha256Digest(body);
     const tag = isDigest(reference) ? undefined : checkTag(reference);
     if (!tag && reference !== digest) throw new DigestMismatchError(reference, digest);
-    const parsed = contentsOf(parseManifest(body, contentType));
+    const doc = parseManifest(body, contentType);
+    const parsed = contentsOf(doc);
+    const subject = subjectOf(doc);
     this.checkRefs(parsed);
     const claimed = parsed.config ? await this.diffIds(parsed.config) : undefined;
     const diffIds = claimed && (await this.verifiedDiffIds(parsed, claimed));
@@ -81,6 +85,7 @@ export class ManifestService {
           configDigest: (parsed.config?.digest as Digest | undefined) ?? null,
         },
         parsed.refs,
+        subject,
       );
       this.describeBlobs(parsed, diffIds);
       if (tag) this.metadata.tags.set(repository, tag, digest, pushedBy);
@@ -92,13 +97,18 @@ export class ManifestService {
         { digest, mediaType: parsed.mediaType, size: body.length },
         pushedBy,
       );
-    return { digest, mediaType: parsed.mediaType };
+    return {
+      digest,
+      mediaType: parsed.mediaType,
+      ...(subject ? { subject: subject.digest } : {}),
+    };
   }
 
   /**
    * The manifest `reference` names in `repository`. When its media type is not in
    * `accept` and it is an index, the linux/amd64 (else first) image in it is returned
-   * if acceptable; otherwise ManifestUnknownError.
+   * if acceptable; otherwise ManifestUnknownError, also for a reference that is neither a
+   * tag nor a digest (distribution-spec v1.1.1: 404 on pull, 400 only on push).
    */
   get(repository: string, reference: string, accept: readonly string[] = []): ManifestRecord {
     const record = this.resolve(repository, reference);
@@ -130,7 +140,8 @@ export class ManifestService {
   private resolve(repository: string, reference: string): ManifestRecord {
     let digest = reference;
     if (!isDigest(reference)) {
-      const tag = this.metadata.tags.get(repository, checkTag(reference));
+      if (!isTag(reference)) throw new ManifestUnknownError(repository, reference);
+      const tag = this.metadata.tags.get(repository, reference);
       if (!tag) {
         if (!this.metadata.manifests.hasRepository(repository))
           throw new NameUnknownError(repository);
@@ -252,6 +263,25 @@ export class ManifestService {
   }
 }
 
+export interface PutManifestResult {
+  digest: Digest;
+  mediaType: string;
+  /** The digest of the manifest's `subject`, when it names one. */
+  subject?: Digest;
+}
+
+/** What a put records of a manifest's `subject` (undefined when it names none). */
+function subjectOf(parsed: ParsedManifest): ManifestSubject | undefined {
+  const doc = parsed.kind === 'index' ? parsed.index : parsed.manifest;
+  if (!doc.subject) return undefined;
+  const configType = parsed.kind === 'image' ? parsed.manifest.config.mediaType : undefined;
+  return {
+    digest: doc.subject.digest as Digest,
+    artifactType: doc.artifactType ?? configType ?? null,
+    ...(doc.annotations ? { annotations: doc.annotations } : {}),
+  };
+}
+
 /** What a put checks and records of a manifest: the descriptors it names, and its refs. */
 interface ManifestContents {
   mediaType: string;
@@ -293,6 +323,15 @@ function checkSize(d: Descriptor, actual: number): void {
       `descriptor of ${d.digest} says ${d.size} bytes, the registry holds ${actual}`,
       { digest: d.digest, size: d.size, actual },
     );
+}
+
+function isTag(reference: string): boolean {
+  try {
+    parseTag(reference);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function checkTag(tag: string): string {

@@ -6,7 +6,10 @@ import { emptyResponse, readSmallBody } from '../body.js';
 import type { Handler, RouteTable } from '../../../lib/http/router.js';
 import { type HttpDeps, MAX_MANIFEST_BYTES } from '../route.js';
 
-/** distribution-spec "Pulling manifests", "Pushing manifests", "Deleting manifests". */
+/**
+ * distribution-spec "Pulling manifests", "Pushing manifests" (a manifest with a `subject`
+ * answers OCI-Subject, v1.1), "Deleting manifests".
+ */
 export function manifestRoutes(deps: HttpDeps): RouteTable {
   const { manifests } = deps;
 
@@ -20,7 +23,7 @@ export function manifestRoutes(deps: HttpDeps): RouteTable {
     const name = nameParam(m);
     const body = await readSmallBody(ctx, MAX_MANIFEST_BYTES);
     const pushedBy = (ctx.state.tokenName as string | null | undefined) ?? null;
-    const { digest } = await manifests.put(
+    const { digest, subject } = await manifests.put(
       name,
       m.params[1]!,
       body,
@@ -30,6 +33,7 @@ export function manifestRoutes(deps: HttpDeps): RouteTable {
     emptyResponse(ctx, 201);
     ctx.set(Header.location, paths.manifest(name, digest));
     ctx.set(Header.contentDigest, digest);
+    if (subject) ctx.set(Header.ociSubject, subject);
   };
 
   const del: Handler = (ctx, m) => {
