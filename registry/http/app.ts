@@ -2,7 +2,7 @@ import type Koa from 'koa';
 import type { RouteName } from '../../lib/api/index.js';
 import { createHttpApp } from '../../lib/http/app.js';
 import type { RouteTable } from '../../lib/http/router.js';
-import { authenticate } from './auth.js';
+import { authenticate, requiresToken } from './auth.js';
 import { registryErrors } from './errors.js';
 import { observeMiddleware } from './observe.js';
 import { signedBlobRequest } from './signed-url.js';
@@ -32,13 +32,6 @@ const OPEN_ROUTES: ReadonlySet<RouteName> = new Set([
 ]);
 
 /**
- * Routes that always need a token. GET /v2/ is how Docker clients learn the auth scheme
- * and check a `docker login`: answering it 200 anonymously would make the engine push
- * without credentials and accept any password.
- */
-const CHALLENGE_ROUTES: ReadonlySet<RouteName> = new Set(['v2.base']);
-
-/**
  * The registry's Koa app over lib/http: observe (log + metrics) → error envelope → route,
  * authenticated. Writes (anything but GET/HEAD) need a token; reads too with `authReads`.
  */
@@ -65,8 +58,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
       deps.logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed'),
     authorize: (ctx, match) => {
       if (OPEN_ROUTES.has(match.route) || signedBlobRequest(ctx, match, deps.signedUrls)) return;
-      const write = ctx.method !== 'GET' && ctx.method !== 'HEAD';
-      const required = write || deps.authReads || CHALLENGE_ROUTES.has(match.route);
+      const required = requiresToken(match.route, ctx.method, deps.authReads);
       ctx.state.tokenName = authenticate(ctx, deps.tokens, required);
     },
   });

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { RouteName } from '../../lib/api/index.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 import type { TokenService } from '../services/tokens.js';
 
@@ -41,4 +42,25 @@ export function authenticate(ctx: Context, tokens: TokenService, required: boole
   const name = token === undefined ? undefined : tokens.verify(token);
   if (name === undefined) throw new UnauthorizedError('invalid credentials');
   return name;
+}
+
+/**
+ * Routes that always need a token. GET /v2/ is how Docker clients learn the auth scheme
+ * and check a `docker login`: answering it 200 anonymously would make the engine push
+ * without credentials and accept any password. An upload session is part of a push: it is
+ * opened with a token and answers only to that token (services/upload-sessions.ts), so
+ * its status (GET) is challenged like its writes; answered anonymously it could only be
+ * 404, and a client that sends credentials after a challenge (Docker) would never get
+ * to read it.
+ */
+const TOKEN_ROUTES: ReadonlySet<RouteName> = new Set(['v2.base', 'v2.uploads', 'v2.upload']);
+
+/**
+ * Whether a request to `route` must carry a valid token: writes (anything but GET and
+ * HEAD) always, reads when the registry is private (`authReads`), and every method of
+ * TOKEN_ROUTES. Routes open to everyone are the caller's to skip.
+ */
+export function requiresToken(route: RouteName, method: string, authReads: boolean): boolean {
+  const write = method !== 'GET' && method !== 'HEAD';
+  return write || authReads || TOKEN_ROUTES.has(route);
 }

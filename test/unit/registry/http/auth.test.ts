@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readToken } from '../../../../registry/http/auth.js';
+import { readToken, requiresToken } from '../../../../registry/http/auth.js';
 
 describe('readToken', () => {
   it('reads Bearer tokens and Basic passwords with any user', () => {
@@ -12,5 +12,20 @@ describe('readToken', () => {
     expect(readToken(undefined)).toBeUndefined();
     expect(readToken('Digest x')).toBeUndefined();
     expect(readToken(`Basic ${Buffer.from('nocolon').toString('base64')}`)).toBeUndefined();
+  });
+});
+
+describe('requiresToken', () => {
+  it('asks for a token on writes, and on reads only of a private registry', () => {
+    expect(requiresToken('v2.manifest', 'PUT', false)).toBe(true);
+    expect(requiresToken('v2.manifest', 'GET', false)).toBe(false);
+    expect(requiresToken('v2.referrers', 'GET', false)).toBe(false);
+    expect(requiresToken('v2.manifest', 'HEAD', true)).toBe(true);
+  });
+
+  it('challenges every request of an upload session and the version check', () => {
+    expect(requiresToken('v2.upload', 'GET', false)).toBe(true);
+    expect(requiresToken('v2.uploads', 'POST', false)).toBe(true);
+    expect(requiresToken('v2.base', 'GET', false)).toBe(true);
   });
 });
