@@ -22,7 +22,10 @@ interface Plan {
 
 /**
  * Garbage collection, mark and sweep. Live: every tagged manifest, every manifest used
- * (pushed, re-pushed) within the grace period, the children of a live index;
+ * (pushed, re-pushed) within the grace period, the children of a live index, the
+ * referrers of a live manifest (manifests whose `subject` it is: signatures, SBOMs,
+ * attestations live as long as what they describe, as in Distribution and zot; a referrer
+ * of a subject that is not live goes once its own grace period is past);
  * the blobs live manifests name, and every blob used within the grace period (so a blob
  * uploaded by a push whose manifest is not put yet survives). Everything else is swept
  * from SQLite (one transaction) and then from the store, and `onSwept` gets the
@@ -103,12 +106,16 @@ export class GcService {
     // Each manifest is queued at most once, so this ends after |manifests| steps.
     while (queue.length > 0) {
       const digest = queue.pop()!;
+      const reached = [] as string[];
       for (const ref of manifests.refs(digest)) {
         if (ref.kind !== 'manifest') liveBlobs.add(ref.digest);
-        else if (!liveManifests.has(ref.digest)) {
-          liveManifests.add(ref.digest);
-          queue.push(ref.digest);
-        }
+        else reached.push(ref.digest);
+      }
+      reached.push(...manifests.referrersOf(digest));
+      for (const next of reached) {
+        if (liveManifests.has(next)) continue;
+        liveManifests.add(next);
+        queue.push(next);
       }
     }
     return {
