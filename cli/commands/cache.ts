@@ -1,7 +1,7 @@
 import { Command, Option, UsageError } from 'clipanion';
 import { CACHE_KEYS } from '../../client/cache-keys.js';
 import { humanSize } from '../../lib/format.js';
-import { relativeTime, shortDigest, table } from '../output/format.js';
+import { binarySize, relativeTime, shortDigest, table } from '../output/format.js';
 import { BlobCache } from '../../client/p2p/blob-cache.js';
 import { DocketCommand } from './docket-command.js';
 import { jsonOption, outputMode, quietOption } from './output-options.js';
@@ -85,7 +85,7 @@ export class CacheCommand extends DocketCommand {
     ];
     const total = [...blobs, ...partials].reduce((n, b) => n + b.size, 0);
     stdout.write(table(['DIGEST', 'SIZE', 'STATE', 'LAST USED'], rows));
-    stdout.write(`${humanSize(total)} of ${humanSize(cache.maxBytes)} in ${cache.dir}\n`);
+    stdout.write(`${binarySize(total)} of ${binarySize(cache.maxBytes)} in ${cache.dir}\n`);
     return 0;
   }
 }

@@ -190,6 +190,6 @@ function describe(reference: string, s: PullSummary): string {
     `${plural(s.layers, 'layer')}: ${s.layersPresent} already in the engine, ${s.layersFromCache} from cache, ` +
     `${s.layersDownloaded} downloaded\n` +
     `bytes: peers ${humanSize(b.fromPeers)}, registry seed ${humanSize(b.fromRegistrySeed)}, ` +
-    `web seed ${humanSize(b.fromWebSeed)}, cache ${humanSize(b.fromCache)}; ${s.seconds.toFixed(1)}s\n`
+    `direct ${humanSize(b.fromWebSeed)}, cache ${humanSize(b.fromCache)}; ${s.seconds.toFixed(1)}s\n`
   );
 }

@@ -32,3 +32,20 @@ export function table(header: string[], rows: string[][]): string {
 export function shortDigest(digest: string): string {
   return digest.replace(/^sha256:/, '').slice(0, 12);
 }
+
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/**
+ * A size in binary units, for what is set in binary units (`--cache-size 10G` is
+ * 10 GiB): `10GiB`, `1.5GiB`, `512MiB`, to 3 significant digits.
+ */
+export function binarySize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${Number(value.toFixed(digits))}${BINARY_UNITS[unit]}`;
+}

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { LiveRegion } from './live-region.js';
-import { type LayerView, layerLine } from './progress-lines.js';
+import { type LayerView, layerLine, totalLine } from './progress-lines.js';
 
 export type LayerUpdate = Omit<LayerView, 'seconds'>;
 
@@ -15,10 +15,12 @@ export interface LayerProgressOptions {
 }
 
 /**
- * Per-layer progress of a push or a pull. On a terminal: a table of one line per layer,
- * redrawn in place at most every `redrawMs` (at once when a layer changes state), with
- * status lines printed above it. Otherwise: a line when a layer changes state and one
- * every `plainIntervalMs` while it stays in a state with bytes moving.
+ * Per-layer progress of a push or a pull. On a terminal: a table of one line per layer
+ * and a total line under it (bytes of all layers, layers done), redrawn in place at most
+ * every `redrawMs` (at once when a layer changes state), with status lines ("loading",
+ * "manifest: …") under the table in the order they came. Otherwise: a line when a layer
+ * changes state and one every `plainIntervalMs` while it stays in a state with bytes
+ * moving, and status lines as they come.
  */
 export class LayerProgress {
   private readonly layers = new Map<
@@ -30,6 +32,7 @@ export class LayerProgress {
   private readonly plainIntervalMs: number;
   private readonly now: () => number;
   private lastDraw = Number.NEGATIVE_INFINITY;
+  private readonly statuses: string[] = [];
 
   constructor(
     private readonly out: Writable,
@@ -58,21 +61,29 @@ export class LayerProgress {
     }
   }
 
-  /** A line that is not about one layer ("loading into the engine"). */
+  /** A line that is not about one layer ("loading into the engine"), under the table. */
   status(line: string): void {
-    if (this.opts.tty) this.region.print(line, this.lines(this.now()));
-    else this.out.write(`${line}\n`);
+    if (!this.opts.tty) {
+      this.out.write(`${line}\n`);
+      return;
+    }
+    this.statuses.push(line);
+    this.lastDraw = this.now();
+    this.region.update(this.lines(this.lastDraw));
   }
 
   /** Draws the final state of every layer (a terminal only: plain output is complete). */
   finish(): void {
-    if (this.opts.tty && this.layers.size > 0) this.region.update(this.lines(this.now()));
+    if (this.opts.tty && this.layers.size + this.statuses.length > 0)
+      this.region.update(this.lines(this.now()));
   }
 
   private lines(now: number): string[] {
-    return [...this.layers.keys()]
+    const entries = [...this.layers.keys()]
       .sort((a, b) => a - b)
-      .map((i) => this.line(this.layers.get(i) as { view: LayerUpdate; since: number }, now));
+      .map((i) => this.layers.get(i) as { view: LayerUpdate; since: number });
+    const total = entries.length > 1 ? [totalLine(entries.map((e) => e.view))] : [];
+    return [...entries.map((e) => this.line(e, now)), ...total, ...this.statuses];
   }
 
   private line(entry: { view: LayerUpdate; since: number }, now: number): string {

@@ -2,8 +2,7 @@ import type { Writable } from 'node:stream';
 
 /**
  * The last lines of a terminal, redrawn in place (ANSI cursor up + erase line) like
- * docker's progress bars. `print` puts a status line above the region, so the region is
- * drawn once on the final screen, not once per status line.
+ * docker's progress bars: the region is drawn once on the final screen.
  */
 export class LiveRegion {
   private drawn = 0;
@@ -14,12 +13,6 @@ export class LiveRegion {
   update(lines: string[]): void {
     this.out.write(`${this.erase()}${lines.map((l) => `${l}\n`).join('')}`);
     this.drawn = lines.length;
-  }
-
-  /** Writes `line` above the region, then the region again. */
-  print(line: string, region: string[]): void {
-    this.out.write(`${this.erase()}${line}\n${region.map((l) => `${l}\n`).join('')}`);
-    this.drawn = region.length;
   }
 
   private erase(): string {

@@ -24,16 +24,13 @@ export interface LayerView {
   /** Seconds spent in the current state. */
   seconds: number;
   peers?: number;
-  fromPeers?: number;
-  fromRegistry?: number;
+  /** Bytes by source, the words of the pull summary: peers, the registry's seed, direct download (HTTP). */
+  sources?: { peers: number; registrySeed: number; direct: number };
 }
 
 export function layerLine(v: LayerView): string {
   const head = `${shortDigest(v.digest)} ${humanSize(v.size).padStart(7)}  `;
-  const sources =
-    v.fromPeers !== undefined
-      ? ` (peers ${humanSize(v.fromPeers)}, registry ${humanSize(v.fromRegistry ?? 0)})`
-      : '';
+  const sources = sourcesText(v.sources);
   switch (v.state) {
     case 'waiting':
       return `${head}waiting`;
@@ -55,6 +52,48 @@ export function layerLine(v: LayerView): string {
       return `${head}uploading ${transfer(v)}`;
   }
 }
+
+/** ` (peers 6MB, registry seed 1MB, direct 4MB)`: the sources that sent bytes. */
+function sourcesText(sources: LayerView['sources']): string {
+  if (!sources) return '';
+  const parts = [
+    ['peers', sources.peers],
+    ['registry seed', sources.registrySeed],
+    ['direct', sources.direct],
+  ] as const;
+  const sent = parts
+    .filter(([, bytes]) => bytes > 0)
+    .map(([w, bytes]) => `${w} ${humanSize(bytes)}`);
+  return sent.length > 0 ? ` (${sent.join(', ')})` : '';
+}
+
+/**
+ * The line under the table: every layer's bytes, as docker's overall progress.
+ * `total           40MB  12MB/40MB, 2 of 5 layers done`.
+ */
+export function totalLine(layers: readonly Pick<LayerView, 'size' | 'bytes' | 'state'>[]): string {
+  let size = 0;
+  let done = 0;
+  let finished = 0;
+  for (const layer of layers) {
+    size += layer.size;
+    if (FINAL_STATES.has(layer.state)) {
+      done += layer.size;
+      finished++;
+    } else if (layer.state !== 'waiting') done += Math.min(layer.bytes, layer.size);
+  }
+  const head = `${'total'.padEnd(12)} ${humanSize(size).padStart(7)}  `;
+  return `${head}${humanSize(done)}/${humanSize(size)}, ${finished} of ${plural(layers.length, 'layer')} done`;
+}
+
+/** States a layer does not leave. */
+export const FINAL_STATES: ReadonlySet<LayerView['state']> = new Set([
+  'present',
+  'cached',
+  'done',
+  'uploaded',
+  'known',
+]);
 
 /** `12.3MB/40MB 5.1MB/s ETA 6s`. */
 function transfer(v: LayerView): string {

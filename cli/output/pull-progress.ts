@@ -32,8 +32,11 @@ export class PullProgress {
           ...(moving
             ? {
                 peers: event.peers,
-                fromPeers: event.stats.fromPeers,
-                fromRegistry: event.stats.fromRegistrySeed + event.stats.fromWebSeed,
+                sources: {
+                  peers: event.stats.fromPeers,
+                  registrySeed: event.stats.fromRegistrySeed,
+                  direct: event.stats.fromWebSeed,
+                },
               }
             : {}),
         });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { humanSize } from '../../../../lib/format.js';
-import { relativeTime, shortDigest, table } from '../../../../cli/output/format.js';
+import { binarySize, relativeTime, shortDigest, table } from '../../../../cli/output/format.js';
 
 describe('humanSize', () => {
   it('uses decimal units like docker images', () => {
@@ -37,4 +37,13 @@ describe('table', () => {
 
 it('shortDigest keeps 12 hex digits', () => {
   expect(shortDigest(`sha256:${'ab'.repeat(32)}`)).toBe('abababababab');
+});
+
+describe('binarySize', () => {
+  it('says GiB for what is set in binary units, like the cache limit', () => {
+    expect(binarySize(10 * 1024 ** 3)).toBe('10GiB');
+    expect(binarySize(1.5 * 1024 ** 3)).toBe('1.5GiB');
+    expect(binarySize(512 * 1024 ** 2)).toBe('512MiB');
+    expect(binarySize(0)).toBe('0B');
+  });
 });

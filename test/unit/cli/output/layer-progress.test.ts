@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LayerProgress } from '../../../../cli/output/layer-progress.js';
-import { duration, layerLine } from '../../../../cli/output/progress-lines.js';
+import { duration, layerLine, totalLine } from '../../../../cli/output/progress-lines.js';
 import { PullProgress } from '../../../../cli/output/pull-progress.js';
+import { PushProgress } from '../../../../cli/output/push-progress.js';
 import type { Digest } from '../../../../lib/digest.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}` as Digest;
@@ -47,12 +48,31 @@ describe('layerLine (state → line)', () => {
       bytes: 10_000_000,
       seconds: 2,
       peers: 1,
-      fromPeers: 6_000_000,
-      fromRegistry: 4_000_000,
+      sources: { peers: 5_000_000, registrySeed: 1_000_000, direct: 4_000_000 },
     });
     expect(line).toBe(
-      'abababababab    40MB  10MB/40MB 5MB/s ETA 6s 1 peer (peers 6MB, registry 4MB)',
+      'abababababab    40MB  10MB/40MB 5MB/s ETA 6s 1 peer (peers 5MB, registry seed 1MB, direct 4MB)',
     );
+  });
+
+  it('names only the sources that sent bytes, in the words of the pull summary', () => {
+    const base = { digest: DIGEST, size: 100, bytes: 100, seconds: 1, state: 'done' as const };
+    expect(layerLine({ ...base, sources: { peers: 0, registrySeed: 0, direct: 100 } })).toBe(
+      'abababababab    100B  done (direct 100B)',
+    );
+    expect(layerLine({ ...base, sources: { peers: 0, registrySeed: 0, direct: 0 } })).toBe(
+      'abababababab    100B  done',
+    );
+  });
+
+  it('totals every layer under the table', () => {
+    expect(
+      totalLine([
+        { size: 1_000_000, bytes: 0, state: 'present' },
+        { size: 2_000_000, bytes: 500_000, state: 'downloading' },
+        { size: 3_000_000, bytes: 0, state: 'waiting' },
+      ]),
+    ).toBe('total            6MB  1.5MB/6MB, 1 of 3 layers done');
   });
 
   it('shows compress and upload progress of a push', () => {
@@ -70,7 +90,7 @@ describe('layerLine (state → line)', () => {
 });
 
 describe('LayerProgress', () => {
-  it('on a terminal, status lines go above one table: the final screen has it once', () => {
+  it('on a terminal, one table, its total, then the status lines: the final screen has each once', () => {
     const { out, text } = sink();
     let now = 0;
     const p = new PullProgress(out, true, { now: () => now });
@@ -97,10 +117,11 @@ describe('LayerProgress', () => {
     p.finish();
     const shown = screen(text());
     expect(shown).toEqual([
+      'abababababab    100B  done (peers 100B)',
+      'abababababab    100B  done (peers 100B)',
+      'total           200B  200B/200B, 2 of 2 layers done',
       'loading into the Docker engine (0 bottom layers already present)',
       'loaded abababababab',
-      'abababababab    100B  done (peers 100B, registry 0B)',
-      'abababababab    100B  done (peers 100B, registry 0B)',
     ]);
   });
 
@@ -123,6 +144,25 @@ describe('LayerProgress', () => {
       'abababababab    100B  uploading 0B/100B',
       'abababababab    100B  uploading 50B/100B 10B/s ETA 5s',
       'abababababab    100B  uploaded',
+    ]);
+  });
+});
+
+describe('PushProgress', () => {
+  it('on a terminal, the config and manifest lines come under the table, not above it', () => {
+    const { out, text } = sink();
+    const p = new PushProgress(out, true, { now: () => 0 });
+    for (const index of [0, 1])
+      p.onEvent({ kind: 'layer', index, diffId: DIGEST, outcome: 'uploaded', size: 100 });
+    p.onEvent({ kind: 'config', uploaded: true });
+    p.onEvent({ kind: 'manifest', digest: DIGEST });
+    p.finish();
+    expect(screen(text())).toEqual([
+      'abababababab    100B  uploaded',
+      'abababababab    100B  uploaded',
+      'total           200B  200B/200B, 2 of 2 layers done',
+      'config: uploaded',
+      `manifest: ${DIGEST}`,
     ]);
   });
 });
