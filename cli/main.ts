@@ -33,13 +33,30 @@ function createCli(colored: boolean): Cli {
   return cli;
 }
 
-/** Builds what commands receive from the environment; SIGINT/SIGTERM abort `signal`. */
-function createServices(env: NodeJS.ProcessEnv, isTTY: boolean, colored: boolean): ClientServices {
+/**
+ * How long an interrupted command's leftovers (a socket to a stalled registry, a timer)
+ * may keep the process alive once the command has returned.
+ */
+const EXIT_AFTER_INTERRUPT_MS = 500;
+
+/**
+ * Builds what commands receive from the environment; SIGINT/SIGTERM abort `signal`. A
+ * second signal exits at once.
+ */
+function createServices(
+  env: NodeJS.ProcessEnv,
+  isTTY: boolean,
+  colored: boolean,
+  stderr: NodeJS.WritableStream,
+): ClientServices {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (): void => {
     signals++;
-    if (signals > 1) process.exit(130);
+    if (signals > 1) {
+      stderr.write('docket: interrupted again: exiting now\n');
+      process.exit(ExitCode.interrupted);
+    }
     controller.abort(new InterruptedError());
   };
   process.on('SIGINT', onSignal);
@@ -92,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
   const context: DocketContext = {
     ...Cli.defaultContext,
     colorDepth: colored ? Cli.defaultContext.colorDepth : 1,
-    docket: createServices(process.env, isTTY, colored),
+    docket: createServices(process.env, isTTY, colored, process.stderr),
   };
   let command: ReturnType<typeof cli.process>;
   try {
@@ -102,5 +119,9 @@ export async function main(argv: string[]): Promise<number> {
     reportSyntaxError(context, argv, err, cli.error(err, { colored: false }));
     return ExitCode.usage;
   }
-  return cli.run(command, context);
+  const code = await cli.run(command, context);
+  // An interrupted command has returned: whatever it left open must not hold the exit.
+  if (context.docket.signal.aborted)
+    setTimeout(() => process.exit(code), EXIT_AFTER_INTERRUPT_MS).unref();
+  return code;
 }

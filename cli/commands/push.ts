@@ -49,6 +49,7 @@ export class PushCommand extends DocketCommand {
         registry,
         tmpDir: docket.tmpDir,
         concurrency: docket.cpus,
+        signal: docket.signal,
         ...(progress ? { onEvent: progress.onEvent } : {}),
       },
       source,

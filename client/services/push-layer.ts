@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { pipeline as pipelineCb, type Readable, Transform } from 'node:stream';
+import { PassThrough, pipeline as pipelineCb, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GZIP_SAMPLE_BYTES, gzipLayer, gzipPays } from '../../lib/archive/gzip.js';
 import { type Digest, DigestStream, parseDigest } from '../../lib/digest.js';
@@ -38,14 +38,17 @@ export type LayerProgressFn = (phase: LayerPhase, bytes: number, size: number) =
  * the registry already stores compressed is reused; otherwise the layer is gzipped when
  * its first MiB shrinks (gzipPays), else sent as the plain tar it is; a blob the
  * registry has (HEAD) is not sent again. Needs nothing from the archive's manifest, so a
- * push can start it as soon as the bytes are read out of the engine.
+ * push can start it as soon as the bytes are read out of the engine. `signal` cuts the
+ * compression and the upload: it rejects with the signal's reason.
  */
 export async function sendLayer(
   registry: RegistryClient,
   repository: string,
   layer: LayerBytes,
   onProgress: LayerProgressFn = () => {},
+  signal?: AbortSignal,
 ): Promise<SentLayer> {
+  signal?.throwIfAborted();
   let sent: Omit<SentLayer, 'outcome'>;
   let path = layer.path;
   if (layer.compressed) {
@@ -57,8 +60,11 @@ export async function sendLayer(
       return { digest: parseDigest(digest), size, mediaType, outcome: 'known' };
     }
     if (gzipPays(await readHead(layer.path, GZIP_SAMPLE_BYTES))) {
-      const gz = await compress(layer.path, `${layer.path}.gz`, (bytes) =>
-        onProgress('compressing', bytes, layer.size),
+      const gz = await compress(
+        layer.path,
+        `${layer.path}.gz`,
+        (bytes) => onProgress('compressing', bytes, layer.size),
+        signal,
       );
       sent = { digest: gz.digest, size: gz.size, mediaType: MediaType.dockerLayerGzip };
       path = gz.path;
@@ -67,10 +73,20 @@ export async function sendLayer(
     }
   }
   if (await registry.hasBlob(repository, sent.digest)) return { ...sent, outcome: 'present' };
+  signal?.throwIfAborted();
   onProgress('uploading', 0, sent.size);
-  await registry.uploadBlob(repository, sent.digest, sent.size, () =>
-    counted(createReadStream(path), (bytes) => onProgress('uploading', bytes, sent.size)),
-  );
+  try {
+    await registry.uploadBlob(repository, sent.digest, sent.size, () =>
+      cutOnAbort(
+        counted(createReadStream(path), (bytes) => onProgress('uploading', bytes, sent.size)),
+        signal,
+      ),
+    );
+  } catch (err) {
+    // The cut shows as a short body (SizeMismatchError): the abort is what happened.
+    signal?.throwIfAborted();
+    throw err;
+  }
   return { ...sent, outcome: 'uploaded' };
 }
 
@@ -100,18 +116,40 @@ function counted(source: Readable, onBytes: (bytes: number) => void): Readable {
   return pipelineCb(source, counter, () => {});
 }
 
+/**
+ * An upload body that ends where it is when the signal aborts: short of its size, so the
+ * upload's digest check fails at once and the request carrying it is destroyed; the
+ * registry sees a cut upload and commits nothing. (An error of the body itself would not
+ * reach the request: the registry client pipes it into its digest check.)
+ */
+function cutOnAbort(body: Readable, signal: AbortSignal | undefined): Readable {
+  if (!signal) return body;
+  const out = new PassThrough();
+  body.on('error', (err) => out.destroy(err));
+  body.pipe(out);
+  const cut = () => {
+    body.unpipe(out);
+    body.destroy();
+    out.end();
+  };
+  if (signal.aborted) cut();
+  else {
+    signal.addEventListener('abort', cut, { once: true });
+    out.once('close', () => signal.removeEventListener('abort', cut));
+  }
+  return out;
+}
+
 async function compress(
   from: string,
   to: string,
   onBytes: (bytes: number) => void,
+  signal: AbortSignal | undefined,
 ): Promise<{ path: string; digest: Digest; size: number }> {
   const hash = new DigestStream();
   onBytes(0);
-  await pipeline(
-    counted(createReadStream(from), onBytes),
-    gzipLayer(),
-    hash,
-    createWriteStream(to),
-  );
+  const streams = [counted(createReadStream(from), onBytes), gzipLayer(), hash] as const;
+  if (signal) await pipeline(...streams, createWriteStream(to), { signal });
+  else await pipeline(...streams, createWriteStream(to));
   return { path: to, ...hash.result() };
 }

@@ -28,6 +28,13 @@ export interface PushDeps {
   tmpDir: string;
   /** Layers compressed/uploaded at once. */
   concurrency: number;
+  /**
+   * Stops the push (Ctrl-C): the engine's export and every upload are cut at once, and the
+   * push rejects with the signal's reason. A cut upload leaves no blob on the registry (it
+   * commits a blob only once its digest is checked), so pushing again skips only the layers
+   * that were whole.
+   */
+  signal?: AbortSignal;
   onEvent?(event: PushEvent): void;
 }
 
@@ -72,22 +79,23 @@ export async function pushImage(
   source: string,
   target: { repository: string; tag: string },
 ): Promise<PushResult> {
+  const { signal } = deps;
+  signal?.throwIfAborted();
   const started = performance.now();
   const dir = await mkdtemp(join(deps.tmpDir, 'docket-push-'));
+  const stopped = signal ? rejectOnAbort(signal) : undefined;
   // Layers go to the registry while the engine still exports the rest (docker save writes
   // its manifest last): each file the archive reader stores is sent at once, and the
   // layers of the manifest then pick up those sends.
   // Their progress is held until the manifest says which layer each file is.
   const early = new Map<TempFile, { sending: Promise<SentLayer>; progress: ProgressRelay }>();
   const limit = limiter(deps.concurrency);
-  try {
-    const image = await readLocalImage(deps.engine, source, dir, (entry) => {
+  const send = (file: TempFile, hashed: LayerHash, onProgress: LayerProgressFn) =>
+    sendLayer(deps.registry, target.repository, layerBytes(file, hashed), onProgress, signal);
+  const run = async (): Promise<PushResult> => {
+    const image = await readLocalImage(deps.engine, source, dir, signal, (entry) => {
       const progress = new ProgressRelay();
-      const sending = limit(() =>
-        sendLayer(deps.registry, target.repository, layerBytes(entry.handle, entry), (...p) =>
-          progress.report(...p),
-        ),
-      );
+      const sending = limit(() => send(entry.handle, entry, (...p) => progress.report(...p)));
       sending.catch(() => {});
       early.set(entry.handle, { sending, progress });
     });
@@ -98,8 +106,7 @@ export async function pushImage(
         deps.onEvent?.({ kind: 'layer-progress', index, diffId: layer.diffId, phase, bytes, size });
       const started = early.get(layer.stored);
       started?.progress.forwardTo(onProgress);
-      const sent = await (started?.sending ??
-        sendLayer(deps.registry, target.repository, layerBytes(layer.stored, layer), onProgress));
+      const sent = await (started?.sending ?? send(layer.stored, layer, onProgress));
       const descriptor: Descriptor = {
         mediaType: sent.mediaType ?? layer.mediaType,
         digest: sent.digest,
@@ -121,6 +128,7 @@ export async function pushImage(
       digest: image.configDigest,
       size: image.config.length,
     };
+    signal?.throwIfAborted();
     const configUploaded = !(await deps.registry.hasBlob(target.repository, image.configDigest));
     if (configUploaded) {
       await deps.registry.uploadBlob(target.repository, image.configDigest, config.size, () =>
@@ -129,6 +137,7 @@ export async function pushImage(
       bytesUploaded += config.size;
     }
     deps.onEvent?.({ kind: 'config', uploaded: configUploaded });
+    signal?.throwIfAborted();
     const manifestDigest = await deps.registry.putManifest(
       target.repository,
       target.tag,
@@ -147,11 +156,27 @@ export async function pushImage(
       bytesUploaded,
       seconds: (performance.now() - started) / 1000,
     };
+  };
+  try {
+    // Once stopped, a request still waiting on a stalled registry is not waited for.
+    return await (stopped ? Promise.race([run(), stopped]) : run());
   } finally {
-    // No early send may still read a file when the dir goes.
-    await Promise.allSettled([...early.values()].map((e) => e.sending));
+    // No early send may still read a file when the dir goes (a stopped one has been cut:
+    // its open file stays readable until it is closed).
+    const sends = Promise.allSettled([...early.values()].map((e) => e.sending));
+    await (stopped ? Promise.race([sends, stopped.catch(() => {})]) : sends);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Rejects with the signal's reason when it aborts (at once if it has). */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  const stopped = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  stopped.catch(() => {});
+  return stopped;
 }
 
 /**
@@ -173,10 +198,9 @@ class ProgressRelay {
   }
 }
 
-function layerBytes(
-  file: TempFile,
-  hashed: { digest: Digest; size: number; compressed: boolean },
-): LayerBytes {
+type LayerHash = { digest: Digest; size: number; compressed: boolean };
+
+function layerBytes(file: TempFile, hashed: LayerHash): LayerBytes {
   return {
     path: file.path,
     digest: hashed.digest,
@@ -185,14 +209,24 @@ function layerBytes(
   };
 }
 
+/** The engine's archive of `source`, read into `dir`; an abort cuts the export. */
 async function readLocalImage(
   engine: DockerEngine,
   source: string,
   dir: string,
+  signal: AbortSignal | undefined,
   onStored: (entry: StoredBlob<TempFile>) => void,
 ): Promise<ArchiveImage<TempFile>> {
   const archive = await engine.exportImage(source);
-  const images = await readImageArchive(archive, new TempFileSink(dir), { onStored });
+  const cut = () => archive.destroy(signal?.reason);
+  signal?.addEventListener('abort', cut, { once: true });
+  if (signal?.aborted) cut();
+  let images: Array<ArchiveImage<TempFile>>;
+  try {
+    images = await readImageArchive(archive, new TempFileSink(dir), { onStored });
+  } finally {
+    signal?.removeEventListener('abort', cut);
+  }
   const image = images.find((i) => i.tags.includes(source)) ?? images[0];
   if (!image) throw new ArchiveError('no-manifest', `the engine exported no image for ${source}`);
   return image;
