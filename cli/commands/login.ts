@@ -2,6 +2,7 @@ import { text } from 'node:stream/consumers';
 import { Command, Option, UsageError } from 'clipanion';
 import { normalizeRegistryUrl } from '../../client/credentials.js';
 import { verifyWriteAccess } from '../../client/services/login.js';
+import { isTerminal, readHidden } from '../output/hidden-prompt.js';
 import { DocketCommand } from './docket-command.js';
 import { jsonOption, outputMode, quietOption } from './output-options.js';
 
@@ -14,11 +15,14 @@ export class LoginCommand extends DocketCommand {
       Verifies the token by opening a blob upload (a write only a valid token may
       make) and cancelling it at once, then stores the token in the credentials file
       (~/.config/docket/credentials.json or $DOCKET_CREDENTIALS, mode 0600) and makes
-      the registry the default one.
+      the registry the default one (it says so when the default changes). Without
+      --token, --token-stdin or $DOCKET_TOKEN, asks for the token on a terminal, input
+      hidden. A registry's admin token is in <data dir>/admin-token.
     `,
     examples: [
       ['Token on the command line', '$0 login --registry http://127.0.0.1:5000 --token T'],
       ['Token on stdin', 'echo "$TOKEN" | $0 login --registry http://127.0.0.1:5000 --token-stdin'],
+      ['Asked for on the terminal', '$0 login --registry http://127.0.0.1:5000'],
     ],
   });
 
@@ -26,18 +30,20 @@ export class LoginCommand extends DocketCommand {
   token = Option.String('--token', { description: 'the token' });
   tokenStdin = Option.Boolean('--token-stdin', false, { description: 'read the token from stdin' });
   quiet = quietOption('print nothing on success');
-  json = jsonOption('print {"registry", "config"} as JSON');
+  json = jsonOption('print {"registry", "config", "default"} as JSON');
 
   async run(): Promise<number> {
     const { docket, stdout, stdin } = this.context;
     if (this.token !== undefined && this.tokenStdin)
       throw new UsageError('give either --token or --token-stdin, not both');
-    const token = this.tokenStdin ? (await text(stdin)).trim() : (this.token ?? docket.env.token);
-    if (!token) throw new UsageError('no token: pass --token T or --token-stdin');
     const file = await docket.credentials.read();
     const named = this.registry ?? docket.env.registry ?? file.registry;
     if (!named) throw new UsageError('no registry: pass --registry URL');
     const url = normalizeRegistryUrl(named);
+    let token = this.tokenStdin ? (await text(stdin)).trim() : (this.token ?? docket.env.token);
+    if (!token && !this.tokenStdin && isTerminal(stdin))
+      token = (await readHidden(stdin, this.context.stderr, `Token for ${url}: `)).trim();
+    if (!token) throw new UsageError('no token: pass --token T or --token-stdin');
     await verifyWriteAccess(docket.registry({ url, token }));
     await docket.credentials.write({
       ...file,
@@ -46,11 +52,18 @@ export class LoginCommand extends DocketCommand {
     });
     const mode = outputMode(this);
     if (mode === 'json')
-      stdout.write(`${JSON.stringify({ registry: url, config: docket.credentials.path })}\n`);
-    else if (mode === 'text')
+      stdout.write(
+        `${JSON.stringify({ registry: url, config: docket.credentials.path, default: url })}\n`,
+      );
+    else if (mode === 'text') {
       stdout.write(
         `Login succeeded: ${url} accepted the token for writes; stored in ${docket.credentials.path}\n`,
       );
+      if (file.registry !== url)
+        stdout.write(
+          `${url} is now the default registry${file.registry ? ` (was ${file.registry})` : ''}\n`,
+        );
+    }
     return 0;
   }
 }

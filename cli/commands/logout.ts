@@ -9,6 +9,10 @@ export class LogoutCommand extends DocketCommand {
 
   static override usage = Command.Usage({
     description: 'remove the stored token of a registry (the default one unless --registry)',
+    details: `
+      When that registry is the default one (the last one logged in to), it stops
+      being the default: commands then need --registry or $DOCKET_REGISTRY.
+    `,
     examples: [['Forget the token', '$0 logout']],
   });
 
@@ -23,14 +27,19 @@ export class LogoutCommand extends DocketCommand {
     if (!named) throw new ConfigError('no registry to log out of: pass --registry URL');
     const url = normalizeRegistryUrl(named);
     const removed = file.auths?.[url] !== undefined;
-    if (file.auths && removed) {
-      const { [url]: _removed, ...auths } = file.auths;
-      await docket.credentials.write({ ...file, auths });
+    const wasDefault = file.registry === url;
+    if (removed || wasDefault) {
+      const { [url]: _removed, ...auths } = file.auths ?? {};
+      const { registry: _default, ...rest } = file;
+      await docket.credentials.write({ ...(wasDefault ? rest : file), auths });
     }
     const mode = outputMode(this);
-    if (mode === 'json') stdout.write(`${JSON.stringify({ registry: url, removed })}\n`);
-    else if (mode === 'text')
+    if (mode === 'json')
+      stdout.write(`${JSON.stringify({ registry: url, removed, defaultCleared: wasDefault })}\n`);
+    else if (mode === 'text') {
       stdout.write(removed ? `Removed the token of ${url}\n` : `Not logged in to ${url}\n`);
+      if (wasDefault) stdout.write(`${url} is no longer the default registry\n`);
+    }
     return 0;
   }
 }

@@ -119,11 +119,18 @@ describe('docket CLI failures: one line on stderr, a distinct exit code', () => 
       env: { DOCKET_CONFIG: config },
     });
     expect(push.exitCode, push.stderr).toBe(0);
+    expect(login.stdout).toContain(`${registry.url} is now the default registry`);
     const logout = await runCli(['logout'], { env: { DOCKET_CONFIG: config } });
     expect(logout.exitCode).toBe(0);
-    expect(JSON.parse(await readFile(config, 'utf8')).auths).toEqual({});
+    expect(logout.stdout).toContain(`${registry.url} is no longer the default registry`);
+    // The token and the default go: the next command must name a registry again.
+    expect(JSON.parse(await readFile(config, 'utf8'))).toEqual({ auths: {} });
     const again = await runCli(['push', 'cli-test/err:v1'], { env: { DOCKET_CONFIG: config } });
-    expect(again.exitCode).toBe(ExitCode.unauthorized);
+    expect(again.exitCode).toBe(ExitCode.config);
+    const named = await runCli(['push', '--registry', registry.url, 'cli-test/err:v1'], {
+      env: { DOCKET_CONFIG: config },
+    });
+    expect(named.exitCode).toBe(ExitCode.unauthorized);
   });
 
   it('a config blob corrupted on the registry disk fails the pull with a digest error (7), nothing loaded', async () => {
