@@ -13,8 +13,9 @@ import {
 } from '../lib/api/index.js';
 import { type Digest, DigestStream, parseDigest, sha256Digest } from '../lib/digest.js';
 import { readBounded, readBoundedJson } from './bounded-body.js';
-import { DigestMismatchError } from '../lib/errors.js';
-import { MANIFEST_MEDIA_TYPES } from '../lib/media-types.js';
+import { DigestMismatchError, ManifestInvalidError } from '../lib/errors.js';
+import { type Descriptor, parseManifest } from '../lib/manifest/index.js';
+import { MANIFEST_MEDIA_TYPES, MediaType } from '../lib/media-types.js';
 import { NotFoundError, RegistryError } from './errors.js';
 import type { HttpAnswer } from './http-fetch.js';
 import { RegistryTransport, type RegistryTransportOptions } from './registry-transport.js';
@@ -25,6 +26,8 @@ import { RegistryTransport, type RegistryTransportOptions } from './registry-tra
  */
 export const RESPONSE_LIMITS = {
   manifest: 4 * 1024 * 1024,
+  /** Each page of a referrers list (an image index, like a manifest). */
+  referrers: 4 * 1024 * 1024,
   config: 16 * 1024 * 1024,
   torrent: 16 * 1024 * 1024,
   /** Also tag lists and an agent's answers. */
@@ -33,6 +36,9 @@ export const RESPONSE_LIMITS = {
 } as const;
 
 export type RegistryClientOptions = RegistryTransportOptions;
+
+/** The pages of a referrers list the client follows (`Link: <...>; rel="next"`). */
+export const MAX_REFERRER_PAGES = 8;
 
 export interface FetchedManifest {
   body: Buffer;
@@ -232,6 +238,69 @@ export class RegistryClient {
     return { body, mediaType, digest };
   }
 
+  /**
+   * `GET /v2/<name>/referrers/<digest>` (distribution-spec v1.1 "Listing Referrers"): the
+   * descriptors of the manifests whose `subject` is `digest` (signatures, SBOMs), each
+   * page read within RESPONSE_LIMITS.referrers and validated as an image index
+   * (lib/manifest), `Link: <...>; rel="next"` followed for at most MAX_REFERRER_PAGES
+   * pages (of this registry's origin). With `artifactType`, only the manifests of that type: the registry's filter, or
+   * the client's when the answer lacks `OCI-Filters-Applied: artifactType`. A registry
+   * without the API answers 404: the list is then read through the referrers tag schema
+   * (the index tagged `sha256-<hex>`; no such tag: no referrers). Also throws RegistryError
+   * MANIFEST_INVALID for an answer that is not an image index.
+   */
+  async getReferrers(name: string, digest: Digest, artifactType?: string): Promise<Descriptor[]> {
+    const found: Descriptor[] = [];
+    let next: string | URL | undefined = paths.referrers(name, digest, artifactType);
+    let filtered = true;
+    for (let page = 0; next !== undefined && page < MAX_REFERRER_PAGES; page++) {
+      let res: HttpAnswer;
+      try {
+        res = await this.http.request('GET', next, {
+          headers: { accept: MediaType.ociIndex },
+        });
+      } catch (err) {
+        if (page === 0 && err instanceof NotFoundError)
+          return this.referrersByTag(name, digest, artifactType);
+        throw err;
+      }
+      const applied =
+        res.headers
+          .get(Header.ociFiltersApplied)
+          ?.split(',')
+          .map((f) => f.trim()) ?? [];
+      filtered &&= applied.includes('artifactType');
+      const body = await readBounded(res, RESPONSE_LIMITS.referrers, 'referrers');
+      found.push(...referrersIndex(body, res.headers.get('content-type'), name, digest));
+      // The token goes to this registry only: a next page elsewhere is not followed.
+      const link = nextLink(res.headers.get('link'));
+      const url = link === undefined ? undefined : new URL(link, this.url);
+      next = url?.origin === this.url.origin ? url : undefined;
+    }
+    return artifactType === undefined || filtered
+      ? found
+      : found.filter((d) => d.artifactType === artifactType);
+  }
+
+  /** distribution-spec v1.1 "Referrers Tag Schema": the index tagged `sha256-<hex>`. */
+  private async referrersByTag(
+    name: string,
+    digest: Digest,
+    artifactType: string | undefined,
+  ): Promise<Descriptor[]> {
+    let fetched: FetchedManifest;
+    try {
+      fetched = await this.getManifest(name, digest.replace(':', '-'), MediaType.ociIndex);
+    } catch (err) {
+      if (err instanceof NotFoundError) return [];
+      throw err;
+    }
+    const found = referrersIndex(fetched.body, fetched.mediaType, name, digest);
+    return artifactType === undefined
+      ? found
+      : found.filter((d) => d.artifactType === artifactType);
+  }
+
   /** `GET /docket/v1/images` */
   async listImages(): Promise<ImageSummary[]> {
     const res = await this.http.request('GET', paths.images());
@@ -324,6 +393,42 @@ export class RegistryClient {
       throw err;
     }
   }
+}
+
+/** The descriptors of a referrers answer, validated as an image index. */
+function referrersIndex(
+  body: Buffer,
+  contentType: string | null,
+  name: string,
+  subject: Digest,
+): Descriptor[] {
+  let parsed: ReturnType<typeof parseManifest>;
+  try {
+    parsed = parseManifest(body, contentType ?? MediaType.ociIndex);
+  } catch (err) {
+    if (!(err instanceof ManifestInvalidError)) throw err;
+    throw new RegistryError(
+      200,
+      'MANIFEST_INVALID',
+      `${name}@${subject}: the registry sent an invalid referrers list: ${err.message}`,
+    );
+  }
+  if (parsed.kind !== 'index')
+    throw new RegistryError(
+      200,
+      'MANIFEST_INVALID',
+      `${name}@${subject}: the referrers list is a ${parsed.mediaType}, not an image index`,
+    );
+  return parsed.index.manifests;
+}
+
+/** The `rel="next"` target of a Link header (RFC 8288), if any. */
+export function nextLink(header: string | null): string | undefined {
+  for (const part of header?.split(',') ?? []) {
+    const m = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (m && /(^|;)\s*rel\s*=\s*"?next"?\s*(;|$)/i.test(m[2] ?? '')) return m[1];
+  }
+  return undefined;
 }
 
 /** A blob GET's body as a Node stream: straight off the socket when the transport can. */

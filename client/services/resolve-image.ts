@@ -39,6 +39,8 @@ export function readManifest(
 }
 
 export interface ResolvedImage {
+  /** Digest of the index `reference` named, when it named one. */
+  indexDigest?: Digest;
   /** Digest of the image manifest (after picking from an index). */
   manifestDigest: Digest;
   manifest: ImageManifest;
@@ -68,6 +70,7 @@ export async function resolveImage(
 ): Promise<ResolvedImage> {
   let fetched = await registry.getManifest(name, reference);
   let parsed = readManifest(fetched, name, reference);
+  const indexDigest = parsed.kind === 'index' ? fetched.digest : undefined;
   if (parsed.kind === 'index') {
     const chosen = selectPlatform(parsed.index, platform, !strict);
     if (!chosen)
@@ -94,6 +97,7 @@ export async function resolveImage(
       `${name}:${reference}: ${manifest.layers.length} layers but ${diffIds.length} diff_ids`,
     );
   return {
+    ...(indexDigest ? { indexDigest } : {}),
     manifestDigest: fetched.digest,
     manifest,
     manifestBody: fetched.body,

@@ -28,6 +28,19 @@ export interface PreheatedImage {
   /** Blobs (configs and layers) now in the cache. */
   blobs: number;
   bytes: number;
+  /** The image's referrers (signatures, SBOMs) now in the cache too. */
+  referrers?: ReferrersFetched;
+}
+
+/**
+ * The referrers of an image (OCI 1.1: manifests whose `subject` is it) fetched into a
+ * host's blob cache: their manifests (cached by digest, like blobs) and their blobs.
+ */
+export interface ReferrersFetched {
+  manifests: number;
+  blobs: number;
+  /** Of the manifests and the blobs. */
+  bytes: number;
 }
 
 /** `POST /docket/v1/agent/preheat/<name>/<reference>` (200, once every blob is cached). */
