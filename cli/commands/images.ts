@@ -58,7 +58,8 @@ export class ImagesCommand extends DocketCommand {
       ...(multiArch ? [i.platforms.join(',')] : []),
     ]);
     const header = ['REPOSITORY', 'TAG', 'DIGEST', 'SIZE', 'CREATED'];
-    stdout.write(table(multiArch ? [...header, 'PLATFORMS'] : header, rows));
+    // A long repository or tag is cut (…): --json and -q print names whole.
+    stdout.write(table(multiArch ? [...header, 'PLATFORMS'] : header, rows, [40, 30]));
     return 0;
   }
 }

@@ -17,15 +17,32 @@ export function relativeTime(then: Date, now: Date): string {
   return `${Math.round(d / 365)} years ago`;
 }
 
-/** Left-aligned columns separated by at least three spaces, like the docker CLI. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+/**
+ * Left-aligned columns separated by at least three spaces, like the docker CLI. Each
+ * column is as wide as its longest cell, but no wider than its `maxWidths` entry: a
+ * longer cell is cut with an ellipsis, so one long name does not push every row out.
+ */
+export function table(
+  header: string[],
+  rows: string[][],
+  maxWidths: (number | undefined)[] = [],
+): string {
+  const fitted = rows.map((r) => r.map((c, i) => ellipsis(c, maxWidths[i])));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...fitted.map((r) => (r[i] ?? '').length)),
+  );
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
       .join('')
       .trimEnd();
-  return `${[header, ...rows].map(line).join('\n')}\n`;
+  return `${[header, ...fitted].map(line).join('\n')}\n`;
+}
+
+/** `text` cut to `max` characters, its last one an ellipsis when cut. */
+export function ellipsis(text: string, max: number | undefined): string {
+  if (max === undefined || text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 /** `sha256:abcdef…` → the first 12 hex digits, as `docker images` shows IDs. */

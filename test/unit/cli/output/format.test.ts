@@ -47,3 +47,18 @@ describe('binarySize', () => {
     expect(binarySize(0)).toBe('0B');
   });
 });
+
+describe('table with capped columns', () => {
+  it('cuts a cell longer than its column cap with an ellipsis; other columns keep their width', () => {
+    const long = `team/${'x'.repeat(60)}`;
+    const text = table(
+      ['REPOSITORY', 'TAG'],
+      [
+        [long, 'v1'],
+        ['app', 'latest'],
+      ],
+      [12],
+    );
+    expect(text).toBe('REPOSITORY     TAG\nteam/xxxxxx…   v1\napp            latest\n');
+  });
+});
