@@ -12,20 +12,44 @@ export interface ServeOptions {
   /** Where the start-up banner goes (stderr: stdout may be a JSON log stream). */
   banner: NodeJS.WritableStream;
   version: string;
+  /**
+   * How long the close may take after the signal before the process exits anyway (each
+   * step of it is bounded too, registry/shutdown.ts, but there are several).
+   */
+  exitDeadlineMs?: number;
+  /** Ends the process when the deadline passes (default: process.exit(1)). */
+  exit?(code: number): void;
 }
+
+/** Default of ServeOptions.exitDeadlineMs. */
+export const EXIT_DEADLINE_MS = 15_000;
 
 /**
  * Runs the registry (`docket registry`) until `signal` aborts, then closes it. Logs at
  * `config.logLevel` to stdout: readable lines on a terminal, JSON lines (ISO times)
- * otherwise. Prints a short banner saying where to reach it and how to log in.
+ * otherwise. Prints a short banner saying where to reach it and how to log in. Once the
+ * signal aborts, the process ends within `exitDeadlineMs` whatever is still open (a
+ * second Ctrl-C ends it at once: cli/main.ts).
  */
 export async function serveRegistry(config: RegistryConfig, opts: ServeOptions): Promise<void> {
   const logger = createLogger(config.logLevel, opts);
   const registry = await startRegistry(config, { logger });
   opts.banner.write(banner(registry, opts.version));
   await untilAborted(opts.signal);
-  logger.info('shutting down');
-  await registry.close();
+  const deadlineMs = opts.exitDeadlineMs ?? EXIT_DEADLINE_MS;
+  logger.info({ deadlineMs }, 'shutting down');
+  // Unref'd: it never keeps a process alive that would end on its own.
+  const deadline = setTimeout(() => {
+    logger.error({ deadlineMs }, 'shutdown still running at its deadline: exiting');
+    opts.banner.write(`docket: registry shutdown took over ${deadlineMs} ms: exiting\n`);
+    (opts.exit ?? ((code) => process.exit(code)))(1);
+  }, deadlineMs).unref();
+  try {
+    await registry.close();
+  } finally {
+    clearTimeout(deadline);
+  }
+  logger.info('shut down');
 }
 
 function createLogger(level: string, opts: ServeOptions): Logger {

@@ -11,6 +11,7 @@ import { createEmbeddedTracker } from '../tracker/embedded.js';
 import { AnnounceListeners } from './announces.js';
 import { webRoot } from './assets.js';
 import { publicUrlFor, type RegistryConfig } from './config.js';
+import { lockDataDir } from './data-lock.js';
 import { createApp } from './http/app.js';
 import type { BlobRecord } from './metadata/blobs.js';
 import { createMetrics } from './metrics.js';
@@ -94,6 +95,7 @@ export async function startRegistry(
  * as it is built, then listens.
  *
  *   <dataDir>/
+ *     registry.lock the running registry's pid (data-lock.ts): one registry per directory
  *     blobs/        FsBlobStore (see storage/fs-blob-store.ts)
  *     docket.db     SQLite metadata (WAL)
  *     admin-token   the admin token, mode 0600, created at first start
@@ -110,6 +112,8 @@ async function compose(
   const metricsRegistry = deps.metricsRegistry ?? new Registry();
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const dataLock = await lockDataDir(dataDir);
+  shutdown.add('data directory lock', () => dataLock.release());
 
   const metadata = await openMetadata(dataDir);
   shutdown.add('database', () => metadata.close());
