@@ -1,3 +1,4 @@
+import { HTTP_BLOB_MAX_BYTES } from '../fetch/blob-fetcher.js';
 import { warningLogger } from '../warning-logger.js';
 import { claimSeeding } from './seeder-handoff.js';
 
@@ -36,11 +37,14 @@ export async function seedCachedBlobs(opts: SeedOptions): Promise<void> {
   const client = new SwarmClient({ cache, torrentPort: opts.torrentPort, logger });
   // From here on pulls on this cache leave seeding to this process (seeder-handoff.ts).
   const release = await claimSeeding(opts.cacheDir, 'docket seed');
+  const warned = new Set<string>();
   const scan = async () => {
     const result = await seedCache(cache, client, logger);
     for (const digest of result.seeded) opts.onEvent({ kind: 'seeding', digest });
-    if (result.withoutTorrent.length > 0)
-      opts.onWarning(`${result.withoutTorrent.length} cached blob(s) have no .torrent: not seeded`);
+    const sizes = new Map((await cache.list()).map((b) => [b.digest, b.size]));
+    const missing = torrentsMissing(result.withoutTorrent, sizes, warned);
+    if (missing.length > 0)
+      opts.onWarning(`${missing.length} cached blob(s) have no .torrent: not seeded`);
   };
   try {
     await scan();
@@ -64,4 +68,21 @@ export async function seedCachedBlobs(opts: SeedOptions): Promise<void> {
     await release();
     await client.destroy();
   }
+}
+
+/**
+ * The blobs without a .torrent worth a warning: not the small ones, which are fetched
+ * whole over HTTP and never have a torrent by design (HTTP_BLOB_MAX_BYTES), and each
+ * digest once (`warned` remembers them across rescans).
+ */
+export function torrentsMissing(
+  withoutTorrent: readonly string[],
+  sizes: ReadonlyMap<string, number>,
+  warned: Set<string>,
+): string[] {
+  const missing = withoutTorrent.filter(
+    (digest) => !warned.has(digest) && (sizes.get(digest) ?? 0) > HTTP_BLOB_MAX_BYTES,
+  );
+  for (const digest of missing) warned.add(digest);
+  return missing;
 }
