@@ -5,6 +5,7 @@ import { ManifestInvalidError } from '../lib/errors.js';
 import { type Descriptor, parseManifest } from '../lib/manifest/index.js';
 import type { FetchedManifest, RegistryClient } from '../client/registry-client.js';
 import { mapLimit } from '../client/services/map-limit.js';
+import { cacheManifest, fetchReferrers } from '../client/services/referrers.js';
 import { resolveImage } from '../client/services/resolve-image.js';
 import type { AgentCache } from './agent-cache.js';
 import type { BlobSource } from './blob-source.js';
@@ -80,19 +81,43 @@ export class AgentService {
     return this.deps.registry.listTags(name);
   }
 
-  /** Fetches the host platform's image of `name:reference` (config and layers) into the cache. */
+  /**
+   * Fetches the host platform's image of `name:reference` (config and layers) into the
+   * cache, and its referrers (signatures, SBOMs of the image and of its index): their
+   * manifests into the cache by digest (and served from memory by digest), their blobs.
+   */
   async preheat(name: string, reference: string): Promise<PreheatedImage> {
     const image = await resolveImage(this.deps.registry, name, reference);
     const blobs: Descriptor[] = [image.manifest.config, ...image.manifest.layers];
-    await mapLimit(blobs, PREHEAT_CONCURRENCY, (d) =>
-      this.deps.source.ensure(name, parseDigest(d.digest), d.size),
+    const subjects = [image.indexDigest, image.manifestDigest].filter(
+      (d): d is Digest => d !== undefined,
     );
+    const [, referrers] = await Promise.all([
+      mapLimit(blobs, PREHEAT_CONCURRENCY, (d) =>
+        this.deps.source.ensure(name, parseDigest(d.digest), d.size),
+      ),
+      fetchReferrers(
+        {
+          registry: this.deps.registry,
+          concurrency: PREHEAT_CONCURRENCY,
+          keepManifest: (m, size) => this.keepManifest(m, size),
+          fetchBlob: (b) => this.deps.source.ensure(name, b.digest, b.size),
+        },
+        name,
+        subjects,
+      ),
+    ]);
     const done: PreheatedImage = {
       repository: name,
       reference,
       manifestDigest: image.manifestDigest,
       blobs: blobs.length,
       bytes: blobs.reduce((sum, d) => sum + d.size, 0),
+      referrers: {
+        manifests: referrers.manifests,
+        blobs: referrers.blobs,
+        bytes: referrers.bytes,
+      },
     };
     this.preheated.push(done);
     if (this.preheated.length > LISTED_PREHEATS) this.preheated.shift();
@@ -108,6 +133,27 @@ export class AgentService {
       received: this.deps.source.received(),
       preheated: [...this.preheated],
     };
+  }
+
+  /** A referrer's manifest: remembered, and in the cache by its digest (pinned meanwhile). */
+  private async keepManifest(m: FetchedManifest, size: number): Promise<void> {
+    this.remember(m);
+    const release = this.deps.cache.pin(m.digest);
+    try {
+      await cacheManifest(
+        {
+          cached: async (digest) =>
+            (await this.deps.cache.blobs.has(digest))
+              ? this.deps.cache.blobs.path(digest)
+              : undefined,
+          store: (digest, n, body) => this.deps.cache.blobs.store(digest, n, body),
+        },
+        m,
+        size,
+      );
+    } finally {
+      release();
+    }
   }
 
   private remember(m: FetchedManifest): void {

@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { manifestReference } from '../../lib/reference.js';
+import { artifactKind } from '../../lib/artifact-types.js';
 import { humanSize } from '../../lib/format.js';
 import { table } from '../output/format.js';
 import { type ImageInspection, inspectImage } from '../../client/services/inspect.js';
@@ -11,7 +12,13 @@ export class InspectCommand extends DocketCommand {
   static override paths = [['inspect']];
 
   static override usage = Command.Usage({
-    description: 'show an image in the registry: manifest, config, layers and who shares them',
+    description:
+      'show an image in the registry: manifest, config, layers and who shares them, referrers',
+    details: `
+      Referrers are the manifests pushed with the image as their \`subject\` (OCI 1.1):
+      signatures, SBOMs, attestations. They are listed with their artifact type, digest,
+      size and creation time; \`--json\` gives their annotations too.
+    `,
     examples: [
       ['Readable summary', '$0 inspect team/app:v1'],
       ['Everything as JSON (the manifest included)', '$0 inspect --json team/app:v1'],
@@ -68,5 +75,24 @@ function render(i: ImageInspection): string {
     '',
   ];
   const rows = i.layers.map((l) => [l.digest, humanSize(l.size), l.sharedWith.join(', ') || '-']);
-  return `${lines.join('\n')}${table(['LAYER', 'SIZE', 'SHARED WITH'], rows)}`;
+  const layers = table(['LAYER', 'SIZE', 'SHARED WITH'], rows);
+  return `${lines.join('\n')}${layers}\n${renderReferrers(i)}`;
 }
+
+function renderReferrers(i: ImageInspection): string {
+  if (i.referrers.length === 0) return 'Referrers:    none\n';
+  const subjects = new Set(i.referrers.map((r) => r.subject)).size;
+  const rows = i.referrers.map((r) => [
+    artifactKind(r.artifactType ?? undefined) ?? '-',
+    r.artifactType ?? '-',
+    r.digest,
+    humanSize(r.size),
+    r.annotations[CREATED] ?? '-',
+    ...(subjects > 1 ? [r.subject === i.digest ? 'index' : 'image'] : []),
+  ]);
+  const header = ['REFERRER', 'ARTIFACT TYPE', 'DIGEST', 'SIZE', 'CREATED'];
+  return table(subjects > 1 ? [...header, 'OF'] : header, rows);
+}
+
+/** image-spec annotations.md: when the artifact was created. */
+const CREATED = 'org.opencontainers.image.created';

@@ -77,6 +77,7 @@ export class PullCommand extends DocketCommand {
       ['Pull', '$0 pull app:v1'],
       ['Pull, never seed, print a JSON summary', '$0 pull --seed-time 0 --json app:v1'],
       ['Also name it app:v1 locally', '$0 pull --tag app:v1 app:v1'],
+      ['With its signatures and SBOMs, for offline checks', '$0 pull --with-referrers app:v1'],
     ],
   });
 
@@ -89,6 +90,10 @@ export class PullCommand extends DocketCommand {
   });
   platform = Option.String('--platform', {
     description: 'os/arch[/variant] of a multi-arch image to pull (default: this host’s)',
+  });
+  withReferrers = Option.Boolean('--with-referrers', false, {
+    description:
+      'also fetch the image’s referrers (signatures, SBOMs) into the blob cache, to verify them offline',
   });
   image = Option.String({ name: 'IMAGE[:TAG]' });
 
@@ -141,6 +146,7 @@ export class PullCommand extends DocketCommand {
           reference: manifestReference(ref),
           localTags,
           ...(platform ? { platform } : {}),
+          ...(this.withReferrers ? { withReferrers: true } : {}),
         },
       );
       progress?.finish();

@@ -2,6 +2,7 @@ import type { ImageConfigDocument } from '../../lib/api/image-config.js';
 import type { ImageSummary } from '../../lib/api/index.js';
 import type { Platform } from '../../lib/manifest/index.js';
 import type { RegistryClient } from '../registry-client.js';
+import { listReferrers, type Referrer } from './referrers.js';
 import { hostPlatform, readManifest, resolveImage } from './resolve-image.js';
 
 /** What `docket inspect` prints (`--json` prints this object). */
@@ -26,6 +27,11 @@ export interface ImageInspection {
     /** Other `repository:tag`s whose image has this layer. */
     sharedWith: string[];
   }[];
+  /**
+   * The manifests whose `subject` is the digest the reference resolves to or, from an
+   * index, the image inspected (OCI 1.1 referrers: signatures, SBOMs).
+   */
+  referrers: Referrer[];
 }
 
 export interface ConfigSummary {
@@ -44,8 +50,8 @@ export interface ConfigSummary {
 
 /**
  * Reads an image from the registry: its manifest (for an index, the platforms it has and
- * the host platform's image), a summary of its config, and its layers with the other
- * images in the registry that share each of them.
+ * the host platform's image), a summary of its config, its layers with the other images
+ * in the registry that share each of them, and its referrers.
  */
 export async function inspectImage(
   registry: RegistryClient,
@@ -66,6 +72,7 @@ export async function inspectImage(
       : [];
   const image = await resolveImage(registry, repository, reference, platform);
   const config = JSON.parse(image.config.toString()) as ImageConfigDocument;
+  const referrers = await listReferrers(registry, repository, [top.digest, image.manifestDigest]);
   const others = (await registry.listImages()).filter(
     (i) => !(i.repository === repository && i.tag === reference),
   );
@@ -86,6 +93,7 @@ export async function inspectImage(
     config: summarizeConfig(image.configDigest, config),
     size: image.manifest.config.size + layers.reduce((n, l) => n + l.size, 0),
     layers,
+    referrers,
   };
 }
 

@@ -1,4 +1,5 @@
 import { chainIds } from '../../lib/archive/chain-id.js';
+import type { ReferrersFetched } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
 import type { DockerEngine } from '../docker-engine.js';
 import type { BlobProgress } from '../fetch/blob-fetcher.js';
@@ -7,6 +8,7 @@ import { readFileBody, startFetches } from './layer-fetches.js';
 import { loadLayerByLayer } from './load-layers.js';
 import type { RegistryClient } from '../registry-client.js';
 import type { Platform } from '../../lib/manifest/index.js';
+import { pullReferrers } from './referrers.js';
 import { presentBottomLayers, resolveImage } from './resolve-image.js';
 import type { Peer, TorrentBlob, TransferStats } from '../p2p/peer.js';
 
@@ -51,6 +53,11 @@ export interface PullTarget {
   localTags: Array<{ repo: string; tag: string }>;
   /** The image of a multi-arch index to pull (`--platform`); default: the engine's. */
   platform?: Platform;
+  /**
+   * Also fetch the referrers (signatures, SBOMs) of the image and of its index into the
+   * blob cache (`--with-referrers`), for verifying them offline.
+   */
+  withReferrers?: boolean;
 }
 
 /** What `docket pull --json-summary` prints. */
@@ -66,6 +73,8 @@ export interface PullSummary {
   layersFromCache: number;
   layersDownloaded: number;
   bytes: TransferStats & { fromCache: number; total: number };
+  /** With `withReferrers`: the referrers' manifests and blobs now in the cache. */
+  referrers?: ReferrersFetched;
   seconds: number;
 }
 
@@ -76,7 +85,9 @@ export interface PullSummary {
  * (load-layers.ts): each goes into the engine as soon as it is verified and the layers
  * below it are in, so the engine extracts layer 1 while layer 3 still downloads. The image is tagged only after the engine
  * reports a successful load. A failed fetch aborts the load and is what the pull rejects
- * with. Resolves with the summary and the blobs fetched by torrent (for seeding).
+ * with. With `withReferrers`, the image's referrers are fetched alongside (referrers.ts);
+ * their failure fails the pull, after the image is loaded and tagged. Resolves with the
+ * summary and the blobs fetched by torrent (for seeding).
  */
 export async function pullImage(
   deps: PullDeps,
@@ -96,6 +107,15 @@ export async function pullImage(
   const viaEngine =
     !existing && deps.engineFeed !== false && feedsEngine(deps, target, image, present);
   const fetches = startFetches(deps, target.repository, image, present);
+  const referrers = target.withReferrers
+    ? pullReferrers(
+        { ...deps, direct: deps.direct === true },
+        target.repository,
+        [image.indexDigest, image.manifestDigest].filter((d): d is Digest => d !== undefined),
+      )
+    : undefined;
+  // Observed below, once the image is in.
+  referrers?.catch(() => {});
   let imageId = existing?.id ?? image.configDigest;
   if (!existing) {
     // The engine's own pull may ask for the bottom layers it has (it knows the blob digests
@@ -134,6 +154,7 @@ export async function pullImage(
   }
   const fetched = await fetches.all;
   for (const { repo, tag } of target.localTags) await deps.engine.tagImage(imageId, repo, tag);
+  const withReferrers = await referrers;
   return {
     summary: {
       repository: target.repository,
@@ -146,9 +167,13 @@ export async function pullImage(
       layersFromCache: fetched.filter((f) => f.fromCache).length,
       layersDownloaded: fetched.filter((f) => !f.fromCache).length,
       bytes: fetches.bytes(),
+      ...(withReferrers ? { referrers: withReferrers.fetched } : {}),
       seconds: (performance.now() - started) / 1000,
     },
-    blobs: fetched.flatMap((f) => (f.torrent ? [f.torrent] : [])),
+    blobs: [
+      ...fetched.flatMap((f) => (f.torrent ? [f.torrent] : [])),
+      ...(withReferrers?.blobs ?? []),
+    ],
   };
 }
 
