@@ -2,6 +2,7 @@ import { pino, stdTimeFunctions, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { RegistryConfig } from '../registry/config.js';
 import { type RunningRegistry, startRegistry } from '../registry/main.js';
+import { prettyLogOptions } from './output/log-format.js';
 import { untilAborted } from './until-aborted.js';
 
 export interface ServeOptions {
@@ -54,15 +55,7 @@ export async function serveRegistry(config: RegistryConfig, opts: ServeOptions):
 
 function createLogger(level: string, opts: ServeOptions): Logger {
   if (!opts.pretty) return pino({ level, timestamp: stdTimeFunctions.isoTime });
-  return pino(
-    { level },
-    pretty({
-      colorize: opts.colored,
-      translateTime: 'SYS:HH:MM:ss',
-      ignore: 'pid,hostname',
-      sync: true,
-    }),
-  );
+  return pino({ level }, pretty(prettyLogOptions(opts.colored)));
 }
 
 export function banner(
