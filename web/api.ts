@@ -3,6 +3,7 @@ import type { HealthReport, ImageList, SwarmReport, TagHistory } from '../lib/ap
 import { Header } from '../lib/api/headers.js';
 import { paths } from '../lib/api/paths.js';
 import type { Digest } from '../lib/digest.js';
+import type { Descriptor, ImageIndex } from '../lib/manifest/types.js';
 
 const TOKEN_KEY = 'docket.token';
 
@@ -52,6 +53,18 @@ export const api = {
   history: (repository: string, tag: string) => getJson<TagHistory>(paths.history(repository, tag)),
   config: (repository: string, digest: string) =>
     getJson<ImageConfigDocument>(paths.blob(repository, digest as Digest)),
+  /**
+   * The manifests whose `subject` is `digest` (OCI 1.1 referrers: signatures, SBOMs); none
+   * from a registry without the referrers API (404).
+   */
+  referrers: (repository: string, digest: string): Promise<Descriptor[]> =>
+    getJson<ImageIndex>(paths.referrers(repository, digest as Digest)).then(
+      (index) => index.manifests ?? [],
+      (err: unknown) => {
+        if (err instanceof ApiError && err.status === 404) return [];
+        throw err;
+      },
+    ),
   swarm: () => getJson<SwarmReport>(paths.swarm()),
   health: () => getJson<HealthReport>(paths.health()),
 };

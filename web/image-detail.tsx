@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ImageSummary, TagHistory } from '../lib/api/bodies.js';
 import type { ImageConfigDocument } from '../lib/api/image-config.js';
+import { artifactKind } from '../lib/artifact-types.js';
+import type { Descriptor } from '../lib/manifest/types.js';
 import { api, UnauthorizedError } from './api.js';
 import { formatAgo, formatBytes, shortDigest } from './format.js';
 import { imageRef, sharedWith } from './shared-layers.js';
@@ -12,17 +14,25 @@ interface Props {
   onUnauthorized(): void;
 }
 
-/** One image: its layers (and which images share them), its config, its tag's history. */
+/** image-spec annotations.md: when the artifact was created. */
+const CREATED = 'org.opencontainers.image.created';
+
+/**
+ * One image: its layers (and which images share them), its config, its referrers
+ * (signatures, SBOMs), its tag's history.
+ */
 export function ImageDetail({ image, users, onUnauthorized }: Props) {
   const ref = imageRef(image);
   const [config, setConfig] = useState<ImageConfigDocument | undefined>();
   const [history, setHistory] = useState<TagHistory | undefined>();
+  const [referrers, setReferrers] = useState<Descriptor[] | undefined>();
   const [error, setError] = useState<string | undefined>();
 
   useEffect(() => {
     let live = true;
     setConfig(undefined);
     setHistory(undefined);
+    setReferrers(undefined);
     setError(undefined);
     const fail = (err: unknown) => {
       if (!live) return;
@@ -37,6 +47,10 @@ export function ImageDetail({ image, users, onUnauthorized }: Props) {
     api
       .history(image.repository, image.tag)
       .then((h) => live && setHistory(h))
+      .catch(fail);
+    api
+      .referrers(image.repository, image.digest)
+      .then((r) => live && setReferrers(r))
       .catch(fail);
     return () => {
       live = false;
@@ -85,6 +99,12 @@ export function ImageDetail({ image, users, onUnauthorized }: Props) {
       </table>
       <h4>Config</h4>
       {config ? <ConfigList config={config} /> : <p class="muted">loading…</p>}
+      <h4>Referrers</h4>
+      {referrers ? (
+        <ReferrerTable referrers={referrers} now={now} />
+      ) : (
+        <p class="muted">loading…</p>
+      )}
       <h4>History of {ref}</h4>
       {history ? (
         <table class="history">
@@ -112,6 +132,44 @@ export function ImageDetail({ image, users, onUnauthorized }: Props) {
         <p class="muted">loading…</p>
       )}
     </article>
+  );
+}
+
+/** The manifests pushed with this image as their subject: signatures, SBOMs. */
+function ReferrerTable({ referrers, now }: { referrers: Descriptor[]; now: number }) {
+  if (referrers.length === 0) return <p class="muted">No signatures or SBOMs.</p>;
+  return (
+    <table class="referrers">
+      <thead>
+        <tr>
+          <th scope="col">Kind</th>
+          <th scope="col">Artifact type</th>
+          <th scope="col">Digest</th>
+          <th scope="col" class="num">
+            Size
+          </th>
+          <th scope="col">Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        {referrers.map((r) => {
+          const created = r.annotations?.[CREATED];
+          return (
+            <tr key={r.digest} data-artifact-type={r.artifactType ?? ''}>
+              <td>{artifactKind(r.artifactType) ?? 'artifact'}</td>
+              <td>
+                <code>{r.artifactType ?? r.mediaType}</code>
+              </td>
+              <td>
+                <code title={r.digest}>{shortDigest(r.digest)}</code>
+              </td>
+              <td class="num">{formatBytes(r.size)}</td>
+              <td title={created}>{created ? formatAgo(created, now) : '–'}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 

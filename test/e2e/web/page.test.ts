@@ -2,6 +2,13 @@ import Docker from 'dockerode';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestImage } from '../../../testbed/images.js';
+import {
+  cosignSignature,
+  manifestDescriptor,
+  pushArtifact,
+  signingKey,
+  spdxSbom,
+} from '../../helpers/artifacts.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { type RunningCli, runCli, startCli } from '../../helpers/run-cli.js';
 import { removeImages, tempCacheDir } from '../cli/cli-env.js';
@@ -48,6 +55,12 @@ describe('the web page, in a real browser', () => {
         const pushed = await runCli(['push', ref], { env });
         expect(pushed.exitCode, pushed.stderr).toBe(0);
       }
+      // APP is signed and has an SBOM (OCI 1.1 referrers).
+      const subject = await manifestDescriptor(registry, 'web-test/app', 'v1');
+      const key = signingKey().privateKey;
+      const signature = cosignSignature(subject, { dockerReference: 'web-test/app', key });
+      for (const artifact of [signature, spdxSbom(subject, { name: 'web-test/app' })])
+        await pushArtifact(registry, 'web-test/app', artifact);
       await removeImages(docker, [APP, `${registry.host}/${APP}`]);
       page = await browser.newPage();
     });
@@ -78,6 +91,14 @@ describe('the web page, in a real browser', () => {
       expect(layers).toHaveLength(2);
       expect(layers[0]?.[3]).toBe(TOOLS);
       expect(layers[1]?.[3]).toBe('none');
+      const referrers = await cellTexts(page, 'table.referrers tbody tr');
+      expect(referrers.map((row) => row.slice(0, 2))).toEqual(
+        expect.arrayContaining([
+          ['signature', 'application/vnd.dev.cosign.artifact.sig.v1+json'],
+          ['SBOM', 'application/spdx+json'],
+        ]),
+      );
+      expect(referrers).toHaveLength(2);
       const history = await cellTexts(page, 'table.history tbody tr');
       expect(history).toHaveLength(1);
       expect(history[0]?.[2]).toBe('admin');
