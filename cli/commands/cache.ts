@@ -15,8 +15,8 @@ export class CacheCommand extends DocketCommand {
     details: `
       \`ls\` lists the cached blobs (least recently used first) and the partial
       downloads. \`prune\` removes partial downloads untouched for an hour and evicts
-      least recently used blobs until the cache, partial downloads included, fits
-      --cache-size; \`prune --all\` empties it.
+      least recently used blobs until the cache, partial downloads included, fits in the
+      size of --cache-size; \`prune --all\` empties it.
     `,
     examples: [
       ['What the cache holds', '$0 cache ls'],

@@ -15,9 +15,9 @@ export class LoginCommand extends DocketCommand {
       Verifies the token by opening a blob upload (a write only a valid token may
       make) and cancelling it at once, then stores the token in the credentials file
       (~/.config/docket/credentials.json or $DOCKET_CREDENTIALS, mode 0600) and makes
-      the registry the default one (it says so when the default changes). Without
-      --token, --token-stdin or $DOCKET_TOKEN, asks for the token on a terminal, input
-      hidden. A registry's admin token is in <data dir>/admin-token.
+      the registry the default one (it says so when the default changes). With no
+      token given (--token, --token-stdin or $DOCKET_TOKEN), asks for it on a terminal,
+      input hidden. A registry's admin token is in <data dir>/admin-token.
     `,
     examples: [
       ['Token on the command line', '$0 login --registry http://127.0.0.1:5000 --token T'],

@@ -61,9 +61,10 @@ export class TrackerCommand extends DocketCommand {
     description: 'run a standalone BitTorrent tracker (HTTP and UDP)',
     details: `
       Serves /announce and /scrape over HTTP (BEP 3, BEP 23, BEP 48) and the UDP tracker
-      protocol (BEP 15), with a stats page at /stats (JSON at /stats.json). With
-      --whitelist-from it accepts only the infohashes that registry lists at
-      GET /docket/v1/infohashes, refreshed every 30 s. Runs until Ctrl-C.
+      protocol (BEP 15), with a stats page at /stats (JSON at /stats.json). With the
+      option --whitelist-from it accepts only the infohashes that registry lists at
+      GET /docket/v1/infohashes, refreshed every 30 s. Logs JSON lines on stderr, with
+      ISO times as the registry's. Runs until Ctrl-C.
     `,
     examples: [
       ['Tracker on 6969 (HTTP and UDP)', '$0 tracker'],
@@ -84,7 +85,7 @@ export class TrackerCommand extends DocketCommand {
     const s = settingsOf(this, TRACKER_KEYS, docket.environment);
     // Loaded on demand: other commands need not pay for bittorrent-tracker or pino at start-up.
     const { startStandaloneTracker } = await import('../../tracker/standalone.js');
-    const { default: pino } = await import('pino');
+    const { default: pino, stdTimeFunctions } = await import('pino');
     const tracker = await startStandaloneTracker({
       httpPort: s.port,
       udpPort: s.udpPort === 'off' ? undefined : (s.udpPort ?? s.port),
@@ -93,7 +94,7 @@ export class TrackerCommand extends DocketCommand {
       whitelistToken: s.whitelistToken,
       announceIntervalMs: s.intervalSeconds * 1000,
       maxPeersPerIp: s.maxPeersPerIp,
-      logger: pino({ level: 'info' }, pino.destination(2)),
+      logger: pino({ level: 'info', timestamp: stdTimeFunctions.isoTime }, pino.destination(2)),
     });
     stdout.write(`tracker: ${tracker.httpUrl}\n`);
     if (tracker.udpUrl) stdout.write(`tracker: ${tracker.udpUrl}\n`);
