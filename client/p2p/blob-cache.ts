@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +9,7 @@ import { type Digest, DigestStream, digestHex, parseDigest, sha256File } from '.
 import { DigestMismatchError, SizeMismatchError } from '../../lib/errors.js';
 import { DiskFullError, isDiskFullCode, systemErrorCode } from '../errors.js';
 import { type GrowingFile, GrowingFileWriter } from '../../lib/growing-file.js';
+import { sleepUnlessAborted } from '../../lib/sleep.js';
 
 /**
  * A content-addressed, size-bounded cache of verified blobs on the client.
@@ -17,6 +19,8 @@ import { type GrowingFile, GrowingFileWriter } from '../../lib/growing-file.js';
  * <dir>/blobs/<hex>.torrent   the .torrent it was downloaded with (for `docket seed`)
  * <dir>/partial/<hex>         download in progress: the pieces received so far, at their
  *                             offsets, so a restarted download resumes (never a blob)
+ * <dir>/locks/<hex>           a process fetching the blob: {"pid","host"}, created O_EXCL,
+ *                             its mtime kept fresh while it fetches (see `lock`)
  * <dir>/tmp/                  files being written before a rename
  * ```
  * A blob appears under blobs/ only by `commit`, a rename after its sha256 was checked,
@@ -43,9 +47,22 @@ export interface PartialBlob {
 /** Partial downloads untouched this long are abandoned: `prune` removes them. */
 export const STALE_PARTIAL_MS = 60 * 60_000;
 
+/**
+ * A blob lock's holder touches it this often; one untouched for STALE_LOCK_MS is taken over
+ * whoever wrote it (a holder on another host, or a pid reused after a restart).
+ */
+export const LOCK_HEARTBEAT_MS = 5_000;
+export const STALE_LOCK_MS = 30_000;
+/** How often a process waiting for another's fetch of a blob looks again. */
+const LOCK_POLL_MS = 100;
+
+/** Releases a blob lock (see BlobCache.lock). */
+export type BlobLockRelease = () => Promise<void>;
+
 export class BlobCache {
   private readonly blobsDir: string;
   private readonly partialDir: string;
+  private readonly locksDir: string;
   private readonly tmpDir: string;
 
   constructor(
@@ -54,13 +71,58 @@ export class BlobCache {
   ) {
     this.blobsDir = join(dir, 'blobs');
     this.partialDir = join(dir, 'partial');
+    this.locksDir = join(dir, 'locks');
     this.tmpDir = join(dir, 'tmp');
   }
 
   async init(): Promise<void> {
     await Promise.all(
-      [this.blobsDir, this.partialDir, this.tmpDir].map((d) => mkdir(d, { recursive: true })),
+      [this.blobsDir, this.partialDir, this.locksDir, this.tmpDir].map((d) =>
+        mkdir(d, { recursive: true }),
+      ),
     );
+  }
+
+  /**
+   * Waits until this process is the one fetching `digest` into this cache, across
+   * processes (two `docket pull`s of one image, a pull beside `docket agent`): the partial
+   * file and the commit belong to one fetch at a time, and the one that waited then finds
+   * the blob cached. The lock is a file created O_EXCL under locks/ holding the pid and the
+   * host; while held, its mtime is touched every LOCK_HEARTBEAT_MS. A lock whose process
+   * is gone (same host, no such pid) or untouched for STALE_LOCK_MS is taken over. Rejects
+   * with the signal's reason when it aborts while waiting.
+   */
+  async lock(digest: string, signal?: AbortSignal): Promise<BlobLockRelease> {
+    const path = join(this.locksDir, digestHex(parseDigest(digest)));
+    const text = `${JSON.stringify({ pid: process.pid, host: hostname(), nonce: randomBytes(4).toString('hex') })}\n`;
+    await mkdir(this.locksDir, { recursive: true });
+    for (;;) {
+      signal?.throwIfAborted();
+      try {
+        await writeFile(path, text, { flag: 'wx' });
+        break;
+      } catch (err) {
+        if (systemErrorCode(err) !== 'EEXIST') throw err;
+      }
+      const held = await readFile(path, 'utf8').catch(() => undefined);
+      if (held !== undefined && (await isStaleLock(path, held))) {
+        // Removed only while it still holds what was judged stale.
+        if ((await readFile(path, 'utf8').catch(() => undefined)) === held)
+          await rm(path, { force: true });
+        continue;
+      }
+      await (signal
+        ? sleepUnlessAborted(LOCK_POLL_MS, signal)
+        : new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS)));
+    }
+    const heartbeat = setInterval(() => {
+      const now = new Date();
+      utimes(path, now, now).catch(() => {});
+    }, LOCK_HEARTBEAT_MS).unref();
+    return async () => {
+      clearInterval(heartbeat);
+      if ((await readFile(path, 'utf8').catch(() => '')) === text) await rm(path, { force: true });
+    };
   }
 
   /** Where the blob lives once committed (whether or not it is there now). */
@@ -298,6 +360,27 @@ export class BlobCache {
       evicted.push(blob.digest);
     }
     return evicted;
+  }
+}
+
+/** A blob lock whose holder is gone: a dead pid on this host, or no heartbeat for a while. */
+async function isStaleLock(path: string, held: string): Promise<boolean> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) return false; // released meanwhile: the next round creates it
+  if (Date.now() - st.mtimeMs > STALE_LOCK_MS) return true;
+  let owner: { pid?: unknown; host?: unknown };
+  try {
+    owner = JSON.parse(held) as typeof owner;
+  } catch {
+    return false; // being written: judged by its age alone
+  }
+  if (owner.host !== hostname() || typeof owner.pid !== 'number') return false;
+  if (owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (err) {
+    return systemErrorCode(err) === 'ESRCH';
   }
 }
 

@@ -23,6 +23,8 @@ export interface DirectOptions {
   /** The blob's file while a direct download writes it (BlobCache.receive). */
   onFile?(file: GrowingFile): void;
   logger?: Logger | undefined;
+  /** Stops a wait for another process's fetch of the blob. */
+  signal?: AbortSignal;
 }
 
 /** The committed blob, or the bytes received before a denial (0) or a cut. */
@@ -85,8 +87,10 @@ export interface FetchedBlob {
 /**
  * Gets `blob` into the cache: direct over HTTP when `open` is given and the registry grants
  * it, else from the swarm through `fromSwarm`, which resumes a cut direct download from its
- * partial file. Bytes received directly count as web seed bytes. Throws what
- * downloadDirect and `fromSwarm` throw.
+ * partial file. Bytes received directly count as web seed bytes. One process at a time
+ * downloads a blob into a cache (BlobCache.lock): another one fetching it makes this wait,
+ * then take the blob it committed (no bytes received). Throws what downloadDirect and
+ * `fromSwarm` throw, and the signal's reason when it aborts while waiting.
  */
 export async function directThenSwarm(
   cache: BlobCache,
@@ -94,6 +98,29 @@ export async function directThenSwarm(
   open: DirectOpener | undefined,
   fromSwarm: () => Promise<FetchedBlob>,
   opts: DirectOptions = {},
+): Promise<FetchedBlob> {
+  await cache.init();
+  const release = await cache.lock(blob.digest, opts.signal);
+  try {
+    if (await cache.has(blob.digest)) {
+      opts.logger?.debug({ digest: blob.digest }, 'fetched meanwhile by another process');
+      return {
+        path: cache.path(blob.digest),
+        stats: { fromPeers: 0, fromRegistrySeed: 0, fromWebSeed: 0 },
+      };
+    }
+    return await directThenSwarmLocked(cache, blob, open, fromSwarm, opts);
+  } finally {
+    await release();
+  }
+}
+
+async function directThenSwarmLocked(
+  cache: BlobCache,
+  blob: DirectBlob,
+  open: DirectOpener | undefined,
+  fromSwarm: () => Promise<FetchedBlob>,
+  opts: DirectOptions,
 ): Promise<FetchedBlob> {
   let viaHttp = 0;
   if (open) {

@@ -54,13 +54,23 @@ export async function pullThroughEngine(
   deps.signal.addEventListener('abort', onStop, { once: true });
   if (deps.signal.aborted) onStop();
   try {
-    const pulling = deps.engine.pullImage(feed.reference, deps.signal).then(
-      () => true,
-      (err: unknown) => {
-        if (!feed.reached()) return false;
-        throw err;
-      },
-    );
+    // The engine shares a layer's download between the pulls that want it at once: another
+    // `docket pull` of the image on this host may be serving it from its own feed, and when
+    // that feed goes away first the engine's pull fails here too. Once more, then the layers
+    // come from this feed.
+    const pullOnce = () => deps.engine.pullImage(feed.reference, deps.signal);
+    const pulling = pullOnce()
+      .catch((err: unknown) => {
+        if (!feed.reached() || deps.signal.aborted) throw err;
+        return pullOnce();
+      })
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (!feed.reached()) return false;
+          throw err;
+        },
+      );
     pulling.catch(() => {});
     if (!(await Promise.race([pulling, stopped]))) return undefined;
     const pulled = await deps.engine.inspectImage(image.configDigest);
