@@ -35,16 +35,33 @@ export function commandsOf(definitions: Definition[]): CompletedCommand[] {
   return definitions
     .map((d) => ({ d, name: d.path.split(' ').slice(1).join(' ') }))
     .filter(({ name }) => name !== '' && !name.startsWith('-'))
-    .map(({ d, name }) => ({
-      name,
-      description: d.description ?? '',
-      flags: d.options.map((o) => {
-        const [names = '', ...value] = o.definition.split(' ');
-        return {
-          names: names.split(','),
-          description: o.description ?? '',
-          takesValue: value.length > 0,
-        };
-      }),
-    }));
+    .map(({ d, name }) => {
+      const words = argumentWords(d.usage);
+      return {
+        name,
+        description: d.description ?? '',
+        flags: d.options.map((o) => {
+          const [names = '', ...value] = o.definition.split(' ');
+          const flags = names.split(',');
+          const description = o.description ?? '';
+          const takesValue = value.length > 0;
+          // A flag on by default says how to turn it off (key-options.ts: `--no-direct: …`).
+          const negated = flags
+            .filter((f) => f.startsWith('--') && !takesValue)
+            .map((f) => `--no-${f.slice(2)}`)
+            .filter((f) => description.includes(f));
+          return { names: [...flags, ...negated], description, takesValue };
+        }),
+        ...(words ? { words } : {}),
+      };
+    });
+}
+
+/** `docket cache … <ls|prune>` → `['ls', 'prune']`; undefined for a free argument (`<IMAGE[:TAG]>`). */
+function argumentWords(usage: string): string[] | undefined {
+  const choice = /<([^>]+)>\s*$/.exec(usage)?.[1];
+  const words = choice?.split('|');
+  return words && words.length > 1 && words.every((w) => /^[a-z][a-z0-9-]*$/.test(w))
+    ? words
+    : undefined;
 }

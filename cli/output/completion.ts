@@ -6,8 +6,13 @@ export interface CompletedCommand {
   /** `pull`; several words for nested paths are joined by a space. */
   name: string;
   description: string;
-  /** `--registry`, `-q`, `--quiet`…, with whether the flag takes a value. */
+  /**
+   * `--registry`, `-q`, `--quiet`…, with whether the flag takes a value. A flag that is on
+   * by default lists its `--no-` form among its names (`--direct`, `--no-direct`).
+   */
   flags: Array<{ names: string[]; description: string; takesValue: boolean }>;
+  /** The words its argument is one of (`cache`: `ls`, `prune`); else file names are offered. */
+  words?: string[];
 }
 
 export type Shell = 'bash' | 'zsh';
@@ -21,7 +26,8 @@ function bashScript(commands: CompletedCommand[]): string {
   const cases = commands
     .map((c) => {
       const flags = c.flags.flatMap((f) => f.names).join(' ');
-      return `    ${shellWord(c.name)}) flags=${singleQuote(flags)} ;;`;
+      const words = c.words ? ` words=${singleQuote(c.words.join(' '))}` : '';
+      return `    ${shellWord(c.name)}) flags=${singleQuote(flags)}${words} ;;`;
     })
     .join('\n');
   return `# bash completion for docket: eval "$(docket completion bash)"
@@ -31,12 +37,14 @@ _docket() {
     COMPREPLY=( $(compgen -W ${singleQuote(names)} -- "$cur") )
     return
   fi
-  local flags=''
+  local flags='' words=''
   case "\${COMP_WORDS[1]}" in
 ${cases}
   esac
   if [[ "$cur" == -* ]]; then
     COMPREPLY=( $(compgen -W "$flags" -- "$cur") )
+  elif [ -n "$words" ]; then
+    COMPREPLY=( $(compgen -W "$words" -- "$cur") )
   fi
 }
 complete -o default -F _docket docket
@@ -56,7 +64,10 @@ function zshScript(commands: CompletedCommand[]): string {
         // zsh brace expansion gives one spec per name, each excluding the others.
         return `${singleQuote(`(${f.names.join(' ')})`)}{${f.names.join(',')}}${singleQuote(`[${text}]${value}`)}`;
       });
-      return `    ${shellWord(c.name)}) _arguments ${[...specs, "'*:file:_files'"].join(' ')} ;;`;
+      const argument = c.words
+        ? singleQuote(`1:argument:(${c.words.join(' ')})`)
+        : "'*:file:_files'";
+      return `    ${shellWord(c.name)}) _arguments ${[...specs, argument].join(' ')} ;;`;
     })
     .join('\n');
   return `#compdef docket
