@@ -1,8 +1,11 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { formatBytes } from './format.js';
+import { clockTime, formatBytes } from './format.js';
 import type { EgressSeries } from './series.js';
+
+/** Time-axis steps in whole seconds: never a tick between seconds (uPlot's own read `:46.500`). */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400];
 
 const SERIES = [
   { label: 'Registry seed', stroke: '#b3261e' },
@@ -23,14 +26,17 @@ export function EgressChart({ series }: { series: EgressSeries }) {
       width: Math.max(320, el.clientWidth),
       height: 260,
       series: [
-        {},
+        { value: (_u: uPlot, v: number | null) => (v == null ? '–' : clockTime(v)) },
         ...SERIES.map((s) => ({
           ...s,
           width: 2,
           value: (_u: uPlot, v: number | null) => (v == null ? '–' : formatBytes(v)),
         })),
       ],
-      axes: [{}, { values: (_u, ticks) => ticks.map((t) => formatBytes(t)), size: 70 }],
+      axes: [
+        { values: (_u, ticks) => ticks.map(clockTime), incrs: TIME_STEPS, space: 70 },
+        { values: (_u, ticks) => ticks.map((t) => formatBytes(t)), size: 70 },
+      ],
       legend: { live: false },
     };
     plot.current = new uPlot(opts, [[], [], [], [], []], el);

@@ -17,6 +17,15 @@ export function shortDigest(digest: string): string {
   return hex ? `${algo}:${hex.slice(0, 12)}` : digest.slice(0, 12);
 }
 
+/** `14:03:46`: a time of day, local, to the second (a chart's time axis; `t` in seconds). */
+export function clockTime(t: number): string {
+  if (!Number.isFinite(t)) return '–';
+  const d = new Date(Math.round(t) * 1000);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
+}
+
 /** `3d 4h`, `5m 2s`: the two largest units. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';

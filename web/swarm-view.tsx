@@ -110,7 +110,11 @@ function ImageTable({
       <tbody>
         {rows.map((r) => (
           <tr key={r.ref}>
-            <td>{r.ref}</td>
+            <td>
+              <span class="name" title={r.ref}>
+                {r.ref}
+              </span>
+            </td>
             <td class="num">{r.blobs}</td>
             <td class="num">{r.seeders}</td>
             <td class="num">{r.leechers}</td>
@@ -130,7 +134,14 @@ function BlobCard({ blob, images }: { blob: BlobSwarm; images: string[] }) {
         <code title={blob.digest}>{shortDigest(blob.digest)}</code>{' '}
         <span class="muted">
           {formatBytes(blob.size)}
-          {images.length > 0 && ` · ${images.join(', ')}`}
+          {images.length > 0 && (
+            <>
+              {' · '}
+              <span class="name" title={images.join(', ')}>
+                {images.join(', ')}
+              </span>
+            </>
+          )}
         </span>
       </h4>
       <p class="stats">

@@ -6,7 +6,7 @@ interface Props {
   rejected: boolean;
 }
 
-/** Asks for a registry token (`docket token create`); the page keeps it for this tab only. */
+/** Asks for a registry token (the admin token: `<data dir>/admin-token`); the page keeps it for this tab only. */
 export function TokenForm({ onToken, rejected }: Props) {
   const [value, setValue] = useState('');
   return (
@@ -34,7 +34,12 @@ export function TokenForm({ onToken, rejected }: Props) {
         value={value}
         onInput={(e) => setValue((e.target as HTMLInputElement).value)}
       />
-      <p class="hint">Kept in this browser tab's session storage only, sent as a Bearer token.</p>
+      <p class="hint">
+        The registry's admin token is in the file <code>&lt;data dir&gt;/admin-token</code> on its
+        host (<code>./docket-data/admin-token</code> by default; <code>docket registry</code> prints
+        the path at start-up). Kept in this browser tab's session storage only, sent as a Bearer
+        token.
+      </p>
       <button type="submit">Open</button>
     </form>
   );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clockTime,
   formatAgo,
   formatBytes,
   formatDuration,
@@ -70,5 +71,14 @@ describe('shortDigest and formatPercent', () => {
     expect(formatPercent(1.2)).toBe('100%');
     expect(formatPercent(-0.1)).toBe('0%');
     expect(formatPercent(Number.NaN)).toBe('–');
+  });
+});
+
+describe('clockTime', () => {
+  it('reads HH:MM:SS, whole seconds, for the chart axis', () => {
+    const t = new Date(2024, 5, 1, 9, 5, 46, 500).getTime() / 1000;
+    expect(clockTime(Math.floor(t))).toBe('09:05:46');
+    expect(clockTime(t - 0.5)).toMatch(/^\d\d:\d\d:\d\d$/);
+    expect(clockTime(Number.NaN)).toBe('–');
   });
 });
