@@ -1,6 +1,6 @@
 # docket as a container image: `docker run IMAGE` starts the registry; any other
 # docket command goes after the image name (`docker run IMAGE tracker`, `... pull REF`).
-# See docs/docker.md.
+# See README.md, "Run with Docker" (stages, user, data volume, settings, ports, health).
 #
 # BASE: a Debian-based Node.js (>= 20.19; webtorrent declares >= 22, hence 22 here) image
 # with node, npm and Node's headers in /usr/local, like the official
