@@ -70,9 +70,10 @@ export interface PushResult {
 }
 
 /**
- * Pushes the engine's image `source` to `repository:tag`: reads its `docker save`
- * archive, reuses layers the registry already stores (by diffId, then by blob digest),
- * gzips and uploads the others, then the config, then PUTs a Docker schema2 manifest.
+ * Pushes the engine's image `source` to `repository:tag`: checks the token first
+ * (UnauthorizedError before any export), reads its `docker save` archive, reuses layers
+ * the registry already stores (by diffId, then by blob digest), gzips and uploads the
+ * others, then the config, then PUTs a Docker schema2 manifest.
  */
 export async function pushImage(
   deps: PushDeps,
@@ -81,6 +82,9 @@ export async function pushImage(
 ): Promise<PushResult> {
   const { signal } = deps;
   signal?.throwIfAborted();
+  // A wrong or missing token fails now, not after the whole image was read out of the
+  // engine: `GET /v2/` needs a token the registry accepts (the one a push needs).
+  await deps.registry.ping();
   const started = performance.now();
   const dir = await mkdtemp(join(deps.tmpDir, 'docket-push-'));
   const stopped = signal ? rejectOnAbort(signal) : undefined;

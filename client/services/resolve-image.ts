@@ -3,11 +3,13 @@ import { ManifestInvalidError } from '../../lib/errors.js';
 import {
   type ImageManifest,
   type ParsedManifest,
+  formatPlatform,
   type Platform,
   parseManifest,
+  platformMatches,
   selectPlatform,
 } from '../../lib/manifest/index.js';
-import { RegistryError } from '../errors.js';
+import { NotFoundError, RegistryError } from '../errors.js';
 import type { FetchedManifest, RegistryClient } from '../registry-client.js';
 
 /** Node's `process.arch` in the OCI image-spec's GOARCH words. */
@@ -56,9 +58,10 @@ export interface ResolvedImage {
 /**
  * Fetches the manifest of `name:reference` (an index resolves to the manifest of
  * `platform`, else linux/amd64 unless `strict`), then its config blob, and checks they
- * agree on the number of layers. Throws RegistryError MANIFEST_UNKNOWN when the index has
- * no such platform, MANIFEST_INVALID when a manifest is invalid or not an image manifest,
- * and the RegistryClient's errors.
+ * agree on the number of layers. Throws NotFoundError MANIFEST_UNKNOWN when the index has
+ * no such platform, or, when `strict`, a single image's config names another platform;
+ * RegistryError MANIFEST_INVALID when a manifest is invalid or not an image manifest; and
+ * the RegistryClient's errors.
  */
 export async function resolveImage(
   registry: RegistryClient,
@@ -73,12 +76,7 @@ export async function resolveImage(
   const indexDigest = parsed.kind === 'index' ? fetched.digest : undefined;
   if (parsed.kind === 'index') {
     const chosen = selectPlatform(parsed.index, platform, !strict);
-    if (!chosen)
-      throw new RegistryError(
-        200,
-        'MANIFEST_UNKNOWN',
-        `${name}:${reference} has no image for ${platform.os}/${platform.architecture}`,
-      );
+    if (!chosen) throw noImageFor(name, reference, platform);
     fetched = await registry.getManifest(name, chosen.digest);
     parsed = readManifest(fetched, name, chosen.digest);
   }
@@ -87,9 +85,12 @@ export async function resolveImage(
   const { manifest } = parsed;
   const configDigest = parseDigest(manifest.config.digest);
   const config = await registry.getBlob(name, configDigest);
-  const diffIds = (
-    (JSON.parse(config.toString()) as { rootfs?: { diff_ids?: string[] } }).rootfs?.diff_ids ?? []
-  ).map(parseDigest);
+  const parsedConfig = JSON.parse(config.toString()) as ImageConfigFields;
+  // A single-platform image asked for with --platform: it must be that platform, as an
+  // index entry must (an amd64-only image is not an arm64 one).
+  if (strict && !indexDigest && !configMatches(parsedConfig, platform))
+    throw noImageFor(name, reference, platform, parsedConfig);
+  const diffIds = (parsedConfig.rootfs?.diff_ids ?? []).map(parseDigest);
   if (diffIds.length !== manifest.layers.length)
     throw new RegistryError(
       200,
@@ -117,4 +118,40 @@ export function presentBottomLayers(chain: readonly Digest[], engineChains: Set<
   let k = 0;
   while (k < chain.length && engineChains.has(chain[k] as string)) k++;
   return k;
+}
+
+/** The fields of an image config (OCI image-spec "Properties") read here. */
+interface ImageConfigFields {
+  os?: string;
+  architecture?: string;
+  variant?: string;
+  rootfs?: { diff_ids?: string[] };
+}
+
+/** The platform an image config names; undefined when it names none (taken as any). */
+function configPlatform(config: ImageConfigFields): Platform | undefined {
+  const { os, architecture, variant } = config;
+  if (!os || !architecture) return undefined;
+  return variant ? { os, architecture, variant } : { os, architecture };
+}
+
+function configMatches(config: ImageConfigFields, wanted: Platform): boolean {
+  const own = configPlatform(config);
+  return own === undefined || platformMatches(own, wanted);
+}
+
+/** The image has no manifest for the platform asked for: a not-found (exit code 3). */
+function noImageFor(
+  name: string,
+  reference: string,
+  wanted: Platform,
+  only?: ImageConfigFields,
+): NotFoundError {
+  const own = only && configPlatform(only);
+  const has = own ? ` (it is ${formatPlatform(own)} only)` : '';
+  return new NotFoundError(
+    404,
+    'MANIFEST_UNKNOWN',
+    `${name}:${reference} has no image for ${formatPlatform(wanted)}${has}`,
+  );
 }
