@@ -69,7 +69,7 @@ describe('SwarmClient with the registry seeder', () => {
 
   it('resumes an aborted download from the pieces already on disk', async () => {
     const blob = await fx.registry.addBlob(4 * MiB, { announce: [] });
-    const { cache, client } = await fx.newClient('five', 100);
+    const { cache, client } = await fx.newClient('five', 1_000);
     const abort = new AbortController();
     const first = await within(
       20_000,
