@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export interface RunCliOptions {
 /**
  * Runs `node bin/docket.js ...args`: the bundled CLI (build first: `npm run build`, which
  * also bundles it). The CLI never sees the test's own config: without
- * an explicit DOCKET_CONFIG it gets a fresh temp one.
+ * an explicit DOCKET_CONFIG it gets a fresh temp one, removed when the CLI exits.
  */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   return startCli(args, opts).result;
@@ -42,10 +42,15 @@ export interface RunningCli {
 
 /** Starts the CLI and returns at once, for commands that keep running (pull --seed-time). */
 export function startCli(args: string[], opts: RunCliOptions = {}): RunningCli {
+  // A fresh config dir unless the test names one; removed once the CLI has exited.
+  const configDir =
+    opts.env && 'DOCKET_CONFIG' in opts.env
+      ? undefined
+      : mkdtempSync(join(tmpdir(), 'docket-cli-config-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? tmpdir(),
-    DOCKET_CONFIG: join(mkdtempSync(join(tmpdir(), 'docket-cli-config-')), 'config.json'),
+    ...(configDir ? { DOCKET_CONFIG: join(configDir, 'config.json') } : {}),
   };
   if (process.env.DOCKER_HOST) env.DOCKER_HOST = process.env.DOCKER_HOST;
   for (const [k, v] of Object.entries(opts.env ?? {})) {
@@ -62,9 +67,16 @@ export function startCli(args: string[], opts: RunCliOptions = {}): RunningCli {
   });
   const result = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.on('error', reject);
+    const removeConfigDir = () => {
+      if (configDir) rmSync(configDir, { recursive: true, force: true });
+    };
+    child.on('error', (err) => {
+      removeConfigDir();
+      reject(err);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
+      removeConfigDir();
       resolve({ exitCode: code ?? -1, ...out });
     });
   });

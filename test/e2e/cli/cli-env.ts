@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,8 +52,17 @@ export function layerFileSha(seed: string, size: number): string {
   return sha256Hex(randomBytes(seed, size));
 }
 
-export function tempCacheDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'docket-cli-cache-'));
+const cacheDirs: string[] = [];
+
+/** A temp blob cache dir, removed when the test process exits (a test may leave a seeder on it). */
+export async function tempCacheDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'docket-cli-cache-'));
+  if (cacheDirs.length === 0)
+    process.once('exit', () => {
+      for (const d of cacheDirs) rmSync(d, { recursive: true, force: true });
+    });
+  cacheDirs.push(dir);
+  return dir;
 }
 
 /** A loopback port nothing listens on. */
