@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import type { AgentStatus, PreheatedImage } from '../lib/api/index.js';
 import { type Digest, isDigest, parseDigest } from '../lib/digest.js';
 import { ManifestInvalidError } from '../lib/errors.js';
-import { type Descriptor, parseManifest } from '../lib/manifest/index.js';
+import { type Descriptor, type ImageIndex, parseManifest } from '../lib/manifest/index.js';
+import { MediaType } from '../lib/media-types.js';
 import type { FetchedManifest, RegistryClient } from '../client/registry-client.js';
 import { mapLimit } from '../client/services/map-limit.js';
 import { cacheManifest, fetchReferrers } from '../client/services/referrers.js';
@@ -75,6 +76,16 @@ export class AgentService {
       release();
       throw err;
     }
+  }
+
+  /**
+   * The manifests whose `subject` is `digest` (distribution-spec v1.1 "Listing
+   * Referrers"), as an OCI image index, filtered by `artifactType` when given: always
+   * from the registry, whose list grows with every attached signature or SBOM.
+   */
+  async referrers(name: string, digest: Digest, artifactType?: string): Promise<ImageIndex> {
+    const manifests = await this.deps.registry.getReferrers(name, digest, artifactType);
+    return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests };
   }
 
   tags(name: string): Promise<{ name: string; tags: string[] }> {

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type Koa from 'koa';
-import type { RouteMatch } from '../lib/api/index.js';
+import { Header, type RouteMatch } from '../lib/api/index.js';
+import { MediaType } from '../lib/media-types.js';
 import { parseDigest } from '../lib/digest.js';
 import { ErrorCodes } from '../lib/errcode.js';
 import { DigestMismatchError, SizeMismatchError, UnauthorizedError } from '../lib/errors.js';
@@ -14,7 +15,7 @@ import type { AgentService } from './agent-service.js';
 
 /**
  * The agent's HTTP app over lib/http: the read side of the OCI distribution API ("Pull",
- * "Content Discovery": `/v2/`, manifests, blobs with Range, tags) for stock runtimes,
+ * "Content Discovery": `/v2/`, manifests, blobs with Range, tags, referrers) for stock runtimes,
  * without authentication (the agent holds the registry's token), plus `/docket/v1/agent`
  * (status) and `POST /docket/v1/agent/preheat/<name>/<reference>`. Anything else is
  * UNSUPPORTED (404, or 405 on a route it serves); unknown errors go to `onError`.
@@ -58,6 +59,14 @@ export function createAgentApp(
     }
   };
 
+  const referrers: Handler = async (ctx, m) => {
+    const artifactType =
+      typeof ctx.query.artifactType === 'string' ? ctx.query.artifactType : undefined;
+    ctx.body = await service.referrers(name(m), parseDigest(m.params[1] ?? ''), artifactType);
+    ctx.type = MediaType.ociIndex;
+    if (artifactType !== undefined) ctx.set(Header.ociFiltersApplied, 'artifactType');
+  };
+
   const tags: Handler = async (ctx, m) => {
     ctx.body = await service.tags(name(m));
   };
@@ -75,6 +84,7 @@ export function createAgentApp(
     'v2.manifest': { GET: manifest, HEAD: manifest },
     'v2.blob': { GET: blob, HEAD: blob },
     'v2.tags': { GET: tags },
+    'v2.referrers': { GET: referrers },
     'agent.status': { GET: status },
     'agent.preheat': { POST: preheat },
   };

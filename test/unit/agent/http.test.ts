@@ -37,6 +37,13 @@ describe('createAgentApp', () => {
         throw upstream[reference];
       },
       blobSize: async () => bytes.length,
+      referrers: async (_name: string, subject: string, artifactType?: string) => ({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          { mediaType: 'x', digest: subject, size: 1, artifactType: artifactType ?? 'all' },
+        ],
+      }),
       openBlob: async () => ({
         path: file,
         size: bytes.length,
@@ -52,6 +59,26 @@ describe('createAgentApp', () => {
   afterAll(async () => {
     await server?.close();
     await tmp?.cleanup();
+  });
+
+  it('answers referrers as an OCI index, saying when it applied an artifactType filter', async () => {
+    const all = await fetch(`${server.url}/v2/team/app/referrers/${digest}`);
+    expect(all.status).toBe(200);
+    expect(all.headers.get('content-type')).toContain('application/vnd.oci.image.index.v1+json');
+    expect(all.headers.get('oci-filters-applied')).toBeNull();
+    expect(((await all.json()) as { manifests: { artifactType: string }[] }).manifests).toEqual([
+      { mediaType: 'x', digest, size: 1, artifactType: 'all' },
+    ]);
+    const sig = 'application/vnd.dev.cosign.artifact.sig.v1+json';
+    const filtered = await fetch(
+      `${server.url}/v2/team/app/referrers/${digest}?artifactType=${encodeURIComponent(sig)}`,
+    );
+    expect(filtered.headers.get('oci-filters-applied')).toBe('artifactType');
+    expect(
+      ((await filtered.json()) as { manifests: { artifactType: string }[] }).manifests[0]
+        ?.artifactType,
+    ).toBe(sig);
+    expect((await fetch(`${server.url}/v2/team/app/referrers/sha256:nothex`)).status).toBe(400);
   });
 
   it.each([
