@@ -85,7 +85,7 @@ export class TrackerCommand extends DocketCommand {
     const s = settingsOf(this, TRACKER_KEYS, docket.environment);
     // Loaded on demand: other commands need not pay for bittorrent-tracker or pino at start-up.
     const { startStandaloneTracker } = await import('../../tracker/standalone.js');
-    const { default: pino, stdTimeFunctions } = await import('pino');
+    const { default: pino } = await import('pino');
     const tracker = await startStandaloneTracker({
       httpPort: s.port,
       udpPort: s.udpPort === 'off' ? undefined : (s.udpPort ?? s.port),
@@ -94,7 +94,10 @@ export class TrackerCommand extends DocketCommand {
       whitelistToken: s.whitelistToken,
       announceIntervalMs: s.intervalSeconds * 1000,
       maxPeersPerIp: s.maxPeersPerIp,
-      logger: pino({ level: 'info', timestamp: stdTimeFunctions.isoTime }, pino.destination(2)),
+      logger: pino(
+        { level: 'info', timestamp: pino.stdTimeFunctions.isoTime },
+        pino.destination(2),
+      ),
     });
     stdout.write(`tracker: ${tracker.httpUrl}\n`);
     if (tracker.udpUrl) stdout.write(`tracker: ${tracker.udpUrl}\n`);
