@@ -2,7 +2,11 @@ import type { Writable } from 'node:stream';
 import type { PushEvent } from '../../client/services/push.js';
 import { LayerProgress, type LayerProgressOptions } from './layer-progress.js';
 
-/** Renders `pushImage` events: per layer compress, upload, bytes, speed, ETA. */
+/**
+ * Renders `pushImage` events: per layer compress, upload, bytes, speed, ETA. A layer is
+ * named by its diffId while it is compressed and by its blob digest once the registry has
+ * it: the final lines name each layer as a pull does.
+ */
 export class PushProgress {
   private readonly progress: LayerProgress;
 
@@ -24,7 +28,7 @@ export class PushProgress {
         return;
       case 'layer':
         this.progress.set(e.index, {
-          digest: e.diffId,
+          digest: e.digest,
           size: e.size,
           state: e.outcome === 'uploaded' ? 'uploaded' : 'known',
           bytes: e.size,

@@ -50,7 +50,15 @@ export type PushEvent =
       /** What `bytes` goes up to. */
       size: number;
     }
-  | { kind: 'layer'; index: number; diffId: Digest; outcome: LayerOutcome; size: number }
+  | {
+      kind: 'layer';
+      index: number;
+      diffId: Digest;
+      /** The layer's blob in the registry (what a pull names it by). */
+      digest: Digest;
+      outcome: LayerOutcome;
+      size: number;
+    }
   | { kind: 'config'; uploaded: boolean }
   | { kind: 'manifest'; digest: Digest };
 
@@ -122,6 +130,7 @@ export async function pushImage(
         kind: 'layer',
         index,
         diffId: layer.diffId,
+        digest: sent.digest,
         outcome,
         size: descriptor.size,
       });

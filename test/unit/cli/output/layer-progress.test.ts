@@ -148,12 +148,47 @@ describe('LayerProgress', () => {
   });
 });
 
+const DIFF_ID = `sha256:${'cd'.repeat(32)}` as Digest;
+
 describe('PushProgress', () => {
+  it('names a layer by its diffId while compressing, by its blob digest (as a pull does) once sent', () => {
+    const { out, text } = sink();
+    const p = new PushProgress(out, false, { now: () => 0 });
+    p.onEvent({
+      kind: 'layer-progress',
+      index: 0,
+      diffId: DIFF_ID,
+      phase: 'compressing',
+      bytes: 0,
+      size: 100,
+    });
+    p.onEvent({
+      kind: 'layer',
+      index: 0,
+      diffId: DIFF_ID,
+      digest: DIGEST,
+      outcome: 'uploaded',
+      size: 80,
+    });
+    expect(text().split('\n')).toEqual([
+      'cdcdcdcdcdcd    100B  compressing 0B/100B',
+      'abababababab     80B  uploaded',
+      '',
+    ]);
+  });
+
   it('on a terminal, the config and manifest lines come under the table, not above it', () => {
     const { out, text } = sink();
     const p = new PushProgress(out, true, { now: () => 0 });
     for (const index of [0, 1])
-      p.onEvent({ kind: 'layer', index, diffId: DIGEST, outcome: 'uploaded', size: 100 });
+      p.onEvent({
+        kind: 'layer',
+        index,
+        diffId: DIFF_ID,
+        digest: DIGEST,
+        outcome: 'uploaded',
+        size: 100,
+      });
     p.onEvent({ kind: 'config', uploaded: true });
     p.onEvent({ kind: 'manifest', digest: DIGEST });
     p.finish();
