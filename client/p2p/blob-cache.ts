@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
@@ -23,6 +34,8 @@ import { sleepUnlessAborted } from '../../lib/sleep.js';
  *                             its mtime kept fresh while it fetches (see `lock`)
  * <dir>/tmp/                  files being written before a rename
  * ```
+ * The cache holds private layers and `.torrent`s carrying a passkey and a signed web
+ * seed URL: its folders are 0700 (existing ones made so by `init`) and its files 0600.
  * A blob appears under blobs/ only by `commit`, a rename after its sha256 was checked,
  * so an interrupted download never leaves a complete-looking blob behind. Partial
  * downloads count against maxBytes (by the disk space they take: their pieces land at
@@ -56,6 +69,9 @@ export const STALE_LOCK_MS = 30_000;
 /** How often a process waiting for another's fetch of a blob looks again. */
 const LOCK_POLL_MS = 100;
 
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
 /** Releases a blob lock (see BlobCache.lock). */
 export type BlobLockRelease = () => Promise<void>;
 
@@ -75,12 +91,16 @@ export class BlobCache {
     this.tmpDir = join(dir, 'tmp');
   }
 
+  private madePrivate = false;
+
+  /** Creates the cache's folders 0700; the first call also makes existing ones 0700. */
   async init(): Promise<void> {
-    await Promise.all(
-      [this.blobsDir, this.partialDir, this.locksDir, this.tmpDir].map((d) =>
-        mkdir(d, { recursive: true }),
-      ),
-    );
+    await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR });
+    const dirs = [this.blobsDir, this.partialDir, this.locksDir, this.tmpDir];
+    await Promise.all(dirs.map((d) => mkdir(d, { recursive: true, mode: PRIVATE_DIR })));
+    if (this.madePrivate) return;
+    await Promise.all([this.dir, ...dirs].map((d) => chmod(d, PRIVATE_DIR)));
+    this.madePrivate = true;
   }
 
   /**
@@ -95,11 +115,11 @@ export class BlobCache {
   async lock(digest: string, signal?: AbortSignal): Promise<BlobLockRelease> {
     const path = join(this.locksDir, digestHex(parseDigest(digest)));
     const text = `${JSON.stringify({ pid: process.pid, host: hostname(), nonce: randomBytes(4).toString('hex') })}\n`;
-    await mkdir(this.locksDir, { recursive: true });
+    await this.init();
     for (;;) {
       signal?.throwIfAborted();
       try {
-        await writeFile(path, text, { flag: 'wx' });
+        await writeFile(path, text, { flag: 'wx', mode: PRIVATE_FILE });
         break;
       } catch (err) {
         if (systemErrorCode(err) !== 'EEXIST') throw err;
@@ -246,13 +266,15 @@ export class BlobCache {
   /** Stores the .torrent beside a blob (temp file, then rename). */
   private async keepTorrent(digest: Digest, torrent: Buffer): Promise<void> {
     const tmp = join(this.tmpDir, `${randomBytes(8).toString('hex')}.torrent`);
-    await writeFile(tmp, torrent);
+    await writeFile(tmp, torrent, { mode: PRIVATE_FILE });
     await rename(tmp, this.torrentPath(digest));
   }
 
   /** Renames a verified file into blobs/, marks it used and evicts others to fit. */
   private async place(digest: Digest, file: string): Promise<string> {
     const path = this.path(digest);
+    // A swarm download's partial file is created by webtorrent with the default mode.
+    await chmod(file, PRIVATE_FILE);
     await rename(file, path);
     const now = new Date();
     await utimes(path, now, now);
@@ -271,7 +293,11 @@ export class BlobCache {
     await this.init();
     const tmp = join(this.tmpDir, randomBytes(8).toString('hex'));
     try {
-      await pipeline(body, new DigestStream({ digest: expected, size }), createWriteStream(tmp));
+      await pipeline(
+        body,
+        new DigestStream({ digest: expected, size }),
+        createWriteStream(tmp, { mode: PRIVATE_FILE }),
+      );
     } catch (err) {
       await rm(tmp, { force: true });
       const code = systemErrorCode(err);
@@ -313,6 +339,7 @@ export class BlobCache {
         cb(null, chunk);
       },
     });
+    await createPrivateFile(partial);
     const file = new GrowingFileWriter(partial);
     opts.onFile?.(file);
     try {
@@ -360,6 +387,16 @@ export class BlobCache {
       evicted.push(blob.digest);
     }
     return evicted;
+  }
+}
+
+/** Creates `path` 0600 if missing (a writer opening it with 'w' then keeps the mode). */
+async function createPrivateFile(path: string): Promise<void> {
+  const fh = await open(path, 'a', PRIVATE_FILE);
+  try {
+    await fh.chmod(PRIVATE_FILE);
+  } finally {
+    await fh.close();
   }
 }
 

@@ -37,7 +37,7 @@ export async function claimSeeding(
   const record: SeederRecord = { pid, started: new Date().toISOString(), command };
   const path = join(cacheDir, FILE);
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(record)}\n`);
+  await writeFile(tmp, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'wx' });
   await rename(tmp, path);
   return async () => {
     if ((await readRecord(cacheDir))?.pid === pid) await rm(path, { force: true });
