@@ -5,7 +5,8 @@ import { ExitCode } from '../exit-codes.js';
  * stdout always gets one document: `{"error":{"code":"NOT_FOUND","message":"..."}}`.
  * `code` names the exit code (README "Exit codes"): USAGE, NOT_FOUND, UNAUTHORIZED,
  * REGISTRY_UNREACHABLE, ENGINE_UNREACHABLE, INTEGRITY, DISK_FULL, REGISTRY, ENGINE,
- * CONFIG, INTERRUPTED, INTERNAL. The human line still goes to stderr.
+ * CONFIG, INTERRUPTED. The human line still goes to stderr. (A bug, exit 1, is not an
+ * expected failure: it keeps its stack on stderr and no JSON.)
  */
 export function jsonError(exitCode: number, message: string): string {
   const name = Object.entries(ExitCode).find(([, code]) => code === exitCode)?.[0] ?? 'internal';
