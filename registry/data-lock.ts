@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../lib/errors.js';
 
 /**
@@ -42,7 +42,11 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-/** Takes the data directory's lock; throws DataDirInUseError when a live registry holds it. */
+/**
+ * Takes the data directory's lock and makes the directory 0700 (one made by an older docket,
+ * or by hand under umask 022, would stay 755); throws DataDirInUseError when a live registry
+ * holds it.
+ */
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const path = join(dataDir, LOCK_FILE);
   const mine: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
@@ -51,6 +55,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await writeFile(path, text, { flag: 'wx', mode: 0o600 });
+      await chmod(dataDir, 0o700);
       return {
         release: async () => {
           if ((await readFile(path, 'utf8').catch(() => '')) === text)

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,6 +30,14 @@ describe('lockDataDir', () => {
     expect(held.pid).toBe(process.pid);
     await lock.release();
     await expect(readFile(join(tmp.dir, LOCK_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('makes an existing data directory 0700 (it holds private layers and token hashes)', async () => {
+    tmp = await tempDir('docket-data-lock-');
+    await chmod(tmp.dir, 0o755);
+    const lock = await lockDataDir(tmp.dir);
+    expect(((await stat(tmp.dir)).mode & 0o777).toString(8)).toBe('700');
+    await lock.release();
   });
 
   it('refuses a directory a live registry holds, naming it and its pid (a config error)', async () => {
