@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Finds or starts a Docker engine for docket's tests and benchmarks.
+# Starts (or reuses) a private Docker engine for docket's tests and benchmarks.
 #
 #   scripts/docker-engine.sh start [DIR]   prints DOCKER_HOST=unix://... on its last line
 #   scripts/docker-engine.sh stop DIR      stops the engine started in DIR (by its pid)
 #
-# `start` first uses the engine named by DOCKER_HOST, or the default socket, when
-# one answers. Otherwise it installs Debian's docker.io when dockerd is missing (as
-# root with apt), then starts a private engine whose state lives under DIR:
+# `start` never uses the engine an inherited DOCKER_HOST or /var/run/docker.sock names:
+# the tests add and remove images, and a user's own engine is not theirs to change. To
+# run them against another engine anyway, name it explicitly:
+#   DOCKET_TEST_DOCKER_HOST=unix:///var/run/docker.sock   (start fails if it does not answer)
+# Otherwise `start` reuses the private engine already running in DIR, or installs Debian's
+# docker.io when dockerd is missing (as root with apt) and starts one whose state lives
+# under DIR (a new temp dir when none is given):
 #   DIR/root  data root (overlay2 where dockerd accepts it, else vfs, which works in any
 #             container; DOCKET_STORAGE_DRIVER=vfs forces one)
 #   DIR/exec  exec root
@@ -35,15 +39,26 @@ install_engine() {
 
 start() {
   local dir="${1:-}"
-  if [ -n "${DOCKER_HOST:-}" ] && answers "$DOCKER_HOST"; then
-    log "using the engine at $DOCKER_HOST"
-    echo "DOCKER_HOST=$DOCKER_HOST"
+  if [ -n "${DOCKET_TEST_DOCKER_HOST:-}" ]; then
+    if ! answers "$DOCKET_TEST_DOCKER_HOST"; then
+      log "no engine answers at DOCKET_TEST_DOCKER_HOST=$DOCKET_TEST_DOCKER_HOST"
+      return 1
+    fi
+    log "using the engine at $DOCKET_TEST_DOCKER_HOST (DOCKET_TEST_DOCKER_HOST): its images are the tests' to add and remove"
+    echo "DOCKER_HOST=$DOCKET_TEST_DOCKER_HOST"
     return 0
   fi
-  if [ -z "${DOCKER_HOST:-}" ] && [ -S /var/run/docker.sock ] && answers unix:///var/run/docker.sock; then
-    log "using the engine at /var/run/docker.sock"
-    echo "DOCKER_HOST=unix:///var/run/docker.sock"
-    return 0
+  if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "unix://${dir:-/nonexistent}/docker.sock" ]; then
+    local hint="DOCKET_TEST_DOCKER_HOST=$DOCKER_HOST to run on that engine"
+    # A private engine this script started elsewhere: its dir is what to name.
+    case "$DOCKER_HOST" in
+      unix://*/docker.sock)
+        local other="${DOCKER_HOST#unix://}"
+        other="${other%/docker.sock}"
+        [ -f "$other/pid" ] && hint="DOCKET_TEST_ENGINE_DIR=$other to reuse the private engine there"
+        ;;
+    esac
+    log "not using DOCKER_HOST=$DOCKER_HOST: the tests run on a private engine ($hint)"
   fi
   install_engine
   [ -n "$dir" ] || dir=$(mktemp -d /tmp/docket-engine.XXXXXX)

