@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join, relative } from 'node:path';
 import { pino, stdTimeFunctions, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { RegistryConfig } from '../registry/config.js';
@@ -13,6 +15,8 @@ export interface ServeOptions {
   /** Where the start-up banner goes (stderr: stdout may be a JSON log stream). */
   banner: NodeJS.WritableStream;
   version: string;
+  /** How the banner's login command runs the CLI (cliCommand): `docket` or `node bin/docket.js`. */
+  cli: string;
   /**
    * How long the close may take after the signal before the process exits anyway (each
    * step of it is bounded too, registry/shutdown.ts, but there are several).
@@ -35,7 +39,7 @@ export const EXIT_DEADLINE_MS = 15_000;
 export async function serveRegistry(config: RegistryConfig, opts: ServeOptions): Promise<void> {
   const logger = createLogger(config.logLevel, opts);
   const registry = await startRegistry(config, { logger });
-  opts.banner.write(banner(registry, opts.version));
+  opts.banner.write(banner(registry, opts.version, opts.cli));
   await untilAborted(opts.signal);
   const deadlineMs = opts.exitDeadlineMs ?? EXIT_DEADLINE_MS;
   logger.info({ deadlineMs }, 'shutting down');
@@ -61,13 +65,39 @@ function createLogger(level: string, opts: ServeOptions): Logger {
 export function banner(
   r: Pick<RunningRegistry, 'url' | 'publicUrl' | 'dataDir' | 'adminTokenPath'>,
   version: string,
+  cli = 'docket',
 ): string {
   const lines = [
     `docket registry ${version} listening on ${r.url}`,
     ...(r.publicUrl !== r.url ? [`  public URL:   ${r.publicUrl}`] : []),
     `  data:         ${r.dataDir}`,
     `  admin token:  ${r.adminTokenPath}`,
-    `  log in with:  docket login --registry ${r.publicUrl} --token-stdin < ${r.adminTokenPath}`,
+    `  log in with:  ${cli} login --registry ${r.publicUrl} --token-stdin < ${r.adminTokenPath}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The command that runs this CLI from the user's shell: `docket` when it is on `path`
+ * (npm link, npm install -g, the Docker image), else `node <script>` (a checkout after
+ * `npm ci`), the script relative to `cwd` when it lies below it.
+ */
+export function cliCommand(
+  path: string | undefined,
+  script: string | undefined,
+  cwd: string,
+): string {
+  const onPath = (path ?? '').split(delimiter).some((dir) => {
+    if (!dir) return false;
+    try {
+      accessSync(join(dir, 'docket'), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (onPath || !script) return 'docket';
+  const rel = relative(cwd, script);
+  const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : script;
+  return `node ${/\s/.test(shown) ? `'${shown}'` : shown}`;
 }

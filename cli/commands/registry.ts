@@ -49,7 +49,7 @@ export class RegistryCommand extends DocketCommand {
   async run(): Promise<number> {
     // Loaded here, not at the top: every other command would pay for koa, SQLite and
     // webtorrent at start-up.
-    const { serveRegistry } = await import('../serve-registry.js');
+    const { cliCommand, serveRegistry } = await import('../serve-registry.js');
     const { docket, stderr } = this.context;
     await serveRegistry(this.config(), {
       signal: docket.signal,
@@ -57,6 +57,7 @@ export class RegistryCommand extends DocketCommand {
       colored: docket.colored,
       banner: stderr,
       version: docket.version,
+      cli: cliCommand(docket.environment.PATH, process.argv[1], process.cwd()),
     });
     return 0;
   }
