@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { afterAll } from 'vitest';
 import type { PullSummary } from '../../../client/services/pull.js';
 import type { PushResult } from '../../../client/services/push.js';
 import { randomBytes } from '../../../testbed/images.js';
@@ -54,13 +54,15 @@ export function layerFileSha(seed: string, size: number): string {
 
 const cacheDirs: string[] = [];
 
-/** A temp blob cache dir, removed when the test process exits (a test may leave a seeder on it). */
+// Registered in each test file that imports this module (vitest loads it once per file):
+// its temp caches go once the file's own suites are done.
+afterAll(async () => {
+  await Promise.all(cacheDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A temp blob cache dir, removed after the test file. */
 export async function tempCacheDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'docket-cli-cache-'));
-  if (cacheDirs.length === 0)
-    process.once('exit', () => {
-      for (const d of cacheDirs) rmSync(d, { recursive: true, force: true });
-    });
   cacheDirs.push(dir);
   return dir;
 }
