@@ -33,6 +33,14 @@ import { SweepGate } from './sweep-gate.js';
  * sweep what the manifest names in between.
  */
 export class ManifestService {
+  /** diff_id computations in progress, by layer blob digest. */
+  private readonly diffIdRuns = new Map<Digest, Promise<Digest | undefined>>();
+  /**
+   * diff_ids computed but not recorded (no config claimed them yet), null beyond the
+   * gunzip bounds, by layer blob digest; at most COMPUTED_KEPT, the oldest forgotten.
+   */
+  private readonly computed = new BoundedMap<Digest, Digest | null>(COMPUTED_KEPT);
+
   constructor(
     private readonly metadata: Metadata,
     private readonly blobs: BlobService,
@@ -220,9 +228,10 @@ export class ManifestService {
 
   /**
    * The config's diff_ids where the layer blob really has them, undefined elsewhere: a
-   * layer blob's diff_id is computed (diff-id.ts) the first time a manifest names it,
-   * never taken from the config, so one uploader cannot make another's import or push
-   * reuse its layer. A blob already indexed keeps its diff_id (checked when recorded).
+   * layer blob's diff_id is computed (diff-id.ts) from the blob itself, never taken from
+   * the config, so one uploader cannot make another's import or push reuse its layer. A
+   * blob already indexed keeps its diff_id (checked when recorded). Each blob's diff_id is
+   * computed once (`diffIdOf`), however many times manifests name it.
    */
   private async verifiedDiffIds(
     parsed: ManifestContents,
@@ -237,14 +246,32 @@ export class ManifestService {
         out.push(undefined);
         continue;
       }
-      const actual = await layerDiffId(
-        { digest, size: known.size },
-        (range) => this.blobs.open(digest, range),
-        this.gunzip,
-      );
+      const actual = await this.diffIdOf(digest, known.size);
       out.push(actual === claimed[i] ? actual : undefined);
     }
     return out;
+  }
+
+  /**
+   * The diff_id of a stored layer blob without one recorded, computed at most once per
+   * blob: puts at once share one computation, and its result (undefined beyond the gunzip
+   * bounds) is kept in `computed` until a put records it (its config claims it).
+   */
+  private diffIdOf(digest: Digest, size: number): Promise<Digest | undefined> {
+    if (this.computed.has(digest)) return Promise.resolve(this.computed.get(digest) ?? undefined);
+    const running = this.diffIdRuns.get(digest);
+    if (running) return running;
+    const run = (async () => {
+      const actual = await layerDiffId(
+        { digest, size },
+        (range) => this.blobs.open(digest, range),
+        this.gunzip,
+      );
+      this.computed.set(digest, actual ?? null);
+      return actual;
+    })().finally(() => this.diffIdRuns.delete(digest));
+    this.diffIdRuns.set(digest, run);
+    return run;
   }
 
   private describeBlobs(
@@ -255,11 +282,25 @@ export class ManifestService {
       this.blobs.describe(parsed.config.digest as Digest, { mediaType: parsed.config.mediaType });
     parsed.layers.forEach((layer, i) => {
       if (isForeignLayer(layer)) return;
-      this.blobs.describe(layer.digest as Digest, {
-        mediaType: layer.mediaType,
-        diffId: diffIds?.[i],
-      });
+      const diffId = diffIds?.[i];
+      this.blobs.describe(layer.digest as Digest, { mediaType: layer.mediaType, diffId });
+      if (diffId) this.computed.delete(layer.digest as Digest);
     });
+  }
+}
+
+/** diff_ids kept in memory while no put records them (a gzip bomb's "none" among them). */
+const COMPUTED_KEPT = 4096;
+
+/** A map that forgets its oldest entry beyond `max` entries. */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    super.set(key, value);
+    if (this.size > this.max) this.delete(this.keys().next().value as K);
+    return this;
   }
 }
 
