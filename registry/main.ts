@@ -229,6 +229,7 @@ async function compose(
     blobsStored: () => metadata.blobs.count(),
     seeder: () => seeder.stats(),
     tracker: tracker && (() => tracker.stats()),
+    blobStored: (digest) => metadata.blobs.get(digest) !== undefined,
   });
   const direct = config.directDownloads
     ? new DirectGate({

@@ -4,6 +4,8 @@ export interface MetricSources {
   blobsStored(): number;
   seeder?(): { activeTorrents: number; peers: number; uploadedBytes: number };
   tracker?(): { torrents: number; peers: number };
+  /** Whether the registry stores this blob: the web seed tally keeps only those. */
+  blobStored?(digest: string): boolean;
 }
 
 export interface RegistryMetrics {
@@ -15,15 +17,27 @@ export interface RegistryMetrics {
   directDownloads: Counter<'outcome'>;
 }
 
-/** Bytes per key, in memory: a Prometheus label per digest would grow without bound. */
+/**
+ * Bytes per key, in memory: a Prometheus label per digest would grow without bound. Only
+ * keys `keep` accepts are added (stored blobs: a request for any other digest adds
+ * nothing), and a snapshot drops the keys it no longer accepts (blobs gc swept).
+ */
 export class ByteTally {
   private readonly bytes = new Map<string, number>();
 
+  constructor(private readonly keep: (key: string) => boolean = () => true) {}
+
+  get size(): number {
+    return this.bytes.size;
+  }
+
   add(key: string, n: number): void {
+    if (!this.bytes.has(key) && !this.keep(key)) return;
     this.bytes.set(key, (this.bytes.get(key) ?? 0) + n);
   }
 
   snapshot(): ReadonlyMap<string, number> {
+    for (const key of [...this.bytes.keys()]) if (!this.keep(key)) this.bytes.delete(key);
     return new Map(this.bytes);
   }
 }
@@ -64,7 +78,8 @@ export function createMetrics(register: Registry, sources: MetricSources): Regis
     labelNames: ['outcome'] as const,
     registers: [register],
   });
-  return { requests, bytesServed, webSeedBytes: new ByteTally(), directDownloads };
+  const webSeedBytes = new ByteTally(sources.blobStored ?? (() => true));
+  return { requests, bytesServed, webSeedBytes, directDownloads };
 }
 
 function gauge(register: Registry, name: string, help: string, read: () => number): void {

@@ -17,10 +17,12 @@ export function observeMiddleware(logger: Logger, metrics: RegistryMetrics) {
       metrics.requests.inc({ route, method: ctx.method, status: String(status) });
       if (bytes > 0) metrics.bytesServed.inc({ route }, bytes);
       const params = ctx.state.routeParams as string[] | undefined;
-      if (route === 'docket.blob' && bytes > 0 && params?.[0])
+      // Blob bytes served (200, 206): an error body (401, 404) names no blob the registry has.
+      const served = status >= 200 && status < 300 && bytes > 0;
+      if (route === 'docket.blob' && served && params?.[0])
         metrics.webSeedBytes.add(params[0], bytes);
       // A direct download is the registry's HTTP bytes too (Content-Length: a cut one sent less).
-      if (route === 'v2.blob' && ctx.state.direct === true && bytes > 0 && params?.[1])
+      if (route === 'v2.blob' && ctx.state.direct === true && served && params?.[1])
         metrics.webSeedBytes.add(params[1], bytes);
       const line = { method: ctx.method, path: ctx.path, status, ms, bytes };
       if (QUIET_ROUTES.has(route)) logger.debug(line, 'request');
