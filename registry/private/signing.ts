@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * - passkey `<tokenId>.<mac>`: put in the announce URL of the torrents served to that
  *   token; the id says which token, so the passkey dies with it.
  * - signed blob URL `?expires=<unix seconds>&sig=<mac>`: the web seed URL (BEP 19) of a
- *   served torrent; webtorrent sends no Authorization header, so the URL carries it.
+ *   served torrent (`expires` in canonical decimal: no leading zeros); webtorrent sends no Authorization header, so the URL carries it.
  *
  * Each MAC is over a purpose label as well, so one kind can never stand for another.
  */
@@ -45,7 +45,9 @@ export function checkBlobSignature(
   nowSeconds: number,
 ): SignatureCheck {
   const { expires = '', sig = '' } = query;
-  if (!/^[0-9]{1,15}$/.test(expires)) return 'forged';
+  // The canonical decimal only: with leading zeros allowed one signature would stand for
+  // several URLs (`?expires=0<n>` as well as `?expires=<n>`).
+  if (!/^(0|[1-9][0-9]{0,14})$/.test(expires)) return 'forged';
   if (!sameMac(sig, signBlob(secret, digest, Number(expires)))) return 'forged';
   return Number(expires) < nowSeconds ? 'expired' : 'valid';
 }

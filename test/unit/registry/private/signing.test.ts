@@ -70,6 +70,18 @@ describe('signed blob URLs', () => {
     );
   });
 
+  it('accept only the canonical decimal expiry: one grant is one URL (audit finding 11b)', () => {
+    const now = expires - 100;
+    for (const padded of [`0${expires}`, `00${expires}`, `000000${expires}`])
+      expect(checkBlobSignature(secret, digest, { expires: padded, sig }, now)).toBe('forged');
+    expect(checkBlobSignature(secret, digest, { expires: String(expires), sig }, now)).toBe(
+      'valid',
+    );
+    const zero = signBlob(secret, digest, 0);
+    expect(checkBlobSignature(secret, digest, { expires: '0', sig: zero }, 0)).toBe('valid');
+    expect(checkBlobSignature(secret, digest, { expires: '00', sig: zero }, 0)).toBe('forged');
+  });
+
   it('rejects missing or malformed parts', () => {
     for (const query of [{}, { sig }, { expires: String(expires) }, { expires: '1e9', sig }])
       expect(checkBlobSignature(secret, digest, query, 0)).toBe('forged');
