@@ -7,7 +7,7 @@ import { ErrorCodes } from '../lib/errcode.js';
 import { DigestMismatchError, SizeMismatchError, UnauthorizedError } from '../lib/errors.js';
 import { createHttpApp } from '../lib/http/app.js';
 import { blobHead, sendBlob, sendManifest } from '../lib/http/content.js';
-import type { ErrorMapper } from '../lib/http/error-middleware.js';
+import type { ErrorMapper, WireAnswer } from '../lib/http/error-middleware.js';
 import type { Handler, RouteTable } from '../lib/http/router.js';
 import { parseName } from '../lib/reference.js';
 import { NotFoundError, RegistryError, RegistryUnreachableError } from '../client/errors.js';
@@ -18,11 +18,16 @@ import type { AgentService } from './agent-service.js';
  * "Content Discovery": `/v2/`, manifests, blobs with Range, tags, referrers) for stock runtimes,
  * without authentication (the agent holds the registry's token), plus `/docket/v1/agent`
  * (status) and `POST /docket/v1/agent/preheat/<name>/<reference>`. Anything else is
- * UNSUPPORTED (404, or 405 on a route it serves); unknown errors go to `onError`.
+ * UNSUPPORTED (404, or 405 on a route it serves); unknown errors go to `onError`, failures
+ * of the registry behind it (all but its 404s) to `onUpstreamError` with their answer.
  */
 export function createAgentApp(
   service: AgentService,
-  opts: { registryUrl: string; onError(err: unknown, ctx: Koa.Context): void },
+  opts: {
+    registryUrl: string;
+    onError(err: unknown, ctx: Koa.Context): void;
+    onUpstreamError?(err: Error, ctx: Koa.Context, answer: WireAnswer): void;
+  },
 ): Koa {
   const name = (m: RouteMatch) => parseName(m.params[0] ?? '');
 
@@ -88,7 +93,13 @@ export function createAgentApp(
     'agent.status': { GET: status },
     'agent.preheat': { POST: preheat },
   };
-  return createHttpApp({ routes, mappers: [upstreamErrors], onUnknown: opts.onError });
+  const reported: ErrorMapper = (err, ctx) => {
+    const answer = upstreamErrors(err, ctx);
+    if (answer && !(err instanceof NotFoundError))
+      opts.onUpstreamError?.(err as Error, ctx, answer);
+    return answer;
+  };
+  return createHttpApp({ routes, mappers: [reported], onUnknown: opts.onError });
 }
 
 /**

@@ -1,6 +1,9 @@
 import { createServer } from 'node:http';
 import type { PreheatedImage } from '../lib/api/index.js';
+import { ErrorCodes } from '../lib/errcode.js';
+import { UnauthorizedError } from '../lib/errors.js';
 import { listen } from '../lib/http/listen.js';
+import { RegistryUnreachableError } from '../client/errors.js';
 import { BlobFetcher } from '../client/fetch/blob-fetcher.js';
 import { cachePeer } from '../client/p2p/cache-peer.js';
 import { warningLogger } from '../client/warning-logger.js';
@@ -83,6 +86,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     registryUrl: opts.registry.url.href,
     onError: (err, ctx) =>
       logger.error({ err, method: ctx.method, path: ctx.path }, 'agent request failed'),
+    // Every one, not once per distinct line as `logger` does: each is a runtime's failed pull.
+    onUpstreamError: (err, ctx, answer) =>
+      opts.onWarning(
+        `${ctx.method} ${ctx.path}: ${answer.status ?? ErrorCodes[answer.code].status} ${answer.code}: ${err.message}`,
+      ),
   });
   const server = createServer(app.callback());
   let removeSeederFile: (() => Promise<void>) | undefined;
@@ -106,6 +114,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       torrentPort: await swarm.listening(),
       seeding: swarm.activeDigests().length,
     });
+    void probeRegistry(opts.registry, opts.onWarning);
     const watching =
       opts.preheat.length > 0 ? watchPreheat(opts, service, stop.signal) : Promise.resolve();
     let closing: Promise<void> | undefined;
@@ -130,6 +139,30 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await swarm.destroy();
     await removeSeederFile?.();
     throw err;
+  }
+}
+
+/**
+ * Asks the registry's `GET /v2/` once at start, so that an agent pointed at a registry it
+ * cannot use says so then, not only in the runtimes' 503s. Never throws: it serves anyway.
+ */
+async function probeRegistry(
+  registry: RegistryClient,
+  onWarning: (message: string) => void,
+): Promise<void> {
+  try {
+    await registry.ping();
+  } catch (err) {
+    const url = registry.url.origin;
+    if (err instanceof RegistryUnreachableError)
+      onWarning(
+        `registry ${url} is unreachable (${err.reason}): serving anyway, pulls fail until it answers`,
+      );
+    else if (err instanceof UnauthorizedError)
+      onWarning(
+        `registry ${url} refused the agent's token (${err.message}): serving anyway, pulls fail until it accepts one`,
+      );
+    else onWarning(`registry ${url}: GET /v2/ failed (${(err as Error).message}): serving anyway`);
   }
 }
 

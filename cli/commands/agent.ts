@@ -84,7 +84,7 @@ export class AgentCommand extends DocketCommand {
       torrentPort: settings.torrentPort,
       preheat: settings.preheat,
       onEvent: (e) => stdout.write(describe(e, registry.url.href)),
-      onWarning: (m) => stderr.write(`docket: warning: ${m}\n`),
+      onWarning: (m) => stderr.write(`docket agent: ${m}\n`),
     });
     try {
       await untilAborted(docket.signal);

@@ -25,6 +25,7 @@ describe('createAgentApp', () => {
     bug: new TypeError('internal detail'),
   };
   const unknown: unknown[] = [];
+  const failed: string[] = [];
   let released = 0;
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let server: Awaited<ReturnType<typeof serve>>;
@@ -53,6 +54,8 @@ describe('createAgentApp', () => {
     const app = createAgentApp(service, {
       registryUrl: 'http://registry',
       onError: (err) => unknown.push(err),
+      onUpstreamError: (err, ctx, answer) =>
+        failed.push(`${ctx.path} ${answer.status ?? ''} ${answer.code} ${err.message}`),
     });
     server = await serve(app);
   });
@@ -97,6 +100,15 @@ describe('createAgentApp', () => {
 
   it('reports only the errors it does not know', () => {
     expect(unknown).toEqual([upstream.bug]);
+  });
+
+  it('tells of every failure of the registry behind it, with its cause, but not its 404s', () => {
+    expect(failed).toEqual([
+      '/v2/team/app/manifests/down 503 UNAVAILABLE registry http://registry unreachable (ECONNREFUSED)',
+      '/v2/team/app/manifests/refused 502 DENIED invalid credentials',
+      `/v2/team/app/manifests/corrupt 502 DIGEST_INVALID ${upstream.corrupt!.message}`,
+      '/v2/team/app/manifests/broken 502 UNKNOWN registry failed',
+    ]);
   });
 
   it('is read-only: 405 UNSUPPORTED with Allow', async () => {
