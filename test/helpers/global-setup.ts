@@ -25,6 +25,7 @@ export default async function setup(): Promise<() => Promise<void>> {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
   } catch (err) {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
     throw new Error(`no Docker engine for the tests: ${SCRIPT} failed (${(err as Error).message})`);
   }
   const host = /DOCKER_HOST=(\S+)\s*$/.exec(out)?.[1];
@@ -33,9 +34,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.env.DOCKER_HOST = host;
   await ensureBaseImage(new Docker());
   return async () => {
-    if (started && !keep) {
-      execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'inherit' });
-      // The vfs storage driver keeps a full copy of every layer: gigabytes per run.
+    if (!keep) {
+      if (started) execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'inherit' });
+      // The vfs storage driver keeps a full copy of every layer: gigabytes per run (and
+      // with DOCKET_TEST_DOCKER_HOST the dir is empty, but still the run's to remove).
       try {
         rmSync(dir, { recursive: true, force: true });
       } catch (err) {
