@@ -334,11 +334,14 @@ export class RegistryClient {
     return (await res.json()) as TagHistory;
   }
 
-  /** `POST /docket/v1/images/<name>/<tag>/rollback`: `to` a digest, or `steps` moves back. */
+  /**
+   * `POST /docket/v1/images/<name>/<tag>/rollback`: `to` a digest (or a unique prefix of
+   * one in the tag's history), or `steps` moves back.
+   */
   async rollback(
     name: string,
     tag: string,
-    target: { to?: Digest; steps?: number },
+    target: { to?: string; steps?: number },
   ): Promise<RollbackResult> {
     const query = new URLSearchParams();
     if (target.to) query.set('to', target.to);

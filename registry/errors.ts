@@ -31,11 +31,13 @@ export class UploadOutOfOrderError extends DocketError {
 }
 
 export class ManifestUnknownError extends DocketError {
+  /** `why` replaces the default `manifest <repository>:<reference> unknown`. */
   constructor(
     readonly repository: string,
     readonly reference: string,
+    why?: string,
   ) {
-    super(`manifest ${repository}:${reference} unknown`, { name: repository, reference });
+    super(why ?? `manifest ${repository}:${reference} unknown`, { name: repository, reference });
   }
 }
 

@@ -1,5 +1,6 @@
 import { Command, Option, UsageError } from 'clipanion';
 import { InvalidValueError, parseDuration } from '../../lib/config-keys.js';
+import { formatDuration } from '../../lib/duration.js';
 import { humanSize } from '../../lib/format.js';
 import { table } from '../output/format.js';
 import { DocketCommand } from './docket-command.js';
@@ -56,6 +57,13 @@ export class GcCommand extends DocketCommand {
       `${verb} ${humanSize(result.bytesFreed)} (${result.bytesFreed} bytes): ` +
         `${result.blobs.length} blobs, ${result.manifests.length} manifests\n`,
     );
+    const kept = result.keptByGrace;
+    if (kept.manifests + kept.blobs > 0)
+      stdout.write(
+        `kept by the ${formatDuration(result.graceSeconds, 's')} grace period: ` +
+          `${kept.manifests} manifests, ${kept.blobs} blobs (${humanSize(kept.bytes)}) no tag ` +
+          `reaches, pushed or used since; --grace 0 ${result.dryRun ? 'would sweep' : 'sweeps'} them\n`,
+      );
     return 0;
   }
 }

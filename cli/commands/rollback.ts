@@ -1,6 +1,4 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { parseDigest } from '../../lib/digest.js';
-import { DigestInvalidError } from '../../lib/errors.js';
 import { DEFAULT_TAG, formatReference } from '../../lib/reference.js';
 import { DocketCommand } from './docket-command.js';
 import { jsonOption, outputMode, quietOption } from './output-options.js';
@@ -13,19 +11,22 @@ export class RollbackCommand extends DocketCommand {
     description: 'move a tag back to a manifest it pointed to before (needs a token)',
     details: `
       Without options the tag goes one move back (see \`docket history\`: pushes and
-      rollbacks are moves, so rolling back twice undoes the first rollback). The
-      rollback is recorded in the tag's history. The manifest must still be held (not
-      swept by \`docket gc\`).
+      rollbacks are moves, so rolling back twice undoes the first rollback). \`--to\`
+      takes a digest, or any unique start of one in the tag's history, such as the 12
+      digits \`docket history\` prints. The rollback is recorded in the tag's history.
+      The manifest must still be held (not swept by \`docket gc\`).
     `,
     examples: [
       ['One move back', '$0 rollback team/app:v1'],
       ['Three moves back', '$0 rollback --steps 3 team/app:v1'],
-      ['To a digest', '$0 rollback --to sha256:0123… team/app:v1'],
+      ['To a manifest from the history', '$0 rollback --to 0123456789ab team/app:v1'],
     ],
   });
 
   registry = Option.String('--registry', { description: 'registry URL' });
-  to = Option.String('--to', { description: 'the manifest digest to point the tag at' });
+  to = Option.String('--to', {
+    description: 'the manifest to point the tag at: a digest, or the start of one (docket history)',
+  });
   steps = Option.String('--steps', { description: 'how many moves back (default 1)' });
   quiet = quietOption('print only the digest the tag now points at');
   json = jsonOption('print the result as JSON');
@@ -35,7 +36,10 @@ export class RollbackCommand extends DocketCommand {
     const ref = parseImageArg(this.image, { allowDigest: false });
     if (this.to !== undefined && this.steps !== undefined)
       throw new UsageError('give either --to or --steps, not both');
-    const target = { to: this.to && digest(this.to), steps: this.steps && steps(this.steps) };
+    const target = {
+      to: this.to && digestOrPrefix(this.to),
+      steps: this.steps && steps(this.steps),
+    };
     const registry = await this.registryClient(this.registry ?? registryOfDomain(ref));
     const tag = ref.tag ?? DEFAULT_TAG;
     const moved = await registry.rollback(ref.name, tag, {
@@ -54,13 +58,13 @@ export class RollbackCommand extends DocketCommand {
   }
 }
 
-function digest(text: string) {
-  try {
-    return parseDigest(text);
-  } catch (err) {
-    if (err instanceof DigestInvalidError) throw new UsageError(`--to: ${err.message}`);
-    throw err;
-  }
+/** A digest, or the start of one: the registry finds the manifest in the tag's history. */
+function digestOrPrefix(text: string): string {
+  if (!/^(sha256:)?[0-9a-f]{1,64}$/.test(text))
+    throw new UsageError(
+      `--to "${text}": a digest or the start of one (hex digits, as docket history prints)`,
+    );
+  return text;
 }
 
 function steps(text: string): number {

@@ -101,6 +101,10 @@ export interface GcResult {
   manifests: string[];
   blobs: { digest: string; size: number }[];
   bytesFreed: number;
+  /** The grace period the run applied. */
+  graceSeconds: number;
+  /** What no tag reaches but the grace period kept (a run with grace 0 would take it too). */
+  keptByGrace: { manifests: number; blobs: number; bytes: number };
 }
 
 /** `GET /docket/v1/layers/<diffId>`: a compressed layer the registry stores for that diffId. */

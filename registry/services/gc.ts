@@ -68,14 +68,27 @@ export class GcService {
 
   collect(opts: GcOptions): Promise<GcResult> {
     return this.gate.exclusive(async () => {
-      const cutoff = new Date(Date.now() - opts.graceMs).toISOString();
-      const plan = this.metadata.transaction(() => this.mark(cutoff));
+      const now = Date.now();
+      const { plan, graceless } = this.metadata.transaction(() => {
+        const plan = this.mark(new Date(now - opts.graceMs).toISOString());
+        return {
+          plan,
+          graceless: opts.graceMs > 0 ? this.mark(new Date(now).toISOString()) : plan,
+        };
+      });
       if (!opts.dryRun) await this.sweep(plan);
+      const bytes = (blobs: Plan['blobs']) => blobs.reduce((n, b) => n + b.size, 0);
       return {
         dryRun: opts.dryRun,
         manifests: plan.manifests,
         blobs: plan.blobs.map(({ digest, size }) => ({ digest, size })),
-        bytesFreed: plan.blobs.reduce((n, b) => n + b.size, 0),
+        bytesFreed: bytes(plan.blobs),
+        graceSeconds: Math.round(opts.graceMs / 1000),
+        keptByGrace: {
+          manifests: graceless.manifests.length - plan.manifests.length,
+          blobs: graceless.blobs.length - plan.blobs.length,
+          bytes: bytes(graceless.blobs) - bytes(plan.blobs),
+        },
       };
     });
   }

@@ -1,5 +1,4 @@
 import type { GcResult, RollbackResult, TagHistory } from '../../../lib/api/index.js';
-import { parseDigest } from '../../../lib/digest.js';
 import { parseName } from '../../../lib/reference.js';
 import { ParameterInvalidError } from '../../errors.js';
 import type { Handler, RouteTable } from '../../../lib/http/router.js';
@@ -33,7 +32,7 @@ export function lifecycleRoutes(deps: HttpDeps): RouteTable {
       repository,
       tag,
       {
-        to: to === undefined ? undefined : parseDigest(to),
+        to,
         steps: steps === undefined ? undefined : positiveInteger('steps', steps),
       },
       (ctx.state.tokenName as string | null | undefined) ?? null,

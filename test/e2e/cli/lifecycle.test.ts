@@ -78,6 +78,9 @@ describe('docket rollback / rm / gc against a real registry and engine', () => {
 
     expect(await cli(['rm', '--digest', 'cli-lc/app:v1'])).toContain(`deleted cli-lc/app@${one}`);
     const onDisk = blobBytesOnDisk(registry);
+    expect(await cli(['gc', '--dry-run'])).toMatch(
+      /kept by the \S+ grace period: 1 manifests, \d+ blobs \(.+\) no tag reaches, pushed or used since; --grace 0 would sweep them/,
+    );
     const dry = JSON.parse(await cli(['gc', '--dry-run', '--grace', '0', '--json'])) as GcResult;
     expect(dry.bytesFreed).toBe(freed);
     expect(blobBytesOnDisk(registry)).toBe(onDisk);

@@ -154,6 +154,56 @@ describe('delete, gc, history and rollback', () => {
       'PARAMETER_INVALID',
     );
   });
+
+  it('rolls back to the start of a digest from the history; says what is wrong when it cannot', async () => {
+    const push = async (n: string) =>
+      (await pushLikeDocker(api, 'team/prefix', 'v1', configOf(n), [layerBytes(n, 100)])).image;
+    const one = await push('p1');
+    const two = await push('p2');
+    const short = one.digest.slice('sha256:'.length, 'sha256:'.length + 12);
+    const res = await api.request('POST', `/docket/v1/images/team/prefix/v1/rollback?to=${short}`);
+    expect(res.status).toBe(200);
+    expect((await res.json()) as RollbackResult).toMatchObject({
+      from: two.digest,
+      to: one.digest,
+    });
+    const message = async (query: string, status: number, code: string) => {
+      const r = await api.request('POST', `/docket/v1/images/team/prefix/v1/rollback${query}`);
+      const body = (await r.json()) as { errors: { code: string; message: string }[] };
+      expect([r.status, body.errors[0]?.code]).toEqual([status, code]);
+      return body.errors[0]!.message;
+    };
+    expect(await message('?steps=9', 404, 'MANIFEST_UNKNOWN')).toBe(
+      'team/prefix:v1 has 2 earlier moves: 9 back goes past the oldest (`docket history team/prefix:v1` lists them)',
+    );
+    const absent = one.digest.startsWith('sha256:f') ? 'e' : 'f';
+    expect(await message(`?to=${absent}`, 404, 'MANIFEST_UNKNOWN')).toContain(
+      `no manifest in the history of team/prefix:v1 starts with ${absent}`,
+    );
+    expect(await message('?to=xyz', 400, 'DIGEST_INVALID')).toContain('"xyz" is not a digest');
+    // Every digest starts with the empty hex prefix of sha256: (both manifests).
+    expect(await message('?to=sha256:', 400, 'DIGEST_INVALID')).toContain('is not a digest');
+  });
+
+  it('gc names what the grace period keeps', async () => {
+    const reg = await startTestRegistry();
+    try {
+      const gcApi = client(reg);
+      const config = configOf('g');
+      await pushLikeDocker(gcApi, 'team/graced', 'v1', config, [layerBytes('g', 3000)]);
+      const del = await gcApi.request('DELETE', '/v2/team/graced/manifests/v1');
+      expect(del.status).toBe(202);
+      const graced = await runGc(gcApi, '?dryRun=1');
+      expect(graced.bytesFreed).toBe(0);
+      expect(graced.graceSeconds).toBeGreaterThan(0);
+      expect(graced.keptByGrace).toEqual({ manifests: 1, blobs: 2, bytes: 3000 + config.length });
+      const now = await runGc(gcApi, '?dryRun=1&graceSeconds=0');
+      expect(now.keptByGrace).toEqual({ manifests: 0, blobs: 0, bytes: 0 });
+      expect(now.bytesFreed).toBe(3000 + config.length);
+    } finally {
+      await reg.close();
+    }
+  });
 });
 
 describe('gc and the swarm', () => {
