@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,13 +23,16 @@ describe('docket registry start-up and what a person reads', () => {
     await running?.stop();
   });
 
-  it('prints a banner: URL, data dir, token file, the docket login command', async () => {
+  it('prints a banner: URL, data dir, token file, a login command that runs from here', async () => {
     const stderr = await registry.waitForStderr(/log in with/, 1_000);
     expect(stderr).toMatch(/^docket registry \S+ listening on http:\/\/127\.0\.0\.1:\d+$/m);
     expect(stderr).toContain(`  data:         ${dir}\n`);
     expect(stderr).toContain(`  admin token:  ${join(dir, 'admin-token')}\n`);
+    // `docket` once `npm link` put it on PATH; else the checkout's script, from the cwd.
+    const linked = (process.env.PATH ?? '').split(':').some((d) => existsSync(join(d, 'docket')));
+    const cli = linked ? 'docket' : 'node bin/docket.js';
     expect(stderr).toContain(
-      `docket login --registry ${url} --token-stdin < ${join(dir, 'admin-token')}`,
+      `  log in with:  ${cli} login --registry ${url} --token-stdin < ${join(dir, 'admin-token')}\n`,
     );
   });
 
