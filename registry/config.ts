@@ -54,6 +54,11 @@ export interface RegistryConfig {
   /** Tries per webhook batch, and the wait before the first retry (doubled each time). */
   webhookAttempts: number;
   webhookBackoffMs: number;
+  /**
+   * When set, every webhook body is signed: `X-Docket-Signature: sha256=<hex>`, the
+   * HMAC-SHA256 of the body under this secret, for the receiver to check.
+   */
+  webhookSecret?: string;
   logLevel: string;
 }
 
@@ -206,6 +211,13 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     default: 1000,
     unit: 'ms',
     whole: true,
+  }),
+  webhookSecret: key.string<string | undefined>({
+    flag: '--webhook-secret',
+    env: 'DOCKET_WEBHOOK_SECRET',
+    description:
+      'sign each webhook body: X-Docket-Signature: sha256=<HMAC-SHA256 of the body under this secret>',
+    default: undefined,
   }),
   logLevel: key.string({
     env: 'DOCKET_LOG_LEVEL',

@@ -186,6 +186,7 @@ async function compose(
       backoffMs: config.webhookBackoffMs,
       maxQueue: 1000,
       timeoutMs: 10_000,
+      ...(config.webhookSecret ? { secret: config.webhookSecret } : {}),
       logger: logger.child({ component: 'webhooks' }),
     });
     events.subscribe((event) => webhooks.enqueue(event));

@@ -20,6 +20,11 @@ export const Header = {
    * and may cut the body short when one starts; the client then takes the swarm.
    */
   direct: 'Docket-Direct',
+  /**
+   * docket's own, on a webhook POST when the registry has a webhook secret:
+   * `sha256=<hex>`, the HMAC-SHA256 of the body's bytes under that secret.
+   */
+  webhookSignature: 'X-Docket-Signature',
   /** docket's own: the registry's package version, on every answer (`docket version`). */
   docketVersion: 'Docket-Version',
 } as const;

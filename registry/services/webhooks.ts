@@ -1,6 +1,12 @@
-import { sleepUnlessAborted } from '../../lib/sleep.js';
+import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import { EVENTS_MEDIA_TYPE, type EventEnvelope, type RegistryEvent } from '../../lib/api/index.js';
+import {
+  EVENTS_MEDIA_TYPE,
+  type EventEnvelope,
+  Header,
+  type RegistryEvent,
+} from '../../lib/api/index.js';
+import { sleepUnlessAborted } from '../../lib/sleep.js';
 
 export interface WebhookOptions {
   urls: string[];
@@ -12,6 +18,8 @@ export interface WebhookOptions {
   maxQueue: number;
   /** Abort a POST after this long. */
   timeoutMs: number;
+  /** Signs each body (Header.webhookSignature, `sha256=<hex>` HMAC-SHA256) when set. */
+  secret?: string;
   logger: Logger;
   fetch?: typeof fetch;
 }
@@ -32,6 +40,10 @@ const MAX_BACKOFF_MS = 30_000;
  * (`{events:[...]}`, EVENTS_MEDIA_TYPE). One queue and one sender per endpoint, so a slow or
  * dead receiver delays only itself; the queue is bounded and a batch is retried with
  * exponential backoff, then dropped. Nothing here blocks a request of the registry.
+ *
+ * A redirect is not followed (a receiver must not send the events, or the registry's
+ * requests, elsewhere): a 3xx is a failed attempt, logged with its Location. With a
+ * `secret`, each body carries its HMAC-SHA256 (Header.webhookSignature: `sha256=<hex>`).
  */
 export class WebhookSender {
   private readonly endpoints: Endpoint[];
@@ -118,17 +130,31 @@ class Endpoint {
 
   /** Whether the receiver accepted the batch (any 2xx). */
   private async post(events: RegistryEvent[]): Promise<boolean> {
-    const body: EventEnvelope = { events };
+    const envelope: EventEnvelope = { events };
+    const body = JSON.stringify(envelope);
+    const headers: Record<string, string> = { 'content-type': EVENTS_MEDIA_TYPE };
+    if (this.opts.secret)
+      headers[Header.webhookSignature] =
+        `sha256=${createHmac('sha256', this.opts.secret).update(body).digest('hex')}`;
     const signal = AbortSignal.any([this.closed.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
     try {
       const res = await (this.opts.fetch ?? fetch)(this.url, {
         method: 'POST',
-        headers: { 'content-type': EVENTS_MEDIA_TYPE },
-        body: JSON.stringify(body),
+        headers,
+        body,
+        redirect: 'manual',
         signal,
       });
       await res.body?.cancel();
       if (res.ok) return true;
+      if (res.status >= 300 && res.status < 400) {
+        const location = res.headers.get('location');
+        this.opts.logger.warn(
+          { url: this.url, status: res.status, location },
+          'webhook redirected: not followed',
+        );
+        return false;
+      }
       this.opts.logger.warn({ url: this.url, status: res.status }, 'webhook refused');
     } catch (err) {
       this.opts.logger.warn({ url: this.url, err: String(err) }, 'webhook unreachable');
