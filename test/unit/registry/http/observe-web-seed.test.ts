@@ -83,7 +83,7 @@ describe('the web seed byte tally', () => {
   });
 
   it('forgets a blob the registry no longer stores (swept by gc)', async () => {
-    const known = new Set([sha256Digest(blob)]);
+    const known = new Set<string>([sha256Digest(blob)]);
     const metrics = createMetrics(new Registry(), {
       blobsStored: () => known.size,
       blobStored: (digest) => known.has(digest),
