@@ -32,6 +32,12 @@ export const RESPONSE_LIMITS = {
   torrent: 16 * 1024 * 1024,
   /** Also tag lists and an agent's answers. */
   imageList: 64 * 1024 * 1024,
+  /** A tag's history, every push of it (`docket history`). */
+  history: 64 * 1024 * 1024,
+  /** What gc swept or would sweep (`docket gc`), a line per manifest and blob. */
+  gcResult: 64 * 1024 * 1024,
+  /** A rollback's answer and a layer lookup: a few digests. */
+  rollback: 64 * 1024,
   layerLookup: 64 * 1024,
 } as const;
 
@@ -315,7 +321,7 @@ export class RegistryClient {
   /** `GET /docket/v1/images?all=1`: tagged images and the untagged manifests still held. */
   async listAllImages(): Promise<Required<ImageList>> {
     const res = await this.http.request('GET', `${paths.images()}?all=1`);
-    const body = (await res.json()) as ImageList;
+    const body = await readBoundedJson<ImageList>(res, RESPONSE_LIMITS.imageList, 'image list');
     return { images: body.images, untagged: body.untagged ?? [] };
   }
 
@@ -331,7 +337,7 @@ export class RegistryClient {
   /** `GET /docket/v1/images/<name>/<tag>/history`: every move of the tag, newest first. */
   async tagHistory(name: string, tag: string): Promise<TagHistory> {
     const res = await this.http.request('GET', paths.history(name, tag));
-    return (await res.json()) as TagHistory;
+    return readBoundedJson<TagHistory>(res, RESPONSE_LIMITS.history, 'tag history');
   }
 
   /**
@@ -347,7 +353,7 @@ export class RegistryClient {
     if (target.to) query.set('to', target.to);
     if (target.steps !== undefined) query.set('steps', String(target.steps));
     const res = await this.http.request('POST', `${paths.rollback(name, tag)}?${query}`);
-    return (await res.json()) as RollbackResult;
+    return readBoundedJson<RollbackResult>(res, RESPONSE_LIMITS.rollback, 'rollback result');
   }
 
   /** `POST /docket/v1/gc`: sweep (or with dryRun list) what no tag reaches. */
@@ -356,7 +362,7 @@ export class RegistryClient {
     if (opts.dryRun) query.set('dryRun', '1');
     if (opts.graceSeconds !== undefined) query.set('graceSeconds', String(opts.graceSeconds));
     const res = await this.http.request('POST', `${paths.gc()}?${query}`);
-    return (await res.json()) as GcResult;
+    return readBoundedJson<GcResult>(res, RESPONSE_LIMITS.gcResult, 'gc result');
   }
 
   /** `GET /docket/v1/blobs/<digest>/torrent`: the blob's .torrent file (bencoded). */
