@@ -12,8 +12,9 @@ const TABS = [
 ] as const;
 type TabId = (typeof TABS)[number]['id'];
 
+/** The tab a hash names: `#swarm`, or `#images/<repository>:<tag>` (a selected image). */
 function tabFromHash(): TabId {
-  const id = location.hash.slice(1);
+  const id = location.hash.slice(1).split('/')[0];
   return TABS.find((t) => t.id === id)?.id ?? 'images';
 }
 

@@ -111,17 +111,21 @@ export function ImageDetail({ image, users, onUnauthorized }: Props) {
           <thead>
             <tr>
               <th scope="col">Digest</th>
+              <th scope="col">Action</th>
               <th scope="col">When</th>
               <th scope="col">Who</th>
             </tr>
           </thead>
           <tbody>
-            {history.history.map((h) => (
+            {history.history.map((h, i) => (
               <tr key={`${h.digest}-${h.pushedAt}`}>
                 <td>
                   <code title={h.digest}>{shortDigest(h.digest)}</code>
-                  {h.digest === image.digest && <span class="badge">current</span>}
+                  {i === 0 && h.action !== 'delete' && h.digest === image.digest && (
+                    <span class="badge">current</span>
+                  )}
                 </td>
+                <td>{h.action}</td>
                 <td title={h.pushedAt}>{formatAgo(h.pushedAt, now)}</td>
                 <td>{h.pushedBy ?? '–'}</td>
               </tr>

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ImageList, ImageSummary } from '../lib/api/bodies.js';
 import { api } from './api.js';
 import { formatAgo, formatBytes, shortDigest } from './format.js';
@@ -10,11 +10,31 @@ interface Props {
   onUnauthorized(): void;
 }
 
+/** The image a deep link selects: `#images/<repository>:<tag>`. */
+function selectedFromHash(): string | undefined {
+  const [tab, ...ref] = location.hash.slice(1).split('/');
+  return tab === 'images' && ref.length > 0 ? decodeURIComponent(ref.join('/')) : undefined;
+}
+
+/** The hash that links to the images tab with `ref` selected. */
+export function imagesHash(ref: string | undefined): string {
+  return ref === undefined ? '#images' : `#images/${encodeURI(ref)}`;
+}
+
 /** Every repository:tag, a search box, and the selected image's details. */
 export function ImagesView({ onUnauthorized }: Props) {
   const { data, error } = usePoll<ImageList>(api.images, 10_000, onUnauthorized);
   const [query, setQuery] = useState('');
-  const [selected, setSelected] = useState<string | undefined>();
+  const [selected, setSelected] = useState<string | undefined>(selectedFromHash);
+  useEffect(() => {
+    const onHash = () => setSelected(selectedFromHash());
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  const select = (ref: string | undefined) => {
+    setSelected(ref);
+    history.replaceState(null, '', imagesHash(ref));
+  };
   const images = data?.images ?? [];
   const users = useMemo(() => layerUsers(images), [images]);
   const shown = filterImages(images, query);
@@ -64,9 +84,7 @@ export function ImagesView({ onUnauthorized }: Props) {
               image={image}
               now={now}
               selected={imageRef(image) === selected}
-              onSelect={() =>
-                setSelected(imageRef(image) === selected ? undefined : imageRef(image))
-              }
+              onSelect={() => select(imageRef(image) === selected ? undefined : imageRef(image))}
             />
           ))}
           {data && shown.length === 0 && (

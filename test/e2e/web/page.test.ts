@@ -101,8 +101,17 @@ describe('the web page, in a real browser', () => {
       expect(referrers).toHaveLength(2);
       const history = await cellTexts(page, 'table.history tbody tr');
       expect(history).toHaveLength(1);
-      expect(history[0]?.[2]).toBe('admin');
+      expect(history[0]?.[1]).toBe('push');
+      expect(history[0]?.[3]).toBe('admin');
+      expect(await page.evaluate('location.hash')).toBe(`#images/${APP}`);
       await screenshot(page, 'images');
+    });
+
+    it('opens an image from a deep link; its history marks one entry current', async () => {
+      await page.goto('about:blank');
+      await page.goto(`${registry.url}/#images/${APP}`);
+      await waitForText(page, `History of ${APP}`);
+      expect(await page.$$eval('table.history .badge', (badges) => badges.length)).toBe(1);
     });
 
     it('shows a pulling host in the live swarm, with its progress', async () => {
