@@ -9,13 +9,18 @@ const KEEPALIVE_MS = 15_000;
 /**
  * `GET /docket/v1/events`: registry events as server-sent events (WHATWG HTML "Server-sent
  * events"): `id:` the event id, `event:` its action, `data:` the event as JSON (lib/api
- * events.ts). Only events published after the request are sent.
+ * events.ts). Only events published after the request are sent. An anonymous subscriber
+ * (public mode) gets each event without its actor (the pushing token's name).
  */
 export function eventRoutes(deps: HttpDeps): RouteTable {
   const stream: Handler = (ctx) => {
     const out = new PassThrough();
-    const send = (e: RegistryEvent) =>
-      out.write(`id: ${e.id}\nevent: ${e.action}\ndata: ${JSON.stringify(e)}\n\n`);
+    // Token names are for token holders: an anonymous subscriber (public mode) gets no actor.
+    const named = typeof ctx.state.tokenName === 'string';
+    const send = (e: RegistryEvent) => {
+      const shown = named ? e : { ...e, actor: {} };
+      out.write(`id: ${e.id}\nevent: ${e.action}\ndata: ${JSON.stringify(shown)}\n\n`);
+    };
     const unsubscribe = deps.events.subscribe(send);
     const keepalive = setInterval(() => out.write(': keepalive\n\n'), KEEPALIVE_MS);
     const stop = () => {

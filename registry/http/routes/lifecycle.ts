@@ -10,12 +10,14 @@ export function lifecycleRoutes(deps: HttpDeps): RouteTable {
     const repository = parseName(m.params[0] ?? '');
     const tag = m.params[1]!;
     const entries = deps.tags.history(repository, tag);
+    // Token names are for token holders: an anonymous reader (public mode) sees null.
+    const named = typeof ctx.state.tokenName === 'string';
     const body: TagHistory = { repository, tag, history: [] };
     for (const e of entries) {
       body.history.push({
         digest: e.manifestDigest,
         pushedAt: e.pushedAt,
-        pushedBy: e.pushedBy,
+        pushedBy: named ? e.pushedBy : null,
         action: e.action,
         size: await deps.images.size(e.manifestDigest),
       });
