@@ -7,6 +7,7 @@ import { ErrorCodes } from '../lib/errcode.js';
 import { DigestMismatchError, SizeMismatchError, UnauthorizedError } from '../lib/errors.js';
 import { createHttpApp } from '../lib/http/app.js';
 import { blobHead, sendBlob, sendManifest } from '../lib/http/content.js';
+import { hostCheck } from '../lib/http/host-check.js';
 import type { ErrorMapper, WireAnswer } from '../lib/http/error-middleware.js';
 import type { Handler, RouteTable } from '../lib/http/router.js';
 import { parseName } from '../lib/reference.js';
@@ -20,11 +21,17 @@ import type { AgentService } from './agent-service.js';
  * (status) and `POST /docket/v1/agent/preheat/<name>/<reference>`. Anything else is
  * UNSUPPORTED (404, or 405 on a route it serves); unknown errors go to `onError`, failures
  * of the registry behind it (all but its 404s) to `onUpstreamError` with their answer.
+ * Only requests to the agent's own names are served (lib/http/host-check.ts: loopback, the
+ * address it was reached on, `allowedHosts`), and none a page of another origin sends:
+ * the rest are 403 DENIED, so a web page the host's browser opens can neither read it
+ * (DNS rebinding) nor preheat through it.
  */
 export function createAgentApp(
   service: AgentService,
   opts: {
     registryUrl: string;
+    /** Host names (`name` at the agent's port, or `name:port`) it answers to besides its own. */
+    allowedHosts?: readonly string[];
     onError(err: unknown, ctx: Koa.Context): void;
     onUpstreamError?(err: Error, ctx: Koa.Context, answer: WireAnswer): void;
   },
@@ -99,7 +106,12 @@ export function createAgentApp(
       opts.onUpstreamError?.(err as Error, ctx, answer);
     return answer;
   };
-  return createHttpApp({ routes, mappers: [reported], onUnknown: opts.onError });
+  return createHttpApp({
+    routes,
+    guards: [hostCheck(opts.allowedHosts)],
+    mappers: [reported],
+    onUnknown: opts.onError,
+  });
 }
 
 /**

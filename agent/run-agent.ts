@@ -29,6 +29,11 @@ export interface AgentOptions {
   /** Where runtimes reach the agent, e.g. 127.0.0.1 and 5050 (0: any free port). */
   host: string;
   port: number;
+  /**
+   * Host names runtimes may reach the agent by besides loopback and `host` (`name` at the
+   * agent's port, or `name:port`): any other `Host` is refused (agent/http.ts).
+   */
+  allowedHosts?: string[];
   /** TCP port for incoming peers (0: any free port). */
   torrentPort: number;
   /** Repository patterns to preheat on push (preheat-watch.ts); none: no subscription. */
@@ -84,6 +89,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const stop = new AbortController();
   const app = createAgentApp(service, {
     registryUrl: opts.registry.url.href,
+    allowedHosts: [...(isWildcard(opts.host) ? [] : [opts.host]), ...(opts.allowedHosts ?? [])],
     onError: (err, ctx) =>
       logger.error({ err, method: ctx.method, path: ctx.path }, 'agent request failed'),
     // Every one, not once per distinct line as `logger` does: each is a runtime's failed pull.
@@ -140,6 +146,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await removeSeederFile?.();
     throw err;
   }
+}
+
+/** An address that means every interface: no name a runtime could send in `Host`. */
+function isWildcard(host: string): boolean {
+  return host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
 }
 
 /**

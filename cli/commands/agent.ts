@@ -11,6 +11,7 @@ export interface AgentSettings extends CacheSettings {
   listen: string;
   torrentPort: number;
   preheat: string[];
+  allowedHosts: string[];
 }
 
 /** Where `docket agent` listens unless told otherwise (and where `docket preheat` asks). */
@@ -36,6 +37,13 @@ export const AGENT_KEYS: KeyTable<AgentSettings> = {
     description: "fetch every pushed image whose repository matches, e.g. 'team/*' (repeatable)",
     default: [],
   }),
+  allowedHosts: key.list({
+    flag: '--allowed-hosts',
+    env: 'DOCKET_AGENT_ALLOWED_HOSTS',
+    description:
+      'names runtimes reach the agent by, NAME or NAME:PORT (repeatable), besides localhost, 127.0.0.1, [::1] and the --listen address; other Host headers get 403',
+    default: [],
+  }),
 };
 
 export class AgentCommand extends DocketCommand {
@@ -54,7 +62,9 @@ export class AgentCommand extends DocketCommand {
 
       Docker: \`docker pull 127.0.0.1:5050/team/app:v1\` (loopback registries need no
       daemon change). containerd: a hosts.toml mirror for the registry's host pointing
-      at the agent (see the README).
+      at the agent (see the README). The agent answers only requests whose Host is
+      localhost, 127.0.0.1, [::1] or the address it was reached on (at its port), or a
+      name given with --allowed-hosts, and none a web page of another origin sends.
     `,
     examples: [
       ['Serve the configured registry on 127.0.0.1:5050', '$0 agent'],
@@ -83,6 +93,7 @@ export class AgentCommand extends DocketCommand {
       port,
       torrentPort: settings.torrentPort,
       preheat: settings.preheat,
+      allowedHosts: settings.allowedHosts,
       onEvent: (e) => stdout.write(describe(e, registry.url.href)),
       onWarning: (m) => stderr.write(`docket agent: ${m}\n`),
     });

@@ -10,7 +10,12 @@ import {
   SizeMismatchError,
   UnauthorizedError,
 } from '../errors.js';
-import { MethodNotAllowedError, RangeNotSatisfiableError, RouteUnknownError } from './errors.js';
+import {
+  ForeignRequestError,
+  MethodNotAllowedError,
+  RangeNotSatisfiableError,
+  RouteUnknownError,
+} from './errors.js';
 
 /** What an error becomes on the wire. */
 export interface WireAnswer {
@@ -46,6 +51,7 @@ const libClasses = byClass([
 
 /** lib's own errors, asked after the server's mappers (a subclass of its, another status). */
 const libErrors: ErrorMapper = (err, ctx) => {
+  if (err instanceof ForeignRequestError) return { code: 'DENIED' };
   if (err instanceof RouteUnknownError) return { code: 'UNSUPPORTED', status: 404 };
   if (err instanceof MethodNotAllowedError)
     return { code: 'UNSUPPORTED', status: 405, headers: { Allow: err.allowed.join(', ') } };

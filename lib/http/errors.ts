@@ -30,3 +30,16 @@ export class RangeNotSatisfiableError extends DocketError {
     super(`range "${header}" not satisfiable for ${size} bytes`, { size });
   }
 }
+
+/**
+ * A request naming a server other than this one in `Host` (DNS rebinding: another site's
+ * name resolved to this address), or sent by a page of another origin (`Origin`): 403 DENIED.
+ */
+export class ForeignRequestError extends DocketError {
+  constructor(
+    readonly header: 'Host' | 'Origin',
+    readonly value: string,
+  ) {
+    super(`${header} "${value}" is not one this server answers to`);
+  }
+}

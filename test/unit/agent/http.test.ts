@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,7 @@ describe('createAgentApp', () => {
   const unknown: unknown[] = [];
   const failed: string[] = [];
   let released = 0;
+  let preheats = 0;
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let server: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
@@ -45,6 +47,10 @@ describe('createAgentApp', () => {
           { mediaType: 'x', digest: subject, size: 1, artifactType: artifactType ?? 'all' },
         ],
       }),
+      preheat: async (repository: string) => {
+        preheats++;
+        return { repository, manifestDigest: digest, blobs: 1, bytes: 1 };
+      },
       openBlob: async () => ({
         path: file,
         size: bytes.length,
@@ -116,6 +122,114 @@ describe('createAgentApp', () => {
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD');
     expect((await firstError(res)).code).toBe('UNSUPPORTED');
+  });
+
+  /** A request with the `Host` given (fetch always sends the URL's). */
+  const raw = (
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; body: string }> =>
+    new Promise((done, fail) => {
+      const req = request(`${server.url}${path}`, { method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      });
+      req.on('error', fail);
+      req.end(method === 'POST' ? 'x' : undefined);
+    });
+  const code = (body: string) =>
+    (JSON.parse(body) as { errors: { code: string }[] }).errors[0]?.code;
+
+  // Security audit finding 5: with a foreign Host (DNS rebinding) the agent served a
+  // private manifest and blob, and took a cross-origin text/plain POST to preheat.
+  it('refuses a request naming another host: 403 DENIED, nothing served', async () => {
+    released = 0;
+    const port = new URL(server.url).port;
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${Number(port) + 1}`]) {
+      const blob = await raw('GET', `/v2/team/app/blobs/${digest}`, { Host: host });
+      expect(blob.status, host).toBe(403);
+      expect(code(blob.body)).toBe('DENIED');
+      expect(blob.body).not.toContain('some blob bytes');
+      expect((await raw('GET', '/v2/team/app/manifests/missing', { Host: host })).status).toBe(403);
+    }
+    expect(released).toBe(0);
+  });
+
+  it('answers at its own names: localhost, 127.0.0.1, [::1], with its port', async () => {
+    const port = new URL(server.url).port;
+    for (const host of [
+      `localhost:${port}`,
+      `127.0.0.1:${port}`,
+      `[::1]:${port}`,
+      `LocalHost:${port}`,
+    ]) {
+      const blob = await raw('GET', `/v2/team/app/blobs/${digest}`, { Host: host });
+      expect(blob.status, host).toBe(200);
+      expect(blob.body).toBe('some blob bytes');
+    }
+  });
+
+  it('refuses a POST from a page of another origin, takes one with no Origin or its own', async () => {
+    preheats = 0;
+    const port = new URL(server.url).port;
+    const path = '/docket/v1/agent/preheat/team/app/v1';
+    const host = `127.0.0.1:${port}`;
+    for (const origin of [
+      'http://evil.example',
+      `http://evil.example:${port}`,
+      'null',
+      `https://${host}`,
+    ]) {
+      const res = await raw('POST', path, {
+        Host: host,
+        Origin: origin,
+        'Content-Type': 'text/plain',
+      });
+      expect(res.status, origin).toBe(403);
+      expect(code(res.body)).toBe('DENIED');
+    }
+    const foreign = await raw('GET', `/v2/team/app/blobs/${digest}`, {
+      Host: host,
+      Origin: 'http://evil.example',
+    });
+    expect(foreign.status).toBe(403);
+    expect(preheats).toBe(0);
+    expect((await raw('POST', path, { Host: host })).status).toBe(200);
+    expect(
+      (await raw('POST', path, { Host: host, Origin: `http://localhost:${port}` })).status,
+    ).toBe(200);
+    expect(preheats).toBe(2);
+  });
+
+  it('answers at the names it is told to allow', async () => {
+    const app = createAgentApp({ blobSize: async () => 1 } as unknown as AgentService, {
+      registryUrl: 'http://registry',
+      allowedHosts: ['agent.internal', 'proxy.internal:8080'],
+      onError: (err) => unknown.push(err),
+    });
+    const other = await serve(app);
+    try {
+      const port = new URL(other.url).port;
+      const head = (host: string) =>
+        new Promise<number>((done, fail) =>
+          request(`${other.url}/v2/`, { headers: { Host: host } }, (res) => {
+            res.resume();
+            done(res.statusCode ?? 0);
+          })
+            .on('error', fail)
+            .end(),
+        );
+      expect(await head(`agent.internal:${port}`)).toBe(200);
+      expect(await head('proxy.internal:8080')).toBe(200);
+      expect(await head(`proxy.internal:${port}`)).toBe(403);
+      expect(await head(`evil.example:${port}`)).toBe(403);
+    } finally {
+      await other.close();
+    }
   });
 
   it('releases the blob it opened, served or refused', async () => {
