@@ -1,5 +1,9 @@
 import bencode from 'bencode';
 import parseTorrent from 'parse-torrent';
+import { readBounded } from '../bounded-body.js';
+
+/** A scrape answer for a pull's blobs is a few hundred bytes: read no more than this. */
+const SCRAPE_ANSWER_LIMIT = 1024 * 1024;
 
 /**
  * How many peers of these blobs' swarms are still downloading, by HTTP scrape of their
@@ -30,7 +34,8 @@ export async function countLeechers(
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (!res.ok) continue;
-      most = Math.max(most, incompleteOf(new Uint8Array(await res.arrayBuffer())));
+      const body = await readBounded(res, SCRAPE_ANSWER_LIMIT, 'tracker scrape answer');
+      most = Math.max(most, incompleteOf(new Uint8Array(body)));
     } catch {
       // An unreachable tracker tells nothing about leechers.
     }
