@@ -56,8 +56,11 @@ export async function sendLayer(
   } else {
     const known = await registry.findLayer(layer.digest);
     if (known) {
-      const { mediaType, digest, size } = known;
-      return { digest: parseDigest(digest), size, mediaType, outcome: 'known' };
+      // The answer's media type is not taken: a blob other than the tar itself found by
+      // its diffId is the registry's gzip of it (the registry computes diff_ids).
+      const digest = parseDigest(known.digest);
+      const mediaType = digest === layer.digest ? MediaType.dockerLayer : MediaType.dockerLayerGzip;
+      return { digest, size: known.size, mediaType, outcome: 'known' };
     }
     if (gzipPays(await readHead(layer.path, GZIP_SAMPLE_BYTES))) {
       const gz = await compress(

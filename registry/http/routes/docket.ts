@@ -43,9 +43,10 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
     const blob = deps.blobs.findByDiffId(diffId);
     if (!blob) throw new BlobUnknownError(diffId);
     deps.blobs.touch(blob.digest);
-    const mediaType =
-      blob.mediaType ??
-      (blob.digest === diffId ? MediaType.dockerLayer : MediaType.dockerLayerGzip);
+    // From the bytes, never from the blob's recorded media type (whoever named it first
+    // chose that one): the registry computed the diff_id, so a blob whose digest is not
+    // its diff_id is the gzip it gunzipped (diff-id.ts), and one whose digest is, the tar.
+    const mediaType = blob.digest === diffId ? MediaType.dockerLayer : MediaType.dockerLayerGzip;
     const body: LayerLookup = { digest: blob.digest, size: blob.size, mediaType };
     ctx.body = body;
   };
