@@ -1,5 +1,8 @@
 import { Readable } from 'node:stream';
 import {
+  type CreatedToken,
+  type TokenCreateRequest,
+  type TokenInfo,
   type GcResult,
   type AgentStatus,
   Header,
@@ -39,6 +42,8 @@ export const RESPONSE_LIMITS = {
   /** A rollback's answer and a layer lookup: a few digests. */
   rollback: 64 * 1024,
   layerLookup: 64 * 1024,
+  /** The token list (`docket token ls`) and one created or rotated token. */
+  tokens: 16 * 1024 * 1024,
 } as const;
 
 export type RegistryClientOptions = RegistryTransportOptions;
@@ -357,12 +362,45 @@ export class RegistryClient {
   }
 
   /** `POST /docket/v1/gc`: sweep (or with dryRun list) what no tag reaches. */
-  async collectGarbage(opts: { dryRun: boolean; graceSeconds?: number }): Promise<GcResult> {
+  async collectGarbage(opts: {
+    dryRun: boolean;
+    graceSeconds?: number;
+    /** Allow a grace period below the registry's floor (5 minutes). */
+    force?: boolean;
+  }): Promise<GcResult> {
     const query = new URLSearchParams();
     if (opts.dryRun) query.set('dryRun', '1');
     if (opts.graceSeconds !== undefined) query.set('graceSeconds', String(opts.graceSeconds));
+    if (opts.force) query.set('force', '1');
     const res = await this.http.request('POST', `${paths.gc()}?${query}`);
     return readBoundedJson<GcResult>(res, RESPONSE_LIMITS.gcResult, 'gc result');
+  }
+
+  /** `GET /docket/v1/tokens` (admin): every token, without secrets. */
+  async listTokens(): Promise<TokenInfo[]> {
+    const res = await this.http.request('GET', paths.docketTokens());
+    return readBoundedJson<TokenInfo[]>(res, RESPONSE_LIMITS.tokens, 'token list');
+  }
+
+  /** `POST /docket/v1/tokens` (admin): a new token, with its secret (shown this once). */
+  async createToken(req: TokenCreateRequest): Promise<CreatedToken> {
+    const res = await this.http.request('POST', paths.docketTokens(), {
+      body: Buffer.from(JSON.stringify(req)),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    return readBoundedJson<CreatedToken>(res, RESPONSE_LIMITS.tokens, 'created token');
+  }
+
+  /** `DELETE /docket/v1/tokens/<name>` (admin): the token stops working. */
+  async revokeToken(name: string): Promise<void> {
+    const res = await this.http.request('DELETE', paths.docketToken(name));
+    await res.body?.cancel();
+  }
+
+  /** `POST /docket/v1/tokens/<name>/rotate` (admin): a new secret for the token. */
+  async rotateToken(name: string): Promise<CreatedToken> {
+    const res = await this.http.request('POST', paths.docketTokenRotate(name));
+    return readBoundedJson<CreatedToken>(res, RESPONSE_LIMITS.tokens, 'rotated token');
   }
 
   /** `GET /docket/v1/blobs/<digest>/torrent`: the blob's .torrent file (bencoded). */

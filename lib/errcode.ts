@@ -36,6 +36,9 @@ export const ErrorCodes = {
     message: 'other hosts are pulling this blob: fetch it from the swarm',
   },
   PARAMETER_INVALID: { status: 400, message: 'query parameter invalid' },
+  TOKEN_INVALID: { status: 400, message: 'token name, scope or expiry invalid' },
+  TOKEN_UNKNOWN: { status: 404, message: 'no token of that name' },
+  TOKEN_EXISTS: { status: 409, message: 'a token of that name exists' },
   UNAVAILABLE: { status: 503, message: 'service unavailable' },
   UNKNOWN: { status: 500, message: 'unknown error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -112,3 +112,28 @@ export class DirectDeniedError extends DocketError {
     super(`other hosts are pulling ${digest}: fetch it from the swarm`, { digest });
   }
 }
+
+/**
+ * A valid token without the scope a request needs (lib/api/scopes.ts): 403 DENIED, no
+ * challenge (other credentials would not be asked for).
+ */
+export class AccessDeniedError extends DocketError {
+  constructor(readonly needed: string) {
+    super(`token lacks the scope ${needed}`, { needed });
+  }
+}
+
+/** A token name, scope or expiry the tokens API rejects. */
+export class TokenInvalidError extends DocketError {}
+
+export class TokenUnknownError extends DocketError {
+  constructor(readonly tokenName: string) {
+    super(`no token named "${tokenName}"`, { name: tokenName });
+  }
+}
+
+export class TokenExistsError extends DocketError {
+  constructor(readonly tokenName: string) {
+    super(`a token named "${tokenName}" exists`, { name: tokenName });
+  }
+}

@@ -129,13 +129,12 @@ async function compose(
     info: blob.torrentInfo,
   });
 
+  const tokens = new TokenService(metadata);
+  shutdown.add('token checks', async () => tokens.close());
   const privateAccess = config.authReads
     ? new PrivateAccess({
         secret: await ensureServerSecret(join(dataDir, 'server-secret')),
-        tokens: {
-          idOf: (name) => metadata.tokens.findByName(name)?.id,
-          exists: (id) => metadata.tokens.findById(id) !== undefined,
-        },
+        tokens,
         signedUrlTtlSeconds: config.signedUrlTtlSeconds,
       })
     : undefined;
@@ -199,10 +198,9 @@ async function compose(
     { renderTorrentFile, magnetLink },
     {
       announce: (viewer) => urls.announce({ viewer }),
-      webSeedUrl,
+      webSeedUrl: (digest, viewer) => urls.webSeed(digest, viewer),
     },
   );
-  const tokens = new TokenService(metadata);
   const adminTokenPath = join(dataDir, 'admin-token');
   const admin = await tokens.ensureAdminToken(adminTokenPath);
   logger.info({ path: adminTokenPath, created: admin.created }, 'admin token');
@@ -212,7 +210,7 @@ async function compose(
 
   const announced = new AnnounceListeners();
   announced.add((infoHash, peer) => {
-    privateAccess?.admit({ infoHash, ...peer });
+    privateAccess?.admit({ infoHash, peerId: peer.peerId, ip: peer.ip }, peer.passkey);
     seeder.onAnnounce(infoHash);
   });
   const tracker = config.embeddedTracker

@@ -29,9 +29,13 @@ export class RegistryUrls {
     return this.base;
   }
 
-  webSeed(digest: Digest): string {
+  /**
+   * The blob's web seed URL; in a private registry signed for `viewer` (the token's name),
+   * unsigned for the seeder's own torrent (it never fetches from a web seed).
+   */
+  webSeed(digest: Digest, viewer: string | null = null): string {
     const url = `${this.publicUrl()}${paths.docketBlob(digest)}`;
-    return this.privateAccess ? this.privateAccess.signBlobUrl(url, digest) : url;
+    return this.privateAccess ? this.privateAccess.signBlobUrl(url, digest, viewer) : url;
   }
 
   /**

@@ -51,6 +51,8 @@ export interface AnnouncingPeer {
   peerId: string;
   ip: string;
   left: number;
+  /** The announce URL's passkey (a private tracker checked it already). */
+  passkey?: string;
 }
 
 export interface TrackerStats {
@@ -122,6 +124,7 @@ export function createTrackerServer(opts: TrackerServerOptions): Server {
                 peerId: params.peer_id,
                 ip: params.ip ?? '',
                 left: Number(params.left ?? Number.POSITIVE_INFINITY),
+                ...(typeof params.passkey === 'string' ? { passkey: params.passkey } : {}),
               });
             } catch (err) {
               logger.error({ err, infoHash }, 'tracker onAnnounce failed');

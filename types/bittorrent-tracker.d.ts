@@ -17,6 +17,8 @@ declare module 'bittorrent-tracker' {
     left?: number;
     downloaded?: string;
     uploaded?: string;
+    /** Any other query parameter of an HTTP announce, as text (docket's `passkey`). */
+    passkey?: string;
   }
 
   /** A peer of a swarm as the tracker keeps it. */

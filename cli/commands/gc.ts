@@ -10,7 +10,7 @@ export class GcCommand extends DocketCommand {
   static override paths = [['gc']];
 
   static override usage = Command.Usage({
-    description: 'sweep the manifests and blobs no tag reaches from the registry (needs a token)',
+    description: 'sweep the manifests and blobs no tag reaches from the registry (needs admin)',
     details: `
       The registry marks every tagged manifest, the images of a tagged index, and
       every manifest and blob pushed or reused within the grace period (default: one
@@ -20,7 +20,10 @@ export class GcCommand extends DocketCommand {
     `,
     examples: [
       ['What would go, and the bytes it would free', '$0 gc --dry-run'],
-      ['Sweep everything untagged now', '$0 gc --grace 0'],
+      [
+        'Sweep everything untagged now (below the 5-minute floor: --force)',
+        '$0 gc --grace 0 --force',
+      ],
     ],
   });
 
@@ -30,13 +33,21 @@ export class GcCommand extends DocketCommand {
     description:
       'keep what was pushed or reused within this long, e.g. 2h; a bare number is seconds (default: the registry’s)',
   });
+  force = Option.Boolean('--force', false, {
+    description:
+      'allow a --grace below the registry’s 5-minute floor (pushes in progress may fail)',
+  });
   quiet = quietOption('print only the bytes freed (or that would be)');
   json = jsonOption('print the result as JSON');
 
   async run(): Promise<number> {
     const graceSeconds = this.grace === undefined ? undefined : seconds(this.grace);
     const registry = await this.registryClient(this.registry);
-    const result = await registry.collectGarbage({ dryRun: this.dryRun, graceSeconds });
+    const result = await registry.collectGarbage({
+      dryRun: this.dryRun,
+      graceSeconds,
+      force: this.force,
+    });
     const { stdout } = this.context;
     const mode = outputMode(this);
     if (mode !== 'text') {
@@ -62,7 +73,7 @@ export class GcCommand extends DocketCommand {
       stdout.write(
         `kept by the ${formatDuration(result.graceSeconds, 's')} grace period: ` +
           `${kept.manifests} manifests, ${kept.blobs} blobs (${humanSize(kept.bytes)}) no tag ` +
-          `reaches, pushed or used since; --grace 0 ${result.dryRun ? 'would sweep' : 'sweeps'} them\n`,
+          `reaches, pushed or used since; --grace 0 --force ${result.dryRun ? 'would sweep' : 'sweeps'} them\n`,
       );
     return 0;
   }

@@ -15,10 +15,14 @@ import { RegistryCommand } from './registry.js';
 import { RmCommand } from './rm.js';
 import { RollbackCommand } from './rollback.js';
 import { SeedCommand } from './seed.js';
+import { TokenCreateCommand } from './token/create.js';
+import { TokenLsCommand } from './token/ls.js';
+import { TokenRevokeCommand } from './token/revoke.js';
+import { TokenRotateCommand } from './token/rotate.js';
 import { TrackerCommand } from './tracker.js';
 import { VersionCommand } from './version.js';
 
-/** Every `docket` command; one clipanion class per file in this folder. */
+/** Every `docket` command; one clipanion class per file in this folder (token/: `docket token ...`). */
 export const commands: CommandClass[] = [
   PushCommand,
   ImagesCommand,
@@ -36,6 +40,10 @@ export const commands: CommandClass[] = [
   AgentCommand,
   PreheatCommand,
   RegistryCommand,
+  TokenCreateCommand,
+  TokenLsCommand,
+  TokenRevokeCommand,
+  TokenRotateCommand,
   VersionCommand,
   CompletionCommand,
 ];

@@ -205,3 +205,32 @@ export interface HealthReport {
   trackedSwarms: number;
   authReads: boolean;
 }
+
+/** One token in `GET /docket/v1/tokens` (never its secret). */
+export interface TokenInfo {
+  name: string;
+  /** lib/api/scopes.ts: `admin`, `pull:<pattern>`, `push:<pattern>`, `delete:<pattern>`. */
+  scopes: string[];
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601; null when it never expires. */
+  expiresAt: string | null;
+  /** ISO 8601, to the minute; null when never used. */
+  lastUsedAt: string | null;
+}
+
+/** `POST /docket/v1/tokens` body. */
+export interface TokenCreateRequest {
+  name: string;
+  scopes: string[];
+  /** Seconds from now; absent: never expires. */
+  expiresInSeconds?: number;
+}
+
+/**
+ * `POST /docket/v1/tokens` and `POST /docket/v1/tokens/<name>/rotate`: the token, with its
+ * secret, shown this once (the registry keeps only its sha256).
+ */
+export interface CreatedToken extends TokenInfo {
+  token: string;
+}

@@ -33,6 +33,12 @@ export const paths = {
   rollback: (name: string, tag: string): string =>
     `/docket/v1/images/${repo(name)}/${segment(tag)}/rollback`,
   gc: (): string => '/docket/v1/gc',
+  /** The registry's tokens (admin): list (GET), create (POST). */
+  docketTokens: (): string => '/docket/v1/tokens',
+  /** One token: revoke (DELETE). */
+  docketToken: (name: string): string => `/docket/v1/tokens/${segment(name)}`,
+  /** A new secret for one token (POST). */
+  docketTokenRotate: (name: string): string => `/docket/v1/tokens/${segment(name)}/rotate`,
   /** A blob outside any repository: the BEP 19 web seed URL of its torrent. */
   docketBlob: (digest: Digest): string => `/docket/v1/blobs/${segment(digest)}`,
   torrent: (digest: Digest): string => `/docket/v1/blobs/${segment(digest)}/torrent`,

@@ -41,6 +41,13 @@ export const ROUTES = [
     methods: ['POST'],
   },
   { name: 'docket.gc', pattern: /^\/docket\/v1\/gc$/, methods: ['POST'] },
+  { name: 'docket.tokens', pattern: /^\/docket\/v1\/tokens$/, methods: ['GET', 'POST'] },
+  { name: 'docket.token', pattern: /^\/docket\/v1\/tokens\/([^/]+)$/, methods: ['DELETE'] },
+  {
+    name: 'docket.tokenRotate',
+    pattern: /^\/docket\/v1\/tokens\/([^/]+)\/rotate$/,
+    methods: ['POST'],
+  },
   { name: 'docket.blob', pattern: /^\/docket\/v1\/blobs\/([^/]+)$/, methods: ['GET', 'HEAD'] },
   { name: 'docket.torrent', pattern: /^\/docket\/v1\/blobs\/([^/]+)\/torrent$/, methods: ['GET'] },
   { name: 'docket.layer', pattern: /^\/docket\/v1\/layers\/([^/]+)$/, methods: ['GET'] },

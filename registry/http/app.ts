@@ -2,7 +2,10 @@ import type Koa from 'koa';
 import type { RouteName } from '../../lib/api/index.js';
 import { createHttpApp } from '../../lib/http/app.js';
 import type { RouteTable } from '../../lib/http/router.js';
-import { authenticate, requiresToken } from './auth.js';
+import type { Context } from 'koa';
+import { allows } from '../../lib/api/scopes.js';
+import type { ActiveToken } from '../services/tokens.js';
+import { accessFor, authenticate, authorizeAccess, requiresToken } from './auth.js';
 import { registryErrors } from './errors.js';
 import { observeMiddleware } from './observe.js';
 import { signedBlobRequest } from './signed-url.js';
@@ -16,6 +19,7 @@ import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes } from './routes/ops.js';
 import { referrerRoutes } from './routes/referrers.js';
 import { tokenRoutes } from './routes/token.js';
+import { tokenApiRoutes } from './routes/tokens.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { statusRoutes } from './routes/status.js';
 import { webRoutes } from './routes/web.js';
@@ -47,6 +51,7 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     eventRoutes(deps),
     opsRoutes(deps),
     tokenRoutes(deps),
+    tokenApiRoutes(deps),
     statusRoutes(deps),
     webRoutes(deps),
   ]);
@@ -59,9 +64,32 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     authorize: (ctx, match) => {
       if (OPEN_ROUTES.has(match.route) || signedBlobRequest(ctx, match, deps.signedUrls)) return;
       const required = requiresToken(match.route, ctx.method, deps.authReads);
-      ctx.state.tokenName = authenticate(ctx, deps.tokens, required);
+      const token = authenticate(ctx, deps.tokens, required);
+      authorizeAccess(token, accessFor(match, ctx.method), !required);
+      if (match.route === 'v2.uploads') mountOnlyFromPullable(ctx, token);
+      ctx.state.token = token;
+      ctx.state.tokenName = token?.name ?? null;
+      // Revoked, rotated or expired while the request runs (an event stream, a long blob
+      // download): the connection is cut (services/tokens.ts says how soon).
+      if (token)
+        ctx.res.once(
+          'close',
+          deps.tokens.watch(token, () => ctx.res.destroy()),
+        );
     },
   });
+}
+
+/**
+ * A cross-repository mount (`POST .../blobs/uploads/?mount=<digest>&from=<repository>`,
+ * distribution-spec "Mounting a blob from another repository") only from a repository the
+ * token may pull; otherwise, as in Distribution, an ordinary upload session is opened.
+ */
+function mountOnlyFromPullable(ctx: Context, token: ActiveToken | null): void {
+  const { mount, from, ...rest } = ctx.query;
+  if (mount === undefined) return;
+  if (typeof from === 'string' && token && allows(token.scopes, 'pull', from)) return;
+  ctx.query = rest;
 }
 
 function mergeTables(tables: RouteTable[]): RouteTable {

@@ -1,7 +1,9 @@
 import type { Context } from 'koa';
-import type { RouteName } from '../../lib/api/index.js';
+import type { RouteMatch, RouteName } from '../../lib/api/index.js';
+import { allows, isAdmin, readsAny, type ScopeAction } from '../../lib/api/scopes.js';
 import { UnauthorizedError } from '../../lib/errors.js';
-import type { TokenService } from '../services/tokens.js';
+import { AccessDeniedError } from '../errors.js';
+import type { ActiveToken, TokenService } from '../services/tokens.js';
 
 /**
  * The token in `Authorization: Bearer <token>` or `Basic base64(user:token)` (any user
@@ -28,20 +30,104 @@ export function readToken(header: string | undefined): string | undefined {
 export const ANONYMOUS_TOKEN = 'anonymous';
 
 /**
- * Checks the request's credentials. Presented credentials must be valid; none at all
- * is fine unless `required`. Returns the token's name (null when anonymous); throws
- * UnauthorizedError.
+ * Checks the request's credentials. Presented credentials must be those of a live token
+ * (existing, not expired); none at all is fine unless `required`. Returns the token (null
+ * when anonymous); throws UnauthorizedError.
  */
-export function authenticate(ctx: Context, tokens: TokenService, required: boolean): string | null {
+export function authenticate(
+  ctx: Context,
+  tokens: TokenService,
+  required: boolean,
+): ActiveToken | null {
   const header = ctx.get('Authorization') || undefined;
   if (header === undefined || readToken(header) === ANONYMOUS_TOKEN) {
     if (required) throw new UnauthorizedError('authentication required');
     return null;
   }
   const token = readToken(header);
-  const name = token === undefined ? undefined : tokens.verify(token);
-  if (name === undefined) throw new UnauthorizedError('invalid credentials');
-  return name;
+  const active = token === undefined ? undefined : tokens.verify(token);
+  if (active === undefined) throw new UnauthorizedError('invalid credentials');
+  return active;
+}
+
+/**
+ * The scope a request needs (lib/api/scopes.ts):
+ * - `token`: any live token (GET /v2/, an upload session's status is checked per token);
+ * - `read`: a read outside one repository (catalog, image list, blobs and torrents by
+ *   digest, layers, infohashes, events, swarm, health, metrics): a token that may pull
+ *   some repository;
+ * - a repository action: pull (reads), push (uploads, manifest PUT, rollback), delete
+ *   (manifest DELETE) on the repository in the path;
+ * - `admin`: gc, tokens, blob DELETE (blobs are shared by every repository), tarball
+ *   import (it names its repositories inside the body).
+ */
+export type Access =
+  | { kind: 'token' }
+  | { kind: 'read' }
+  | { kind: 'admin' }
+  | { kind: 'repository'; action: ScopeAction; name: string };
+
+export function accessFor(match: RouteMatch, method: string): Access {
+  const read = method === 'GET' || method === 'HEAD';
+  const name = match.params[0] ?? '';
+  switch (match.route) {
+    case 'v2.base':
+      return { kind: 'token' };
+    case 'v2.tags':
+    case 'v2.referrers':
+    case 'docket.history':
+      return { kind: 'repository', action: 'pull', name };
+    case 'v2.manifest':
+      return {
+        kind: 'repository',
+        action: read ? 'pull' : method === 'DELETE' ? 'delete' : 'push',
+        name,
+      };
+    case 'v2.blob':
+      return read ? { kind: 'repository', action: 'pull', name } : { kind: 'admin' };
+    case 'v2.uploads':
+    case 'v2.upload':
+    case 'docket.rollback':
+      return { kind: 'repository', action: 'push', name };
+    case 'docket.images':
+      return read ? { kind: 'read' } : { kind: 'admin' };
+    case 'docket.gc':
+    case 'docket.tokens':
+    case 'docket.token':
+    case 'docket.tokenRotate':
+      return { kind: 'admin' };
+    default:
+      return read ? { kind: 'read' } : { kind: 'admin' };
+  }
+}
+
+/**
+ * Whether `token` (null: anonymous) holds `access`; throws AccessDeniedError (403 DENIED)
+ * when it does not, UnauthorizedError (401, with the challenge) when anonymous. A read
+ * open to anonymous requests (`open`: public mode) is never refused for lack of scope: a
+ * token cannot make a reader see less than no token.
+ */
+export function authorizeAccess(token: ActiveToken | null, access: Access, open: boolean): void {
+  if (
+    open &&
+    (access.kind === 'read' || (access.kind === 'repository' && access.action === 'pull'))
+  )
+    return;
+  if (token === null) throw new UnauthorizedError('authentication required');
+  const held = token.scopes;
+  switch (access.kind) {
+    case 'token':
+      return;
+    case 'read':
+      if (!readsAny(held)) throw new AccessDeniedError('pull');
+      return;
+    case 'admin':
+      if (!isAdmin(held)) throw new AccessDeniedError('admin');
+      return;
+    case 'repository':
+      if (!allows(held, access.action, access.name))
+        throw new AccessDeniedError(`${access.action}:${access.name}`);
+  }
 }
 
 /**

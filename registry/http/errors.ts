@@ -3,6 +3,10 @@ import { Header, paths } from '../../lib/api/index.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 import { byClass, type ErrorMapper } from '../../lib/http/error-middleware.js';
 import {
+  AccessDeniedError,
+  TokenExistsError,
+  TokenInvalidError,
+  TokenUnknownError,
   BlobInUseError,
   BlobUnknownError,
   ManifestBlobUnknownError,
@@ -56,6 +60,10 @@ const registryClasses = byClass([
   [TorrentUnknownError, 'TORRENT_UNKNOWN'],
   [DirectDeniedError, 'DIRECT_DENIED'],
   [ParameterInvalidError, 'PARAMETER_INVALID'],
+  [AccessDeniedError, 'DENIED'],
+  [TokenInvalidError, 'TOKEN_INVALID'],
+  [TokenUnknownError, 'TOKEN_UNKNOWN'],
+  [TokenExistsError, 'TOKEN_EXISTS'],
   [UnsupportedError, 'UNSUPPORTED'],
 ]);
 

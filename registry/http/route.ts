@@ -56,7 +56,10 @@ export interface HttpDeps {
 }
 
 export interface SignedUrls {
-  checkBlobUrl(digest: Digest, query: { expires?: string; sig?: string }): SignatureCheck;
+  checkBlobUrl(
+    digest: Digest,
+    query: { expires?: string; token?: string; sig?: string },
+  ): SignatureCheck;
 }
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

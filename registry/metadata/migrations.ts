@@ -111,4 +111,20 @@ export const MIGRATIONS: readonly Migration[] = [
       WHERE json_valid(doc) AND json_type(doc, '$.subject.digest') = 'text';
     `,
   },
+  {
+    // Scoped tokens (lib/api/scopes.ts): scopes as a JSON array; `secret`, the per-token
+    // key of its passkeys and signed URLs (registry/private/signing.ts), replaced on
+    // rotation; expiry; last use. A revoked token's row is deleted. Tokens made before
+    // scopes could push and delete everywhere: they keep that (not admin, which now alone
+    // runs gc and manages tokens); the admin token gets admin at its next start.
+    version: 5,
+    sql: `
+      ALTER TABLE tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT '["pull:**","push:**","delete:**"]';
+      ALTER TABLE tokens ADD COLUMN secret TEXT;
+      ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+      UPDATE tokens SET secret = lower(hex(randomblob(32)));
+      UPDATE tokens SET scopes = '["admin"]' WHERE name = 'admin';
+    `,
+  },
 ];

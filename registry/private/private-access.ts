@@ -4,21 +4,29 @@ import {
   checkBlobSignature,
   passkeyFor,
   passkeyTokenId,
+  passkeyValid,
   SEEDER_PASSKEY_ID,
+  SEEDER_SECRET,
   type SignatureCheck,
   signBlob,
 } from './signing.js';
 
-/** The tokens table as passkeys need it. */
-export interface TokenIds {
-  /** The id of the token named `name`, if it exists. */
-  idOf(name: string): number | undefined;
-  exists(id: number): boolean;
+/** A live token (existing, not expired) as passkeys and signed URLs need it. */
+export interface TokenKey {
+  id: number;
+  /** The per-token secret; rotation replaces it. */
+  secret: string;
+}
+
+/** The tokens table as passkeys need it: live tokens only. */
+export interface LiveTokens {
+  byName(name: string): TokenKey | undefined;
+  byId(id: number): TokenKey | undefined;
 }
 
 export interface PrivateAccessOptions {
   secret: Buffer;
-  tokens: TokenIds;
+  tokens: LiveTokens;
   /** How long a signed blob URL stays valid, in seconds. */
   signedUrlTtlSeconds: number;
   /** Milliseconds since the epoch; injectable for tests. */
@@ -28,7 +36,8 @@ export interface PrivateAccessOptions {
 /**
  * A private registry (--auth-reads) over BitTorrent: passkeys in announce URLs, signed
  * web seed URLs, and the peers the seeder may serve (those that announced with a valid
- * passkey).
+ * passkey). Every check reads the token's current state: a passkey, a grant or a signed
+ * URL of a token revoked, expired or rotated since fails at its next use.
  */
 export class PrivateAccess {
   readonly grants = new PeerGrants();
@@ -38,44 +47,63 @@ export class PrivateAccess {
     this.now = opts.now ?? Date.now;
   }
 
-  /** `announceUrl` with the passkey of the token named `tokenName`; undefined for no such token. */
+  /** `announceUrl` with the passkey of the token named `tokenName`; undefined for no live token. */
   announceUrlFor(announceUrl: string, tokenName: string): string | undefined {
-    const id = this.opts.tokens.idOf(tokenName);
-    return id === undefined
+    const token = this.opts.tokens.byName(tokenName);
+    return token === undefined
       ? undefined
-      : withPasskey(announceUrl, passkeyFor(this.opts.secret, id));
+      : withPasskey(announceUrl, passkeyFor(this.opts.secret, token.id, token.secret));
   }
 
   /** The registry seeder's own announce URL. */
   seederAnnounceUrl(announceUrl: string): string {
-    return withPasskey(announceUrl, passkeyFor(this.opts.secret, SEEDER_PASSKEY_ID));
+    return withPasskey(announceUrl, passkeyFor(this.opts.secret, SEEDER_PASSKEY_ID, SEEDER_SECRET));
   }
 
-  /** A passkey the registry made, for the seeder or a token that still exists. */
+  /** A passkey the registry made, for the seeder or a live token with the same secret. */
   acceptsPasskey(passkey: string | undefined): boolean {
     if (passkey === undefined) return false;
-    const id = passkeyTokenId(this.opts.secret, passkey);
-    return id === SEEDER_PASSKEY_ID || (id !== undefined && this.opts.tokens.exists(id));
+    const id = passkeyTokenId(passkey);
+    if (id === undefined) return false;
+    const tokenSecret =
+      id === SEEDER_PASSKEY_ID ? SEEDER_SECRET : this.opts.tokens.byId(id)?.secret;
+    return tokenSecret !== undefined && passkeyValid(this.opts.secret, passkey, id, tokenSecret);
   }
 
-  /** `blobUrl` (the blob's web seed URL) signed for `digest`, valid for the configured TTL. */
-  signBlobUrl(blobUrl: string, digest: Digest): string {
+  /**
+   * `blobUrl` (the blob's web seed URL) signed for `digest` and the token named
+   * `tokenName`, valid for the configured TTL; unsigned when there is no such live token.
+   */
+  signBlobUrl(blobUrl: string, digest: Digest, tokenName: string | null): string {
+    const token = tokenName === null ? undefined : this.opts.tokens.byName(tokenName);
+    if (token === undefined) return blobUrl;
     const expires = Math.floor(this.now() / 1000) + this.opts.signedUrlTtlSeconds;
-    const sig = signBlob(this.opts.secret, digest, expires);
-    return `${blobUrl}?expires=${expires}&sig=${sig}`;
+    const sig = signBlob(this.opts.secret, digest, expires, token.id, token.secret);
+    return `${blobUrl}?expires=${expires}&token=${token.id}&sig=${sig}`;
   }
 
-  checkBlobUrl(digest: Digest, query: { expires?: string; sig?: string }): SignatureCheck {
-    return checkBlobSignature(this.opts.secret, digest, query, Math.floor(this.now() / 1000));
+  checkBlobUrl(
+    digest: Digest,
+    query: { expires?: string; token?: string; sig?: string },
+  ): SignatureCheck {
+    return checkBlobSignature(
+      this.opts.secret,
+      digest,
+      query,
+      Math.floor(this.now() / 1000),
+      (id) => this.opts.tokens.byId(id)?.secret,
+    );
   }
 
-  /** A peer announced with a valid passkey. */
-  admit(peer: PeerKey): void {
-    this.grants.grant(peer, this.now());
+  /** A peer announced with `passkey` (already accepted by the tracker). */
+  admit(peer: PeerKey, passkey: string | undefined): void {
+    if (passkey !== undefined) this.grants.grant(peer, this.now(), passkey);
   }
 
+  /** The peer holds a grant whose passkey is still valid (its token live, not rotated). */
   admits(peer: PeerKey): boolean {
-    return this.grants.allows(peer, this.now());
+    const passkey = this.grants.passkeyOf(peer, this.now());
+    return passkey !== undefined && this.acceptsPasskey(passkey);
   }
 }
 

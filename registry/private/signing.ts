@@ -2,12 +2,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * The credentials of a private registry (--auth-reads) outside HTTP auth, all HMAC-SHA256
- * under the server secret (server-secret.ts), so no table holds them:
+ * under the server secret (server-secret.ts) over the token's id and its per-token secret
+ * (services/tokens.ts), so no table holds them and each dies with its token: revoking
+ * deletes the secret, rotating replaces it.
  *
  * - passkey `<tokenId>.<mac>`: put in the announce URL of the torrents served to that
- *   token; the id says which token, so the passkey dies with it.
- * - signed blob URL `?expires=<unix seconds>&sig=<mac>`: the web seed URL (BEP 19) of a
- *   served torrent (`expires` in canonical decimal: no leading zeros); webtorrent sends no Authorization header, so the URL carries it.
+ *   token; the id says which token's secret to check it against.
+ * - signed blob URL `?expires=<unix seconds>&token=<tokenId>&sig=<mac>`: the web seed URL
+ *   (BEP 19) of a torrent served to that token (`expires` in canonical decimal: no
+ *   leading zeros); webtorrent sends no Authorization header, so the URL carries it.
  *
  * Each MAC is over a purpose label as well, so one kind can never stand for another.
  */
@@ -15,40 +18,64 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** The passkey id of the registry's own seeder (token ids start at 1). */
 export const SEEDER_PASSKEY_ID = 0;
 
-export function passkeyFor(secret: Buffer, tokenId: number): string {
-  return `${tokenId}.${mac(secret, `passkey\n${tokenId}`)}`;
+/** The seeder's stand-in for a per-token secret: its passkey is made by the registry only. */
+export const SEEDER_SECRET = 'seeder';
+
+export function passkeyFor(secret: Buffer, tokenId: number, tokenSecret: string): string {
+  return `${tokenId}.${mac(secret, `passkey\n${tokenId}\n${tokenSecret}`)}`;
 }
 
-/** The token id a passkey was made for; undefined when it is malformed or forged. */
-export function passkeyTokenId(secret: Buffer, passkey: string): number | undefined {
+/** The token id a passkey names; undefined when it is malformed. Check it with passkeyValid. */
+export function passkeyTokenId(passkey: string): number | undefined {
   const m = /^(0|[1-9][0-9]{0,15})\.([A-Za-z0-9_-]{43})$/.exec(passkey);
-  if (!m) return undefined;
-  const id = Number(m[1]);
-  return sameMac(m[2] as string, mac(secret, `passkey\n${id}`)) ? id : undefined;
+  return m ? Number(m[1]) : undefined;
 }
 
-export function signBlob(secret: Buffer, digest: string, expires: number): string {
-  return mac(secret, `blob\n${digest}\n${expires}`);
+/** Whether `passkey` was made for token `tokenId` with its current secret `tokenSecret`. */
+export function passkeyValid(
+  secret: Buffer,
+  passkey: string,
+  tokenId: number,
+  tokenSecret: string,
+): boolean {
+  return sameMac(passkey, passkeyFor(secret, tokenId, tokenSecret));
 }
 
-export type SignatureCheck = 'valid' | 'expired' | 'forged';
+export function signBlob(
+  secret: Buffer,
+  digest: string,
+  expires: number,
+  tokenId: number,
+  tokenSecret: string,
+): string {
+  return mac(secret, `blob\n${digest}\n${expires}\n${tokenId}\n${tokenSecret}`);
+}
+
+/** `revoked`: the token the URL was signed for no longer exists, expired or was rotated. */
+export type SignatureCheck = 'valid' | 'expired' | 'forged' | 'revoked';
 
 /**
- * Checks a signed blob URL's `expires` and `sig` query values against `digest`. A forged
- * signature is reported as such even when also expired: expiry is only news for a
- * signature we made.
+ * Checks a signed blob URL's `expires`, `token` and `sig` query values against `digest`
+ * and the current secret of the token it names (`tokenSecret`: undefined when that token
+ * is gone). A forged signature is reported as such even when also expired: expiry is only
+ * news for a signature we made.
  */
 export function checkBlobSignature(
   secret: Buffer,
   digest: string,
-  query: { expires?: string; sig?: string },
+  query: { expires?: string; token?: string; sig?: string },
   nowSeconds: number,
+  tokenSecret: (tokenId: number) => string | undefined,
 ): SignatureCheck {
-  const { expires = '', sig = '' } = query;
+  const { expires = '', token = '', sig = '' } = query;
   // The canonical decimal only: with leading zeros allowed one signature would stand for
   // several URLs (`?expires=0<n>` as well as `?expires=<n>`).
   if (!/^(0|[1-9][0-9]{0,14})$/.test(expires)) return 'forged';
-  if (!sameMac(sig, signBlob(secret, digest, Number(expires)))) return 'forged';
+  if (!/^[1-9][0-9]{0,15}$/.test(token)) return 'forged';
+  const current = tokenSecret(Number(token));
+  if (current === undefined) return 'revoked';
+  if (!sameMac(sig, signBlob(secret, digest, Number(expires), Number(token), current)))
+    return 'forged';
   return Number(expires) < nowSeconds ? 'expired' : 'valid';
 }
 

@@ -1,11 +1,30 @@
 import type { Logger } from 'pino';
 import type { GcResult } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
-import { BlobInUseError, BlobUnknownError } from '../errors.js';
+import { BlobInUseError, BlobUnknownError, ParameterInvalidError } from '../errors.js';
 import type { Metadata } from '../metadata/metadata.js';
 import { PeriodicJob } from '../background.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SweepGate } from './sweep-gate.js';
+
+/**
+ * The least grace period a gc request may ask for without `force`: pushes in progress
+ * (their blobs uploaded, their manifest not put yet) survive a gc asked for while they run.
+ */
+export const GC_GRACE_FLOOR_MS = 5 * 60_000;
+
+/** A gc request asked for less grace than GC_GRACE_FLOOR_MS without forcing it. */
+export class GraceBelowFloorError extends ParameterInvalidError {
+  constructor(graceSeconds: number) {
+    super('graceSeconds', String(graceSeconds));
+    this.message = `a grace period of ${graceSeconds}s is below the floor of ${GC_GRACE_FLOOR_MS / 1000}s: pushes in progress could lose their blobs; force it (docket gc --force) to go lower`;
+  }
+}
+
+/** Throws GraceBelowFloorError for a requested grace below the floor unless `force`. */
+export function checkRequestedGrace(graceMs: number, force: boolean): void {
+  if (graceMs < GC_GRACE_FLOOR_MS && !force) throw new GraceBelowFloorError(graceMs / 1000);
+}
 
 export interface GcOptions {
   /** Manifests and blobs used (pushed, re-pushed, mounted, checked) within this are kept. */

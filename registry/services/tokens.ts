@@ -1,20 +1,70 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import type { CreatedToken, TokenInfo } from '../../lib/api/bodies.js';
+import { parseScope, type Scope, ScopeInvalidError } from '../../lib/api/scopes.js';
+import { TokenExistsError, TokenInvalidError, TokenUnknownError } from '../errors.js';
 import type { Metadata } from '../metadata/metadata.js';
+import type { TokenRecord } from '../metadata/tokens.js';
 
 export const ADMIN_TOKEN_NAME = 'admin';
+
+/** Token names: what fits a URL segment, a table cell and a file name. */
+const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** How often open streams of a token (events) check it is still the same live token. */
+export const TOKEN_CHECK_INTERVAL_MS = 5_000;
+
+/** last_used_at is written at most this often per token (it is shown to the minute). */
+const TOUCH_EVERY_MS = 60_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** API tokens: random secrets, stored as sha256 hashes, known to the client by value only. */
+/** A token that exists and has not expired, as requests are authorized with it. */
+export interface ActiveToken {
+  id: number;
+  name: string;
+  scopes: Scope[];
+  /** The per-token key of its passkeys and signed URLs; rotation replaces it. */
+  secret: string;
+}
+
+export interface TokenServiceOptions {
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+  checkEveryMs?: number;
+}
+
+type Watcher = { secret: string; onEnd: () => void };
+
+/**
+ * API tokens: random 256-bit values, stored as sha256 hashes with their scopes
+ * (lib/api/scopes.ts), a per-token secret, an optional expiry and the time of last use.
+ * A token works while its row exists, has not expired and (for passkeys and signed URLs)
+ * carries the secret they were made with: revoke deletes the row, rotate replaces hash
+ * and secret. `watch` tells long-lived requests when their token stops working: at once
+ * on revoke and rotate through this service, else (expiry, another process) within
+ * TOKEN_CHECK_INTERVAL_MS.
+ */
 export class TokenService {
-  constructor(private readonly metadata: Metadata) {}
+  private readonly now: () => number;
+  private readonly checkEveryMs: number;
+  private readonly watchers = new Map<number, Set<Watcher>>();
+  private readonly touched = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly metadata: Metadata,
+    opts: TokenServiceOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.checkEveryMs = opts.checkEveryMs ?? TOKEN_CHECK_INTERVAL_MS;
+  }
 
   /**
    * Reads the admin token from `file`, or creates one (file mode 0600) at first start.
-   * Either way its hash is in the tokens table afterwards.
+   * Either way its hash is in the tokens table afterwards, with scope `admin`.
    */
   async ensureAdminToken(file: string): Promise<{ token: string; created: boolean }> {
     let token: string | undefined;
@@ -25,22 +75,197 @@ export class TokenService {
     }
     const created = token === undefined;
     if (token === undefined) {
-      token = randomBytes(32).toString('base64url');
+      token = newSecret();
       await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
     }
-    this.metadata.tokens.upsert(ADMIN_TOKEN_NAME, hashToken(token));
+    this.metadata.tokens.upsert(ADMIN_TOKEN_NAME, hashToken(token), ['admin'], newSecret());
     return { token, created };
   }
 
-  /** Creates a named token; returns its value (shown once, never stored). */
-  create(name: string): string {
-    const token = randomBytes(32).toString('base64url');
-    this.metadata.tokens.insert(name, hashToken(token));
-    return token;
+  /**
+   * Creates a named token with `scopes`, expiring after `expiresInSeconds` (never when
+   * absent). Returns it with its value, shown once and never stored. Throws
+   * TokenInvalidError, TokenExistsError.
+   */
+  create(req: { name: string; scopes: string[]; expiresInSeconds?: number }): CreatedToken {
+    checkName(req.name);
+    const scopes = checkScopes(req.scopes);
+    const { expiresInSeconds } = req;
+    if (
+      expiresInSeconds !== undefined &&
+      (!Number.isSafeInteger(expiresInSeconds) || expiresInSeconds <= 0)
+    )
+      throw new TokenInvalidError(`expiry must be a positive number of seconds`);
+    if (this.metadata.tokens.findByName(req.name)) throw new TokenExistsError(req.name);
+    const token = newSecret();
+    const record = this.metadata.tokens.insert({
+      name: req.name,
+      hash: hashToken(token),
+      scopes,
+      secret: newSecret(),
+      expiresAt:
+        expiresInSeconds === undefined
+          ? null
+          : new Date(this.now() + expiresInSeconds * 1000).toISOString(),
+    });
+    return { ...info(record), token };
   }
 
-  /** The token's name when `token` is valid. */
-  verify(token: string): string | undefined {
-    return this.metadata.tokens.findByHash(hashToken(token))?.name;
+  list(): TokenInfo[] {
+    return this.metadata.tokens.list().map(info);
   }
+
+  /** Deletes the token: it stops working at once. Throws TokenUnknownError, TokenInvalidError. */
+  revoke(name: string): void {
+    notAdmin(name, 'revoked');
+    const record = this.metadata.tokens.findByName(name);
+    if (!record || !this.metadata.tokens.delete(name)) throw new TokenUnknownError(name);
+    this.ended(record.id);
+  }
+
+  /**
+   * A new value and secret for the token: the old value, its passkeys and signed URLs
+   * stop working at once. Throws TokenUnknownError, TokenInvalidError.
+   */
+  rotate(name: string): CreatedToken {
+    notAdmin(name, 'rotated');
+    const token = newSecret();
+    if (!this.metadata.tokens.rotate(name, hashToken(token), newSecret()))
+      throw new TokenUnknownError(name);
+    const record = this.metadata.tokens.findByName(name) as TokenRecord;
+    this.ended(record.id);
+    return { ...info(record), token };
+  }
+
+  /** The live token whose value is `token` (and notes its use); undefined otherwise. */
+  verify(token: string): ActiveToken | undefined {
+    const record = this.metadata.tokens.findByHash(hashToken(token));
+    const active = record && this.active(record);
+    if (active) this.touch(active.id);
+    return active;
+  }
+
+  /** The live token with id `id`. */
+  byId(id: number): ActiveToken | undefined {
+    const record = this.metadata.tokens.findById(id);
+    return record && this.active(record);
+  }
+
+  /** The live token named `name`. */
+  byName(name: string): ActiveToken | undefined {
+    const record = this.metadata.tokens.findByName(name);
+    return record && this.active(record);
+  }
+
+  /**
+   * Calls `onEnd` once when `token` stops working (revoked, rotated, expired); returns
+   * the function that stops watching.
+   */
+  watch(token: ActiveToken, onEnd: () => void): () => void {
+    const watcher: Watcher = { secret: token.secret, onEnd };
+    const set = this.watchers.get(token.id) ?? new Set<Watcher>();
+    this.watchers.set(token.id, set);
+    set.add(watcher);
+    this.timer ??= setInterval(() => this.check(), this.checkEveryMs).unref();
+    return () => this.unwatch(token.id, watcher);
+  }
+
+  /** Stops the periodic check (open watchers are left alone). */
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private check(): void {
+    for (const [id, set] of this.watchers) {
+      const current = this.byId(id);
+      for (const w of set) if (current?.secret !== w.secret) this.fire(id, w);
+    }
+  }
+
+  private ended(id: number): void {
+    for (const w of this.watchers.get(id) ?? []) this.fire(id, w);
+  }
+
+  private fire(id: number, w: Watcher): void {
+    this.unwatch(id, w);
+    try {
+      w.onEnd();
+    } catch {
+      // A closing stream's failure is its own; the others are still told.
+    }
+  }
+
+  private unwatch(id: number, w: Watcher): void {
+    const set = this.watchers.get(id);
+    set?.delete(w);
+    if (set?.size === 0) this.watchers.delete(id);
+    if (this.watchers.size === 0) this.close();
+  }
+
+  private active(record: TokenRecord): ActiveToken | undefined {
+    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= this.now()) return undefined;
+    const scopes: Scope[] = [];
+    for (const s of record.scopes) {
+      try {
+        scopes.push(parseScope(s));
+      } catch {
+        // A scope this version cannot read grants nothing.
+      }
+    }
+    return { id: record.id, name: record.name, scopes, secret: record.secret };
+  }
+
+  private touch(id: number): void {
+    const now = this.now();
+    if (now - (this.touched.get(id) ?? 0) < TOUCH_EVERY_MS) return;
+    this.touched.set(id, now);
+    this.metadata.tokens.touch(id, new Date(now).toISOString());
+  }
+}
+
+function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function info(r: TokenRecord): TokenInfo {
+  return {
+    name: r.name,
+    scopes: r.scopes,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    lastUsedAt: r.lastUsedAt,
+  };
+}
+
+function checkName(name: string): void {
+  if (typeof name !== 'string' || !TOKEN_NAME.test(name))
+    throw new TokenInvalidError(
+      `invalid token name "${String(name)}": 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit`,
+    );
+  notAdmin(name, 'created');
+}
+
+function notAdmin(name: string, what: string): void {
+  if (name === ADMIN_TOKEN_NAME)
+    throw new TokenInvalidError(
+      `the admin token is not ${what} here: it is the data directory's admin-token file (replace it and restart)`,
+    );
+}
+
+function checkScopes(scopes: unknown): string[] {
+  if (!Array.isArray(scopes) || scopes.length === 0)
+    throw new TokenInvalidError('a token needs at least one scope');
+  const out = new Set<string>();
+  for (const s of scopes) {
+    if (typeof s !== 'string') throw new TokenInvalidError('scopes are strings');
+    try {
+      parseScope(s);
+    } catch (err) {
+      if (err instanceof ScopeInvalidError) throw new TokenInvalidError(err.message);
+      throw err;
+    }
+    out.add(s);
+  }
+  return [...out];
 }

@@ -20,7 +20,7 @@ export interface TorrentLinks {
    */
   announce(viewer: string | null): string[];
   /** The BEP 19 web seed URL of a blob (signed and short-lived in a private registry). */
-  webSeedUrl(digest: Digest): string;
+  webSeedUrl(digest: Digest, viewer: string | null): string;
 }
 
 /** .torrent files and magnet links of stored blobs, rendered with the current announce list. */
@@ -41,7 +41,7 @@ export class TorrentService {
     if (!blob) throw new TorrentUnknownError(digest);
     const torrent = this.render.renderTorrentFile(blob.torrentInfo, {
       announce: this.links.announce(viewer),
-      urlList: [this.links.webSeedUrl(digest)],
+      urlList: [this.links.webSeedUrl(digest, viewer)],
     });
     return { blob, torrent };
   }
@@ -50,7 +50,7 @@ export class TorrentService {
     return this.render.magnetLink(blob.infoHash, {
       name: blob.digest,
       announce: this.links.announce(viewer),
-      urlList: [this.links.webSeedUrl(blob.digest)],
+      urlList: [this.links.webSeedUrl(blob.digest, viewer)],
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { GcResult, RollbackResult, TagHistory } from '../../../lib/api/index.js';
 import { parseName } from '../../../lib/reference.js';
 import { ParameterInvalidError } from '../../errors.js';
+import { checkRequestedGrace } from '../../services/gc.js';
 import type { Handler, RouteTable } from '../../../lib/http/router.js';
 import type { HttpDeps } from '../route.js';
 
@@ -45,12 +46,12 @@ export function lifecycleRoutes(deps: HttpDeps): RouteTable {
 
   const gc: Handler = async (ctx) => {
     const grace = query(ctx.query.graceSeconds);
-    const dryRun = query(ctx.query.dryRun);
-    const body: GcResult = await deps.gc.collect({
-      dryRun: dryRun === '1' || dryRun === 'true',
-      graceMs:
-        grace === undefined ? deps.gcGraceMs : nonNegativeInteger('graceSeconds', grace) * 1000,
-    });
+    const dryRun = flag(query(ctx.query.dryRun));
+    const graceMs =
+      grace === undefined ? deps.gcGraceMs : nonNegativeInteger('graceSeconds', grace) * 1000;
+    // A dry run sweeps nothing: only a real sweep below the floor must be forced.
+    if (grace !== undefined && !dryRun) checkRequestedGrace(graceMs, flag(query(ctx.query.force)));
+    const body: GcResult = await deps.gc.collect({ dryRun, graceMs });
     ctx.body = body;
   };
 
@@ -59,6 +60,10 @@ export function lifecycleRoutes(deps: HttpDeps): RouteTable {
     'docket.rollback': { POST: rollback },
     'docket.gc': { POST: gc },
   };
+}
+
+function flag(value: string | undefined): boolean {
+  return value === '1' || value === 'true';
 }
 
 function query(value: string | string[] | undefined): string | undefined {

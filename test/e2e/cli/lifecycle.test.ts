@@ -79,12 +79,12 @@ describe('docket rollback / rm / gc against a real registry and engine', () => {
     expect(await cli(['rm', '--digest', 'cli-lc/app:v1'])).toContain(`deleted cli-lc/app@${one}`);
     const onDisk = blobBytesOnDisk(registry);
     expect(await cli(['gc', '--dry-run'])).toMatch(
-      /kept by the \S+ grace period: 1 manifests, \d+ blobs \(.+\) no tag reaches, pushed or used since; --grace 0 would sweep them/,
+      /kept by the \S+ grace period: 1 manifests, \d+ blobs \(.+\) no tag reaches, pushed or used since; --grace 0 --force would sweep them/,
     );
     const dry = JSON.parse(await cli(['gc', '--dry-run', '--grace', '0', '--json'])) as GcResult;
     expect(dry.bytesFreed).toBe(freed);
     expect(blobBytesOnDisk(registry)).toBe(onDisk);
-    expect(await cli(['gc', '--grace', '0'])).toContain(`freed `);
+    expect(await cli(['gc', '--grace', '0', '--force'])).toContain(`freed `);
     expect(onDisk - blobBytesOnDisk(registry)).toBe(freed);
     // What keep:v1 names is all there.
     for (const l of (await manifest(keep)).layers) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import parseTorrent from 'parse-torrent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebTorrent from 'webtorrent';
@@ -168,7 +169,7 @@ describe('a private registry (--auth-reads) over BitTorrent', () => {
     expect(parsed.urlList).toHaveLength(1);
     expect(parsed.urlList[0]).toMatch(
       new RegExp(
-        `^${registry.url}/docket/v1/blobs/${blob.digest}\\?expires=[0-9]+&sig=[A-Za-z0-9_-]{43}$`,
+        `^${registry.url}/docket/v1/blobs/${blob.digest}\\?expires=[0-9]+&token=[0-9]+&sig=[A-Za-z0-9_-]{43}$`,
       ),
     );
   });
@@ -253,20 +254,28 @@ describe('a private registry (--auth-reads) over BitTorrent', () => {
       (await readFile(join(registry.dataDir, 'server-secret'), 'utf8')).trim(),
       'base64url',
     );
+    const token = new URL(signed).searchParams.get('token') as string;
+    const db = new Database(join(registry.dataDir, 'docket.db'), { readonly: true });
+    const tokenSecret = (
+      db.prepare('SELECT secret FROM tokens WHERE id = ?').get(Number(token)) as { secret: string }
+    ).secret;
+    db.close();
+    const sign = (digest: string, expires: number) =>
+      `token=${token}&sig=${signBlob(secret, digest, expires, Number(token), tokenSecret)}`;
     const past = Math.floor(Date.now() / 1000) - 10;
-    const expired = `${url}?expires=${past}&sig=${signBlob(secret, blob.digest, past)}`;
+    const expired = `${url}?expires=${past}&${sign(blob.digest, past)}`;
     await expectError(await fetch(expired), 401, 'UNAUTHORIZED');
 
     const expires = new URL(signed).searchParams.get('expires') as string;
     await expectError(
-      await fetch(`${url}?expires=${expires}&sig=${'A'.repeat(43)}`),
+      await fetch(`${url}?expires=${expires}&token=${token}&sig=${'A'.repeat(43)}`),
       403,
       'DENIED',
     );
-    const later = `${url}?expires=${Number(expires) + 1}&sig=${new URL(signed).searchParams.get('sig')}`;
+    const later = `${url}?expires=${Number(expires) + 1}&token=${token}&sig=${new URL(signed).searchParams.get('sig')}`;
     await expectError(await fetch(later), 403, 'DENIED');
     const other = `sha256:${'0'.repeat(64)}`;
-    const elsewhere = `${registry.url}/docket/v1/blobs/${other}?expires=${expires}&sig=${signBlob(secret, blob.digest, Number(expires))}`;
+    const elsewhere = `${registry.url}/docket/v1/blobs/${other}?expires=${expires}&${sign(blob.digest, Number(expires))}`;
     await expectError(await fetch(elsewhere), 403, 'DENIED');
     await expectError(await fetch(`${url}?expires=${expires}`), 403, 'DENIED');
   });

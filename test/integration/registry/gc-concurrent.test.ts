@@ -90,7 +90,7 @@ describe('gc while pushes run', () => {
           pushLikeDocker(api, name, 'v1', configOf(name), [layerBytes(name, 30_000)]),
         ),
       ),
-      '?graceSeconds=0',
+      '?graceSeconds=0&force=1',
     );
     for (const [i, r] of results.entries()) {
       // Without a grace period a blob may go before its manifest comes: the put then

@@ -56,7 +56,7 @@ describe('delete, gc, history and rollback', () => {
     expect(dry.bytesFreed).toBe(freed);
     expect(dry.manifests).toEqual([a.image.digest]);
     expect(blobBytesOnDisk(reg)).toBe(before);
-    const swept = await gc('?graceSeconds=0');
+    const swept = await gc('?graceSeconds=0&force=1');
     expect(swept.blobs.map((x) => x.digest).sort()).toEqual(
       [a.image.config, sha256Digest(own)].sort(),
     );
@@ -69,7 +69,7 @@ describe('delete, gc, history and rollback', () => {
     );
     for (const d of [b.image.config, ...b.image.layers])
       expect((await api.request('GET', `/v2/team/b/blobs/${d}`)).status).toBe(200);
-    expect((await gc('?graceSeconds=0')).bytesFreed).toBe(0);
+    expect((await gc('?graceSeconds=0&force=1')).bytesFreed).toBe(0);
   });
 
   it('keeps what the grace period covers, and what a push just checked with HEAD', async () => {
@@ -232,7 +232,7 @@ describe('gc and the swarm', () => {
 
       expect((await api.request('DELETE', '/v2/team/seed/manifests/v1')).status).toBe(202);
       const swept = (await (
-        await api.request('POST', '/docket/v1/gc?graceSeconds=0')
+        await api.request('POST', '/docket/v1/gc?graceSeconds=0&force=1')
       ).json()) as GcResult;
       expect(swept.blobs.map((b) => b.digest)).toContain(digest);
       expect(await active()).toBe(0);

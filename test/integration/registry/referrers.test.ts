@@ -224,7 +224,7 @@ describe('referrers (distribution-spec v1.1)', () => {
     expect((await runGc(api)).manifests).toEqual([]);
 
     ageEverything(reg);
-    const swept = await runGc(api, '?graceSeconds=0');
+    const swept = await runGc(api, '?graceSeconds=0&force=1');
     expect([...swept.manifests].sort()).toEqual(
       [gone.image.digest, gone.sig.digest, gone.sbom.digest].sort(),
     );

@@ -20,7 +20,7 @@ describe('upload sessions', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'docket-upload-sessions-'));
     const metadata = Metadata.open(join(dataDir, 'docket.db'));
-    otherToken = new TokenService(metadata).create('other');
+    otherToken = new TokenService(metadata).create({ name: 'other', scopes: ['push:**'] }).token;
     metadata.close();
     reg = await startTestRegistry({ dataDir });
     api = client(reg);
