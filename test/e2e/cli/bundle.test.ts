@@ -87,9 +87,11 @@ describe('the bundled CLI (bin/docket.js -> dist/bundle/)', () => {
   });
 
   it('DOCKER_HOST=ssh:// still works: ssh2 loads from node_modules when it is used', async () => {
-    // Port 1: nothing listens, so the ssh transport itself answers ECONNREFUSED.
+    // Port 1: nothing listens, so the ssh transport itself answers ECONNREFUSED. Push checks
+    // its token before it asks the engine: it holds the admin token.
+    const token = readFileSync(join(dir, 'admin-token'), 'utf8').trim();
     const r = await runCli(['push', 'bundle-test/none:v1'], {
-      env: { DOCKER_HOST: 'ssh://nobody@127.0.0.1:1', DOCKET_REGISTRY: url },
+      env: { DOCKER_HOST: 'ssh://nobody@127.0.0.1:1', DOCKET_REGISTRY: url, DOCKET_TOKEN: token },
     });
     expect(r.exitCode, r.stderr).toBe(6);
     expect(r.stderr).toMatch(
