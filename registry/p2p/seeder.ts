@@ -21,6 +21,12 @@ export interface SeedableBlob {
   info: Buffer;
 }
 
+/**
+ * How often a private registry's seeder checks its open wires against the grants again:
+ * a peer whose token was revoked, rotated or expired loses its wire within this.
+ */
+export const GRANT_RECHECK_MS = 5_000;
+
 export interface SeederOptions {
   /** The stored blob whose torrent has this infohash, if any. */
   findByInfoHash(infoHash: string): SeedableBlob | undefined;
@@ -46,7 +52,8 @@ export interface SeederOptions {
   /**
    * Set in a private registry: whether the seeder may talk to this peer (one that
    * announced with a valid passkey). Wires of other peers are closed right after the
-   * handshake, before the seeder sends metadata or pieces.
+   * handshake, before the seeder sends metadata or pieces; open wires are asked again
+   * every GRANT_RECHECK_MS and closed once their peer is no longer admitted.
    */
   admitPeer?: (peer: { infoHash: string; peerId: string; ip: string }) => boolean;
   logger: Logger;
@@ -86,6 +93,8 @@ export class Seeder {
   private readonly idleMs: number;
   private readonly maxActive: number;
   private readonly sweep: NodeJS.Timeout;
+  /** Re-checks open wires against admitPeer (a revoked or rotated token's peers go). */
+  private recheck: NodeJS.Timeout | undefined;
   private uploadedClosed = 0;
   /** Bytes uploaded by torrents already stopped, per infohash. */
   private readonly uploadedClosedBy = new Map<string, number>();
@@ -105,6 +114,10 @@ export class Seeder {
       Math.max(250, Math.min(this.idleMs / 2, 30_000)),
     );
     this.sweep.unref();
+    if (opts.admitPeer) {
+      this.recheck = setInterval(() => this.recheckWires(), GRANT_RECHECK_MS);
+      this.recheck.unref();
+    }
   }
 
   /** The TCP port peers connect to, once listening. */
@@ -208,6 +221,7 @@ export class Seeder {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweep);
+    clearInterval(this.recheck);
     this.active.clear();
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
   }
@@ -278,6 +292,19 @@ export class Seeder {
   private touch(infoHash: string): void {
     const entry = this.active.get(infoHash);
     if (entry) entry.lastActive = Date.now();
+  }
+
+  /** Closes open wires whose peer is no longer admitted (its token revoked, rotated, expired). */
+  private recheckWires(): void {
+    const { admitPeer } = this.opts;
+    if (!admitPeer) return;
+    for (const [infoHash, entry] of this.active) {
+      entry.torrent
+        .then((torrent) => {
+          for (const wire of [...torrent.wires]) this.guard(wire, infoHash, admitPeer);
+        })
+        .catch(() => {});
+    }
   }
 
   private dropIdle(): void {

@@ -201,6 +201,44 @@ describe('a private registry (--auth-reads) over BitTorrent', () => {
     expect(answered.subarray(28, 48).toString('hex')).toBe(infoHash);
   });
 
+  // Security audit finding 7: a grant lasted 30 minutes after the announce, whatever
+  // became of the token since.
+  it('the seeder stops serving a peer whose token was revoked, at its next wire', async () => {
+    const made = await fetch(`${registry.url}/docket/v1/tokens`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ name: 'seeder-grant', scopes: ['pull:**'] }),
+    });
+    expect(made.status).toBe(201);
+    const { token } = (await made.json()) as { token: string };
+    const res = await fetch(`${registry.url}/docket/v1/blobs/${blob.digest}/torrent`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const announceUrl = (await parseTorrent(Buffer.from(await res.arrayBuffer())))
+      .announce[0] as string;
+    const peerId = '-XX0001-revoked00001';
+    const port = await freePort();
+    let seeder: string | undefined;
+    const deadline = Date.now() + 20_000;
+    while (seeder === undefined && Date.now() < deadline) {
+      const reply = await announce(announceUrl, infoHash, { peerId, port });
+      expect(failureReason(reply)).toBeUndefined();
+      seeder = compactPeers(reply).find((p) => p !== `127.0.0.1:${port}`);
+      if (seeder === undefined) await new Promise((r) => setTimeout(r, 200));
+    }
+    if (seeder === undefined) throw new Error('the registry seeder never joined the swarm');
+    const before = await within(10_000, 'handshake', handshake(seeder, infoHash, peerId));
+    expect(before.length).toBeGreaterThanOrEqual(68);
+
+    const revoked = await fetch(`${registry.url}/docket/v1/tokens/seeder-grant`, {
+      method: 'DELETE',
+      headers: auth(),
+    });
+    expect(revoked.status).toBe(204);
+    const after = await within(10_000, 'handshake', handshake(seeder, infoHash, peerId));
+    expect(after.length).toBe(0);
+  });
+
   it('a SwarmClient (docket pull) downloads from the seeder with the served torrent', async () => {
     const swarm = client('a');
     try {
