@@ -30,8 +30,32 @@ export class CompletionCommand extends DocketCommand {
 
 type Definition = ReturnType<CompletionCommand['cli']['definitions']>[number];
 
-/** `docket pull` → `pull`; the built-in help/version entries (`-h`, `--version`) are left out. */
+/**
+ * `docket pull` → `pull`; the built-in help/version entries (`-h`, `--version`) are left
+ * out. Nested commands (`docket token create`, `token ls`…) become one command (`token`)
+ * whose argument is one of their second words, with the flags of all of them.
+ */
 export function commandsOf(definitions: Definition[]): CompletedCommand[] {
+  const out: CompletedCommand[] = [];
+  for (const c of flatCommandsOf(definitions)) {
+    const [first = '', second] = c.name.split(' ');
+    if (second === undefined) {
+      out.push(c);
+      continue;
+    }
+    let group = out.find((g) => g.name === first);
+    if (!group) {
+      group = { name: first, description: `${first} commands`, flags: [], words: [] };
+      out.push(group);
+    }
+    group.words?.push(second);
+    for (const f of c.flags)
+      if (!group.flags.some((g) => g.names.join() === f.names.join())) group.flags.push(f);
+  }
+  return out;
+}
+
+function flatCommandsOf(definitions: Definition[]): CompletedCommand[] {
   return definitions
     .map((d) => ({ d, name: d.path.split(' ').slice(1).join(' ') }))
     .filter(({ name }) => name !== '' && !name.startsWith('-'))
