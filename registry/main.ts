@@ -129,8 +129,8 @@ async function compose(
     info: blob.torrentInfo,
   });
 
+  // Its periodic check runs only while a request of some token is open (unref'd).
   const tokens = new TokenService(metadata);
-  shutdown.add('token checks', async () => tokens.close());
   const privateAccess = config.authReads
     ? new PrivateAccess({
         secret: await ensureServerSecret(join(dataDir, 'server-secret')),
