@@ -93,6 +93,7 @@ describe('the composition root: start, work, close', () => {
       'scheduled gc',
       'seeder',
       'database',
+      'data directory lock',
     ]);
     expect(await refusesConnections(registry.port)).toBe(true);
     // SQLite removes the WAL file when its last connection closes.
@@ -132,6 +133,7 @@ describe('the composition root: start, work, close', () => {
         'scheduled gc',
         'seeder',
         'database',
+        'data directory lock',
       ]);
       expect(existsSync(join(dir.dir, 'docket.db-wal'))).toBe(false);
     });
