@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import { Header } from '../api/headers.js';
 import { type ErrorCode, ErrorCodes, type ErrorEnvelope } from '../errcode.js';
+import { sendJson } from './content.js';
 import {
   ArchiveError,
   DigestInvalidError,
@@ -32,7 +33,9 @@ export type ErrorMapper = (err: unknown, ctx: Context) => WireAnswer | undefined
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** A mapper over a class → code table: the first class the error is an instance of wins. */
-export function byClass(table: ReadonlyArray<readonly [ErrorClass, ErrorCode]>): ErrorMapper {
+export function byClass(
+  table: ReadonlyArray<readonly [ErrorClass, ErrorCode]>,
+): (err: unknown) => WireAnswer | undefined {
   return (err) => {
     const code = table.find(([cls]) => err instanceof cls)?.[1];
     return code && { code };
@@ -50,15 +53,38 @@ const libClasses = byClass([
 ]);
 
 /** lib's own errors, asked after the server's mappers (a subclass of its, another status). */
-const libErrors: ErrorMapper = (err, ctx) => {
+export function libErrors(err: unknown): WireAnswer | undefined {
   if (err instanceof ForeignRequestError) return { code: 'DENIED' };
   if (err instanceof RouteUnknownError) return { code: 'UNSUPPORTED', status: 404 };
   if (err instanceof MethodNotAllowedError)
     return { code: 'UNSUPPORTED', status: 405, headers: { Allow: err.allowed.join(', ') } };
   if (err instanceof RangeNotSatisfiableError)
     return { code: 'RANGE_INVALID', headers: { 'Content-Range': `bytes */${err.size}` } };
-  return libClasses(err, ctx);
-};
+  return libClasses(err);
+}
+
+/**
+ * The status, headers and `{errors:[{code,message,detail}]}` envelope of an error with
+ * `answer` (distribution-spec "Error Codes"); without one, 500 UNKNOWN without the
+ * error's message. Pure: the middleware below and the engine feed share it.
+ */
+export function errorResponse(
+  err: unknown,
+  answer: WireAnswer | undefined,
+): { status: number; headers: Record<string, string>; body: ErrorEnvelope } {
+  if (!answer) {
+    const body: ErrorEnvelope = {
+      errors: [{ code: 'UNKNOWN', message: ErrorCodes.UNKNOWN.message, detail: {} }],
+    };
+    return { status: 500, headers: {}, body };
+  }
+  const e = err as Error & { detail?: unknown };
+  return {
+    status: answer.status ?? ErrorCodes[answer.code].status,
+    headers: answer.headers ?? {},
+    body: { errors: [{ code: answer.code, message: e.message, detail: e.detail ?? {} }] },
+  };
+}
 
 export interface ErrorMiddlewareOptions {
   /** The server's own mappings, asked in order before lib's. */
@@ -84,24 +110,17 @@ export function errorMiddleware(opts: ErrorMiddlewareOptions): Middleware {
         answer = mapper(err, ctx);
         if (answer) break;
       }
-      let body: ErrorEnvelope;
-      if (answer) {
-        const e = err as Error & { detail?: unknown };
-        body = { errors: [{ code: answer.code, message: e.message, detail: e.detail ?? {} }] };
-      } else {
-        opts.onUnknown(err, ctx);
-        body = { errors: [{ code: 'UNKNOWN', message: ErrorCodes.UNKNOWN.message, detail: {} }] };
-      }
+      if (!answer) opts.onUnknown(err, ctx);
       if (ctx.headerSent || !ctx.writable) {
         ctx.req.socket.destroy();
         return;
       }
-      for (const [name, value] of Object.entries(answer?.headers ?? {})) ctx.set(name, value);
+      const { status, headers, body } = errorResponse(err, answer);
+      ctx.set(headers);
       ctx.remove('Content-Length');
       ctx.remove(Header.contentDigest);
-      ctx.status = answer ? (answer.status ?? ErrorCodes[answer.code].status) : 500;
-      ctx.type = 'application/json';
-      ctx.body = body;
+      ctx.status = status;
+      sendJson(ctx, body);
     }
   };
 }

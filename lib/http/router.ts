@@ -20,16 +20,35 @@ export interface RouterOptions {
  * it has one but not with the method. Every answer under /v2, errors included, carries
  * Docker-Distribution-API-Version (distribution-spec "Determining support").
  */
+/**
+ * The route and handler `table` has for `method` `path` (lib/api/routes.ts); throws
+ * RouteUnknownError (no route, or one the table does not serve), MethodNotAllowedError.
+ * Pure: the Koa router below and the engine feed's node:http server share it.
+ */
+export function pickHandler<H>(
+  table: { [R in RouteName]?: { [M in RouteMethod<R>]?: H } },
+  method: string,
+  path: string,
+): { handler: H; match: RouteMatch } {
+  const match = matchRoute(path);
+  const methods = match && (table[match.route] as Partial<Record<string, H>> | undefined);
+  if (!match || !methods) throw new RouteUnknownError(method, path);
+  const handler = methods[method];
+  if (!handler) throw new MethodNotAllowedError(method, path, Object.keys(methods));
+  return { handler, match };
+}
+
+/** `Docker-Distribution-API-Version` for an answer to `path` (distribution-spec: /v2 only). */
+export function apiVersionHeader(path: string): Record<string, string> {
+  return path === '/v2' || path.startsWith('/v2/') ? { [Header.apiVersion]: API_VERSION } : {};
+}
+
 export function router(table: RouteTable, opts: RouterOptions = {}): Middleware {
   return async (ctx) => {
-    if (ctx.path === '/v2' || ctx.path.startsWith('/v2/')) ctx.set(Header.apiVersion, API_VERSION);
-    const match = matchRoute(ctx.path);
-    const methods = match && (table[match.route] as Partial<Record<string, Handler>> | undefined);
-    if (!match || !methods) throw new RouteUnknownError(ctx.method, ctx.path);
+    ctx.set(apiVersionHeader(ctx.path));
+    const { handler, match } = pickHandler(table, ctx.method, ctx.path);
     ctx.state.route = match.route;
     ctx.state.routeParams = match.params;
-    const handler = methods[ctx.method];
-    if (!handler) throw new MethodNotAllowedError(ctx.method, ctx.path, Object.keys(methods));
     opts.authorize?.(ctx, match);
     await handler(ctx, match);
   };

@@ -80,6 +80,6 @@ export function registryErrors(publicUrl: () => string): ErrorMapper {
         code: 'UNAUTHORIZED',
         headers: { 'WWW-Authenticate': authChallenge(ctx, publicUrl()) },
       };
-    return registryClasses(err, ctx);
+    return registryClasses(err);
   };
 }
