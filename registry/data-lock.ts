@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../lib/errors.js';
+import { isProcessAlive } from '../lib/process-alive.js';
 
 /**
  * One registry per data directory: two would each hand out upload sessions, sweep blobs the
@@ -98,15 +99,5 @@ async function isFresh(path: string): Promise<boolean> {
 function isStale(owner: LockOwner): boolean {
   if (owner.host !== hostname()) return false;
   if (owner.pid === process.pid) return true;
-  return !isAlive(owner.pid);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return !isProcessAlive(owner.pid);
 }

@@ -1,10 +1,10 @@
-import { Command, Option, UsageError } from 'clipanion';
-import { InvalidValueError, parseDuration } from '../../lib/config-keys.js';
+import { Command, Option } from 'clipanion';
 import { formatDuration } from '../../lib/duration.js';
 import { humanSize } from '../../lib/format.js';
 import { table } from '../output/format.js';
 import { DocketCommand } from './docket-command.js';
 import { jsonOption, outputMode, quietOption } from './output-options.js';
+import { durationArg } from './duration-arg.js';
 
 export class GcCommand extends DocketCommand {
   static override paths = [['gc']];
@@ -41,7 +41,10 @@ export class GcCommand extends DocketCommand {
   json = jsonOption('print the result as JSON');
 
   async run(): Promise<number> {
-    const graceSeconds = this.grace === undefined ? undefined : seconds(this.grace);
+    const graceSeconds =
+      this.grace === undefined
+        ? undefined
+        : durationArg(this.grace, '--grace', { allowZero: true, round: Math.floor });
     const registry = await this.registryClient(this.registry);
     const result = await registry.collectGarbage({
       dryRun: this.dryRun,
@@ -76,14 +79,5 @@ export class GcCommand extends DocketCommand {
           `reaches, pushed or used since; --grace 0 --force ${result.dryRun ? 'would sweep' : 'sweeps'} them\n`,
       );
     return 0;
-  }
-}
-
-function seconds(text: string): number {
-  try {
-    return Math.floor(parseDuration(text, '--grace', { unit: 's', allowZero: true }));
-  } catch (err) {
-    if (err instanceof InvalidValueError) throw new UsageError(err.message);
-    throw err;
   }
 }

@@ -21,6 +21,7 @@ import { DigestMismatchError, SizeMismatchError } from '../../lib/errors.js';
 import { DiskFullError, isDiskFullCode, systemErrorCode } from '../errors.js';
 import { type GrowingFile, GrowingFileWriter } from '../../lib/growing-file.js';
 import { sleepUnlessAborted } from '../../lib/sleep.js';
+import { isProcessAlive } from '../../lib/process-alive.js';
 
 /**
  * A content-addressed, size-bounded cache of verified blobs on the client.
@@ -413,12 +414,7 @@ async function isStaleLock(path: string, held: string): Promise<boolean> {
   }
   if (owner.host !== hostname() || typeof owner.pid !== 'number') return false;
   if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (err) {
-    return systemErrorCode(err) === 'ESRCH';
-  }
+  return !isProcessAlive(owner.pid);
 }
 
 /**

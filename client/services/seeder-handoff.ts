@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isProcessAlive } from '../../lib/process-alive.js';
 
 /**
  * The hand-off between `docket pull` and the host's long-running seeder (`docket seed`,
@@ -47,7 +48,7 @@ export async function claimSeeding(
 /** The seeder serving this cache directory, when its process is alive. */
 export async function runningSeeder(cacheDir: string): Promise<SeederRecord | undefined> {
   const record = await readRecord(cacheDir);
-  return record && isAlive(record.pid) ? record : undefined;
+  return record && isProcessAlive(record.pid) ? record : undefined;
 }
 
 async function readRecord(cacheDir: string): Promise<SeederRecord | undefined> {
@@ -63,15 +64,5 @@ async function readRecord(cacheDir: string): Promise<SeederRecord | undefined> {
     };
   } catch {
     return undefined;
-  }
-}
-
-/** Signal 0 checks that a process exists; EPERM means it exists under another user. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

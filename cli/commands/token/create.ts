@@ -1,8 +1,8 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { InvalidValueError, parseDuration } from '../../../lib/config-keys.js';
 import { parseScope, ScopeInvalidError } from '../../../lib/api/scopes.js';
 import { DocketCommand } from '../docket-command.js';
 import { jsonOption, outputMode, quietOption } from '../output-options.js';
+import { durationArg } from '../duration-arg.js';
 
 export class TokenCreateCommand extends DocketCommand {
   static override paths = [['token', 'create']];
@@ -45,7 +45,10 @@ export class TokenCreateCommand extends DocketCommand {
         throw err;
       }
     }
-    const expiresInSeconds = this.expires === undefined ? undefined : seconds(this.expires);
+    const expiresInSeconds =
+      this.expires === undefined
+        ? undefined
+        : durationArg(this.expires, '--expires', { allowZero: false, round: Math.ceil });
     const registry = await this.registryClient(this.registry);
     const created = await registry.createToken({
       name: this.name,
@@ -63,14 +66,5 @@ export class TokenCreateCommand extends DocketCommand {
           `its secret, shown this once:\n${created.token}\n`,
       );
     return 0;
-  }
-}
-
-function seconds(text: string): number {
-  try {
-    return Math.ceil(parseDuration(text, '--expires', { unit: 's', allowZero: false }));
-  } catch (err) {
-    if (err instanceof InvalidValueError) throw new UsageError(err.message);
-    throw err;
   }
 }
