@@ -218,17 +218,27 @@ describe('a private registry (--auth-reads) over BitTorrent', () => {
       .announce[0] as string;
     const peerId = '-XX0001-revoked00001';
     const port = await freePort();
+    // The swarm may also list peers earlier tests announced without listening: the seeder
+    // is the peer that answers the handshake.
     let seeder: string | undefined;
     const deadline = Date.now() + 20_000;
     while (seeder === undefined && Date.now() < deadline) {
       const reply = await announce(announceUrl, infoHash, { peerId, port });
       expect(failureReason(reply)).toBeUndefined();
-      seeder = compactPeers(reply).find((p) => p !== `127.0.0.1:${port}`);
+      for (const peer of compactPeers(reply).filter((p) => p !== `127.0.0.1:${port}`)) {
+        const answered = await within(
+          10_000,
+          'handshake',
+          handshake(peer, infoHash, peerId).catch(() => Buffer.alloc(0)),
+        );
+        if (answered.length >= 68) {
+          seeder = peer;
+          break;
+        }
+      }
       if (seeder === undefined) await new Promise((r) => setTimeout(r, 200));
     }
-    if (seeder === undefined) throw new Error('the registry seeder never joined the swarm');
-    const before = await within(10_000, 'handshake', handshake(seeder, infoHash, peerId));
-    expect(before.length).toBeGreaterThanOrEqual(68);
+    if (seeder === undefined) throw new Error('the registry seeder never answered a handshake');
 
     const revoked = await fetch(`${registry.url}/docket/v1/tokens/seeder-grant`, {
       method: 'DELETE',
