@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { ensureBaseImage } from '../../testbed/images.js';
+import { startCeph } from './ceph.js';
 
 const SCRIPT = new URL('../../scripts/docker-engine.sh', import.meta.url).pathname;
 
@@ -14,8 +15,38 @@ const SCRIPT = new URL('../../scripts/docker-engine.sh', import.meta.url).pathna
  * DOCKET_TEST_ENGINE_DIR keeps a private engine's state across runs and reuses the one
  * already running there (faster locally); DOCKET_TEST_DOCKER_HOST runs the tests on the
  * engine it names instead (scripts/docker-engine.sh).
+ *
+ * Also starts, at the same time, a Ceph cluster whose S3 gateway the S3 blob store tests
+ * use (helpers/ceph.ts; DOCKET_TEST_CEPH_DIR keeps and reuses one).
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  const ceph = startCeph();
+  // Awaited below; a failure before then must not be an unhandled rejection.
+  ceph.catch(() => {});
+  let stopEngine: () => Promise<void>;
+  try {
+    stopEngine = await startEngine();
+  } catch (err) {
+    await ceph.then(
+      (stop) => stop(),
+      () => {},
+    );
+    throw err;
+  }
+  let stopCeph: () => Promise<void>;
+  try {
+    stopCeph = await ceph;
+  } catch (err) {
+    await stopEngine();
+    throw err;
+  }
+  return async () => {
+    await stopCeph();
+    await stopEngine();
+  };
+}
+
+async function startEngine(): Promise<() => Promise<void>> {
   const keep = process.env.DOCKET_TEST_ENGINE_DIR;
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'docket-test-engine-'));
   let out: string;
