@@ -1,4 +1,5 @@
 import { type DurationUnit, durationIn, formatDuration, unitName } from './duration.js';
+import { formatRate, rateIn } from './rate.js';
 
 /**
  * Settings keys, each defined once: its command-line flag, its DOCKET_* environment
@@ -133,6 +134,21 @@ export function parseSize(text: string, source: string): number {
   return Math.floor(Number(m[1]) * 1024 ** exp);
 }
 
+/** A rate key's help note (lib/rate.ts). */
+export const RATE_HINT = 'bytes per second: 50M, 500K, 1G; K, M, G are powers of 1000; 0: no cap';
+
+/** `50M`, `500K`, `12.5M`, `64Mi` bytes per second, or 0 (no cap); lib/rate.ts. */
+export function parseRate(text: string, source: string): number {
+  const rate = rateIn(text);
+  if (rate === undefined)
+    throw new InvalidValueError(
+      source,
+      text,
+      'bytes per second like 50M or 500K (K, M, G: powers of 1000; Ki, Mi, Gi: of 1024), at least 1K, or 0 for no cap',
+    );
+  return rate;
+}
+
 const SIZE_UNITS = ['', 'K', 'M', 'G', 'T'];
 
 /** The shortest exact size text: 10737418240 → `10G`. */
@@ -189,6 +205,14 @@ export const key = {
     kind: 'string',
     defaultText: o.default === undefined ? undefined : formatSize(o.default),
     parse: (text, source) => parseSize(text, source) as T,
+  }),
+  /** Bytes per second (lib/rate.ts); 0 is no cap. */
+  rate: (o: KeyOptions<number>): ConfigKey<number> => ({
+    ...o,
+    kind: 'string',
+    defaultText: formatRate(o.default),
+    hint: RATE_HINT,
+    parse: parseRate,
   }),
   boolean: (o: KeyOptions<boolean>): ConfigKey<boolean> => ({
     ...o,
