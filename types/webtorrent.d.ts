@@ -117,6 +117,11 @@ declare module 'webtorrent' {
     constructor(opts?: WebTorrentOptions);
     static UTP_SUPPORT: boolean;
     peerId: string;
+    /** speed-limiter groups every wire's bytes pass through (down: received, up: sent). */
+    throttleGroups: {
+      down: import('speed-limiter').ThrottleGroup;
+      up: import('speed-limiter').ThrottleGroup;
+    };
     torrentPort: number;
     listening: boolean;
     destroyed: boolean;

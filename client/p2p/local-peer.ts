@@ -9,6 +9,11 @@ import type { SwarmClient } from './swarm-client.js';
  */
 export async function createPeer(opts: PeerOptions): Promise<Peer> {
   const { BlobCache } = await import('./blob-cache.js');
+  // Loaded only for a cap: without one, nothing of it is on the data path.
+  const capped = Object.values(opts.rates ?? {}).some((rate) => rate > 0);
+  const bandwidth = capped
+    ? (await import('../../lib/bandwidth.js')).bandwidthOf(opts.rates ?? {})
+    : {};
   const cache = new BlobCache(opts.cacheDir, opts.cacheBytes);
   await cache.init();
   let client: Promise<SwarmClient> | undefined;
@@ -17,6 +22,7 @@ export async function createPeer(opts: PeerOptions): Promise<Peer> {
       ([{ SwarmClient }, { warningLogger }]) =>
         new SwarmClient({
           cache,
+          bandwidth,
           ...(opts.onWarning ? { logger: warningLogger(opts.onWarning) } : {}),
         }),
     );
@@ -35,7 +41,7 @@ export async function createPeer(opts: PeerOptions): Promise<Peer> {
     seeding.add(started);
   };
   const { cachePeer } = await import('./cache-peer.js');
-  const peer = cachePeer(cache, swarmClient);
+  const peer = cachePeer(cache, swarmClient, bandwidth);
   return {
     ...peer,
     download: async (blob, o) => {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { RateLimits } from '../../lib/bandwidth.js';
 import type { Digest } from '../../lib/digest.js';
 import type { TransferStats } from '../../lib/api/index.js';
 import type { GrowingFile } from '../../lib/growing-file.js';
@@ -63,4 +64,6 @@ export interface PeerOptions {
    * registry's seed stops being the only complete source during a swarm deploy.
    */
   seedEarly?: boolean;
+  /** Caps for the peer's traffic, swarm and HTTP alike (lib/bandwidth.ts); absent or 0: none. */
+  rates?: Partial<RateLimits>;
 }

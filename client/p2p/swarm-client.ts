@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type WebTorrent from 'webtorrent';
+import type { Bandwidth } from '../../lib/bandwidth.js';
 import { createTorrentClient } from '../../lib/p2p/torrent-client.js';
 import { CLIENT_PEER_ID_PREFIX } from '../../lib/torrent.js';
 import type { DownloadProgress, TransferStats } from './peer.js';
@@ -25,6 +26,8 @@ export interface SwarmClientOptions {
   logger?: Logger;
   /** TCP port for incoming peers; 0 or absent picks a free one. */
   torrentPort?: number;
+  /** The process's budgets (lib/bandwidth.ts), which every wire and the web seed draw from. */
+  bandwidth?: Bandwidth;
   /** Add the web seed when no peer has sent data for this long (default 10 s). */
   stallMs?: number;
   /**
@@ -67,6 +70,7 @@ export class SwarmClient {
     this.client = createTorrentClient({
       peerIdPrefix: CLIENT_PEER_ID_PREFIX,
       torrentPort: opts.torrentPort ?? 0,
+      ...(opts.bandwidth ? { bandwidth: opts.bandwidth } : {}),
     });
     this.client.on('error', (err: Error) => this.logger?.error({ err }, 'torrent client error'));
     this.seeding = new Seeding(this.client, (digest) => this.cache.path(digest), this.logger);

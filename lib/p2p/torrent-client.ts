@@ -1,4 +1,5 @@
 import WebTorrent, { type Torrent, type Wire } from 'webtorrent';
+import type { Bandwidth } from '../bandwidth.js';
 import { makePeerId } from '../torrent.js';
 
 export interface TorrentClientOptions {
@@ -8,6 +9,12 @@ export interface TorrentClientOptions {
   torrentPort?: number;
   /** Whether torrents may use their BEP 19 url-list on their own (default true). */
   webSeeds?: boolean;
+  /**
+   * The process's budgets (lib/bandwidth.ts): every wire's and web seed's bytes draw from
+   * them, as the process's HTTP bodies do. Without one, a direction's throttle stays
+   * webtorrent's own, disabled: it passes chunks on as they come.
+   */
+  bandwidth?: Bandwidth;
 }
 
 /**
@@ -32,6 +39,16 @@ export function createTorrentClient(opts: TorrentClientOptions): WebTorrent {
     // pieces are SHA-1 checked and every blob is SHA-256 verified.
     secure: 0,
   });
+  // Replaced before any wire exists: a peer takes the client's groups when it is created.
+  const { download, upload } = opts.bandwidth ?? {};
+  if (download) {
+    client.throttleGroups.down.destroy();
+    client.throttleGroups.down = download.throttleGroup();
+  }
+  if (upload) {
+    client.throttleGroups.up.destroy();
+    client.throttleGroups.up = upload.throttleGroup();
+  }
   // HTTP and UDP trackers (bittorrent-tracker, opentracker) list the announcing peer among
   // the peers they return, and webtorrent then connects to its own port: a wire to itself
   // that a piece-rationing seed would count as a peer lacking every piece. Drop it.
