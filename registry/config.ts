@@ -9,11 +9,20 @@ import {
   valuesFromEnv,
   valuesFromFile,
 } from '../lib/config-keys.js';
+import { parseStorageUrl, STORAGE_URL_FORMS, StorageUrlError } from './storage/storage-url.js';
 
 /** Everything `docket registry` can be told. */
 export interface RegistryConfig {
   /** Blobs, the SQLite file and the admin token live here. */
   dataDir: string;
+  /**
+   * Where blobs and upload sessions live: a directory, or an S3-compatible bucket
+   * `s3://BUCKET[/PREFIX][?endpoint=URL&region=REGION]` (storage/storage-url.ts);
+   * `<dataDir>/blobs` when unset.
+   */
+  storage?: string;
+  /** With S3 storage: bytes of the local cache of blob files the seeder reads pieces from. */
+  storageCacheSize: number;
   port: number;
   host: string;
   /** Base URL clients reach the registry at (torrents' web seed and tracker URLs); derived when unset. */
@@ -73,6 +82,32 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     env: 'DOCKET_DATA_DIR',
     description: 'data directory',
     default: './docket-data',
+  }),
+  storage: {
+    kind: 'string',
+    flag: '--storage',
+    env: 'DOCKET_STORAGE',
+    description:
+      'where blobs live: a directory, or s3://BUCKET[/PREFIX][?endpoint=URL&region=REGION] (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)',
+    default: undefined,
+    defaultText: '<data dir>/blobs',
+    parse: (text, source) => {
+      try {
+        parseStorageUrl(text);
+      } catch (err) {
+        if (err instanceof StorageUrlError)
+          throw new InvalidValueError(source, text, `${STORAGE_URL_FORMS} (${err.why})`);
+        throw err;
+      }
+      return text;
+    },
+  },
+  storageCacheSize: key.size({
+    flag: '--storage-cache-size',
+    env: 'DOCKET_STORAGE_CACHE_SIZE',
+    description:
+      'with s3:// storage: local cache of the blobs the seeder seeds, least recently used evicted',
+    default: 10 * 1024 ** 3,
   }),
   port: key.port({
     flag: '--port',

@@ -16,6 +16,7 @@ import { createApp } from './http/app.js';
 import type { BlobRecord } from './metadata/blobs.js';
 import { createMetrics } from './metrics.js';
 import { openMetadata } from './open-metadata.js';
+import { openBlobStorage } from './open-storage.js';
 import { type SeedableBlob, Seeder } from './p2p/seeder.js';
 import { PrivateAccess } from './private/private-access.js';
 import { ensureServerSecret } from './private/server-secret.js';
@@ -38,8 +39,6 @@ import { WebFiles } from './services/web-files.js';
 import { WebhookSender } from './services/webhooks.js';
 import { Shutdown } from './shutdown.js';
 import { closeHttpServer, createHttpServer } from './start-http.js';
-import type { LocalBlobFiles } from './storage/blob-store.js';
-import { FsBlobStore } from './storage/fs-blob-store.js';
 import { RegistryUrls } from './urls.js';
 
 /** What a caller may inject instead of the defaults (tests pass a quiet logger, say). */
@@ -96,7 +95,8 @@ export async function startRegistry(
  *
  *   <dataDir>/
  *     registry.lock the running registry's pid (data-lock.ts): one registry per directory
- *     blobs/        FsBlobStore (see storage/fs-blob-store.ts)
+ *     blobs/        FsBlobStore (see storage/fs-blob-store.ts), unless --storage names another
+ *     storage-cache/ with s3:// storage: blob files for the seeder (storage/blob-file-cache.ts)
  *     docket.db     SQLite metadata (WAL)
  *     admin-token   the admin token, mode 0600, created at first start
  *     server-secret the key of passkeys and signed URLs, mode 0600 (with --auth-reads)
@@ -118,10 +118,11 @@ async function compose(
   const metadata = await openMetadata(dataDir);
   shutdown.add('database', () => metadata.close());
 
-  const store = new FsBlobStore(join(dataDir, 'blobs'));
-  await store.init();
-  /** The seeder reads pieces from files: the one user of the store's local paths. */
-  const localFiles: LocalBlobFiles = store;
+  const storage = await openBlobStorage(config, dataDir, logger);
+  if (!storage.inPlace) shutdown.add('blob storage', () => storage.close());
+  const { store } = storage;
+  /** The seeder reads pieces from files: the one user of local blob files. */
+  const localFiles = storage.files;
   const seedable = (blob: BlobRecord): SeedableBlob => ({
     digest: blob.digest,
     path: localFiles.localPath(blob.digest),
@@ -148,6 +149,9 @@ async function compose(
     },
     announce: () => urls.announce('seeder'),
     webSeedUrl,
+    ...(storage.inPlace
+      ? {}
+      : { ensureLocal: (digest) => localFiles.ensureLocal(digest as Digest) }),
     admitPeer: privateAccess && ((peer) => privateAccess.admits(peer)),
     idleMs: config.seedIdleMs,
     maxActive: config.seedMaxActive,
@@ -163,10 +167,13 @@ async function compose(
     deps.pieceHashers ?? ((size) => new TorrentPieceStream(size)),
     gate,
     // Its bytes were just hashed on the way in: the seeder need not read it back to check.
-    (blob) =>
-      seeder
-        .vouch(seedable(blob))
-        .catch((err: unknown) => logger.warn({ err, digest: blob.digest }, 'blob not vouched')),
+    // (A file of the seed cache is verified while it is copied in.)
+    storage.inPlace
+      ? (blob) =>
+          seeder
+            .vouch(seedable(blob))
+            .catch((err: unknown) => logger.warn({ err, digest: blob.digest }, 'blob not vouched'))
+      : undefined,
   );
   const gcGraceMs = config.gcGraceSeconds * 1000;
   const gc = new GcService(metadata, store, gate, (infoHashes) => {

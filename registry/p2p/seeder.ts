@@ -37,6 +37,12 @@ export interface SeederOptions {
   announce(): string[];
   /** The blob's HTTP URL: the BEP 19 web seed written into `torrentFile`. */
   webSeedUrl(digest: string): string;
+  /**
+   * Set when blob files are a cache of the store (LocalBlobFiles.ensureLocal): makes the
+   * blob's `path` hold it before it is seeded, and marks it used; true when it was copied
+   * and verified just now. Absent: `path` is the stored blob itself.
+   */
+  ensureLocal?: (digest: string) => Promise<boolean>;
   /** Drop a torrent after this long without announces, wires or uploads (default 5 min). */
   idleMs?: number;
   /** At most this many active torrents; the least recently active goes first (default 200). */
@@ -136,7 +142,9 @@ export class Seeder {
     const existing = this.active.get(infoHash);
     if (existing) {
       existing.lastActive = Date.now();
-      const unchanged = !existing.verified || (await this.verifier.unchanged(existing.blob));
+      const copied = await this.ensureLocal(blob);
+      const unchanged =
+        !existing.verified || (!copied && (await this.verifier.unchanged(existing.blob)));
       if (unchanged || this.active.get(infoHash) !== existing) {
         await (this.active.get(infoHash) ?? existing).torrent;
         return;
@@ -231,6 +239,7 @@ export class Seeder {
     blob: SeedableBlob,
     onVerified: () => void,
   ): Promise<Torrent> {
+    await this.ensureLocal(blob);
     const { match, actual, fresh } = await this.verifier.check(blob);
     if (!match) {
       const fields = { digest: blob.digest, path: blob.path, actual, infoHash };
@@ -242,6 +251,14 @@ export class Seeder {
     onVerified();
     if (this.closed) throw new Error('seeder is closed');
     return this.start(infoHash, blob);
+  }
+
+  /** Has the blob's file copied in (opts.ensureLocal); a fresh copy was verified on the way. */
+  private async ensureLocal(blob: SeedableBlob): Promise<boolean> {
+    if (!this.opts.ensureLocal) return false;
+    const copied = await this.opts.ensureLocal(blob.digest);
+    if (copied) await this.verifier.vouch(blob);
+    return copied;
   }
 
   private async start(infoHash: string, blob: SeedableBlob): Promise<Torrent> {

@@ -58,11 +58,18 @@ export interface BlobStore {
 }
 
 /**
- * A capability of stores that keep every committed blob as a local file (FsBlobStore;
- * an object store has none). Only the seeder needs it, because webtorrent reads pieces
- * from a path: registry/main.ts hands it over explicitly, apart from the BlobStore port.
+ * Committed blobs as local files. Only the seeder needs them, because webtorrent reads
+ * pieces from a path: registry/main.ts hands them over explicitly, apart from the
+ * BlobStore port. FsBlobStore's own files are blobs in place; for a store without files
+ * (S3BlobStore) a bounded cache (blob-file-cache.ts) copies blobs in on demand.
  */
 export interface LocalBlobFiles {
-  /** The file holding a committed blob (it may not exist: check with BlobStore.stat). */
+  /** The file that holds (or will hold, after `ensureLocal`) a committed blob. */
   localPath(digest: Digest): string;
+  /**
+   * Makes `localPath` hold the blob, and marks it used. Resolves true when its bytes were
+   * copied and verified against the digest just now, false when the file was there.
+   * Throws BlobUnknownError, DigestMismatchError.
+   */
+  ensureLocal(digest: Digest): Promise<boolean>;
 }

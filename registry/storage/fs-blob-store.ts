@@ -51,6 +51,11 @@ export class FsBlobStore implements BlobStore, LocalBlobFiles {
     return join(this.blobsDir, hex.slice(0, 2), hex);
   }
 
+  /** Blobs are files in place: nothing to copy. */
+  async ensureLocal(_digest: Digest): Promise<boolean> {
+    return false;
+  }
+
   async stat(digest: Digest): Promise<number | undefined> {
     try {
       return (await stat(this.localPath(digest))).size;
