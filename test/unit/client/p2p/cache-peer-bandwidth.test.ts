@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { bandwidthOf } from '../../../../lib/bandwidth.js';
 import type { BlobCache } from '../../../../client/p2p/blob-cache.js';
 import { cachePeer } from '../../../../client/p2p/cache-peer.js';
+import { sha256Digest } from '../../../../lib/digest.js';
+
+const digest = sha256Digest('x');
 
 const noSwarm = async () => {
   throw new Error('no swarm');
@@ -23,7 +26,7 @@ describe('cachePeer and the download cap', () => {
     const stored: Readable[] = [];
     const cache = storing(stored);
     const body = Readable.from([Buffer.alloc(10)]);
-    await cachePeer(cache, noSwarm).store('sha256:00', 10, body);
+    await cachePeer(cache, noSwarm).store(digest, 10, body);
     expect(stored[0]).toBe(body);
   });
 
@@ -31,7 +34,7 @@ describe('cachePeer and the download cap', () => {
     const stored: Readable[] = [];
     const body = Readable.from([Buffer.alloc(10)]);
     const bandwidth = bandwidthOf({ maxDownloadRate: 1e6 });
-    await cachePeer(storing(stored), noSwarm, bandwidth).store('sha256:00', 10, body);
+    await cachePeer(storing(stored), noSwarm, bandwidth).store(digest, 10, body);
     expect(stored[0]).not.toBe(body);
   });
 });
