@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { PreheatedImage } from '../lib/api/index.js';
+import { bandwidthOf, type RateLimits } from '../lib/bandwidth.js';
 import { ErrorCodes } from '../lib/errcode.js';
 import { UnauthorizedError } from '../lib/errors.js';
 import { listen } from '../lib/http/listen.js';
@@ -36,6 +37,12 @@ export interface AgentOptions {
   allowedHosts?: string[];
   /** TCP port for incoming peers (0: any free port). */
   torrentPort: number;
+  /**
+   * Caps in bytes per second (0: none): downloads from peers, the web seed and the
+   * registry's HTTP share one budget, uploads to peers the other. Runtimes' pulls from
+   * the agent are not counted.
+   */
+  rates?: Partial<RateLimits>;
   /** Repository patterns to preheat on push (preheat-watch.ts); none: no subscription. */
   preheat: string[];
   onEvent(event: AgentEvent): void;
@@ -67,14 +74,20 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // The agent bounds the cache itself (AgentCache): it must not evict what it serves.
   const blobs = new BlobCache(opts.cacheDir, Number.POSITIVE_INFINITY);
   await blobs.init();
-  const swarm = new SwarmClient({ cache: blobs, torrentPort: opts.torrentPort, logger });
+  const bandwidth = bandwidthOf(opts.rates ?? {});
+  const swarm = new SwarmClient({
+    cache: blobs,
+    torrentPort: opts.torrentPort,
+    bandwidth,
+    logger,
+  });
   const cache = new AgentCache(blobs, opts.cacheBytes, async (digest) => {
     const torrent = await blobs.torrent(digest);
     if (torrent) await swarm.unseed(torrent);
   });
   const fetcher = new BlobFetcher({
     registry: opts.registry,
-    peer: cachePeer(blobs, async () => swarm),
+    peer: cachePeer(blobs, async () => swarm, bandwidth),
     direct: true,
     seed: (blob) => swarm.seed(blob),
     onWarning: opts.onWarning,

@@ -2,12 +2,13 @@ import { Command, Option, UsageError } from 'clipanion';
 import { type KeyTable, key } from '../../lib/config-keys.js';
 import type { AgentEvent } from '../../agent/run-agent.js';
 import { CACHE_KEYS, type CacheSettings } from '../../client/cache-keys.js';
+import { RATE_KEYS, type RateLimits } from '../../client/rate-keys.js';
 import { humanSize } from '../../lib/format.js';
 import { untilAborted } from '../until-aborted.js';
 import { DocketCommand } from './docket-command.js';
 import { keyOptions, settingsOf } from './key-options.js';
 
-export interface AgentSettings extends CacheSettings {
+export interface AgentSettings extends CacheSettings, RateLimits {
   listen: string;
   torrentPort: number;
   preheat: string[];
@@ -25,6 +26,7 @@ export const AGENT_KEYS: KeyTable<AgentSettings> = {
     default: DEFAULT_AGENT_ADDRESS,
   }),
   ...CACHE_KEYS,
+  ...RATE_KEYS,
   torrentPort: key.port({
     flag: '--torrent-port',
     env: 'DOCKET_TORRENT_PORT',
@@ -69,6 +71,10 @@ export class AgentCommand extends DocketCommand {
     examples: [
       ['Serve the configured registry on 127.0.0.1:5050', '$0 agent'],
       ['Preheat every push under team/', "$0 agent --preheat 'team/*'"],
+      [
+        'Keep the agent under 50 MB/s each way',
+        '$0 agent --max-download-rate 50M --max-upload-rate 50M',
+      ],
     ],
   });
 
@@ -92,6 +98,7 @@ export class AgentCommand extends DocketCommand {
       host,
       port,
       torrentPort: settings.torrentPort,
+      rates: { maxDownloadRate: settings.maxDownloadRate, maxUploadRate: settings.maxUploadRate },
       preheat: settings.preheat,
       allowedHosts: settings.allowedHosts,
       onEvent: (e) => stdout.write(describe(e, registry.url.href)),

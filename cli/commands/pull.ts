@@ -3,6 +3,7 @@ import { type KeyTable, key } from '../../lib/config-keys.js';
 import { ReferenceInvalidError } from '../../lib/errors.js';
 import { formatReference, manifestReference, parseReference } from '../../lib/reference.js';
 import { CACHE_KEYS, type CacheSettings } from '../../client/cache-keys.js';
+import { RATE_KEYS, type RateLimits } from '../../client/rate-keys.js';
 import { humanSize, plural } from '../../lib/format.js';
 import { PullProgress } from '../output/pull-progress.js';
 import type { PullSummary } from '../../client/services/pull.js';
@@ -13,7 +14,7 @@ import { keyOptions, settingsOf } from './key-options.js';
 import { jsonOption, jsonSummaryAlias, outputMode, quietOption } from './output-options.js';
 import { parseImageArg, registryOfDomain } from './reference-arg.js';
 
-export interface PullSettings extends CacheSettings {
+export interface PullSettings extends CacheSettings, RateLimits {
   seedSeconds: number;
   bareTag: boolean;
   direct: boolean;
@@ -31,6 +32,7 @@ export const PULL_KEYS: KeyTable<PullSettings> = {
     allowZero: true,
   }),
   ...CACHE_KEYS,
+  ...RATE_KEYS,
   bareTag: key.boolean({
     flag: '--bare-tag',
     env: 'DOCKET_BARE_TAG',
@@ -78,6 +80,10 @@ export class PullCommand extends DocketCommand {
       ['Pull, never seed, print a JSON summary', '$0 pull --seed-time 0 --json app:v1'],
       ['Also name it app:v1 locally', '$0 pull --tag app:v1 app:v1'],
       ['With its signatures and SBOMs, for offline checks', '$0 pull --with-referrers app:v1'],
+      [
+        'Download at most 50 MB/s (BitTorrent and HTTP together)',
+        '$0 pull --max-download-rate 50M app:v1',
+      ],
     ],
   });
 
@@ -128,6 +134,7 @@ export class PullCommand extends DocketCommand {
       cacheBytes: settings.cacheBytes,
       onWarning: warn,
       seedEarly: settings.seedSeconds > 0,
+      rates: { maxDownloadRate: settings.maxDownloadRate, maxUploadRate: settings.maxUploadRate },
     });
     try {
       const { summary, blobs } = await pullImage(

@@ -1,6 +1,7 @@
 import { Command } from 'clipanion';
 import { type KeyTable, key } from '../../lib/config-keys.js';
 import { CACHE_KEYS, type CacheSettings } from '../../client/cache-keys.js';
+import { RATE_KEYS } from '../../client/rate-keys.js';
 import { humanSize } from '../../lib/format.js';
 import type { SeedEvent } from '../../client/services/seed.js';
 import { DocketCommand } from './docket-command.js';
@@ -10,6 +11,7 @@ import { jsonOption, outputMode, quietOption } from './output-options.js';
 export interface SeedSettings extends CacheSettings {
   torrentPort: number;
   rescanSeconds: number;
+  maxUploadRate: number;
 }
 
 export const SEED_KEYS: KeyTable<SeedSettings> = {
@@ -25,6 +27,7 @@ export const SEED_KEYS: KeyTable<SeedSettings> = {
     default: 5,
     unit: 's',
   }),
+  maxUploadRate: RATE_KEYS.maxUploadRate,
 };
 
 export class SeedCommand extends DocketCommand {
@@ -38,7 +41,10 @@ export class SeedCommand extends DocketCommand {
       every --rescan. While it runs, \`docket pull\` on the same cache returns as
       soon as the image is loaded and leaves seeding to it. Runs until Ctrl-C.
     `,
-    examples: [['Seed the cache', '$0 seed']],
+    examples: [
+      ['Seed the cache', '$0 seed'],
+      ['Seed, uploading at most 20 MB/s', '$0 seed --max-upload-rate 20M'],
+    ],
   });
 
   quiet = quietOption('print only warnings');
@@ -61,6 +67,7 @@ export class SeedCommand extends DocketCommand {
       cacheDir: settings.cacheDir ?? docket.cache.dir,
       cacheBytes: settings.cacheBytes,
       torrentPort: settings.torrentPort,
+      maxUploadRate: settings.maxUploadRate,
       rescanMs: settings.rescanSeconds * 1000,
       signal: docket.signal,
       onEvent: (e) => {

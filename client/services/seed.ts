@@ -7,6 +7,8 @@ export interface SeedOptions {
   cacheBytes: number;
   /** TCP port for incoming peers (0: any free port). */
   torrentPort: number;
+  /** Cap on what is uploaded to peers, in bytes per second (0 or absent: none). */
+  maxUploadRate?: number;
   /** Time between scans of the cache for newly cached blobs. */
   rescanMs: number;
   /** Seeding stops when it aborts. */
@@ -34,7 +36,10 @@ export async function seedCachedBlobs(opts: SeedOptions): Promise<void> {
   const cache = new BlobCache(opts.cacheDir, opts.cacheBytes);
   await cache.init();
   const logger = warningLogger(opts.onWarning);
-  const client = new SwarmClient({ cache, torrentPort: opts.torrentPort, logger });
+  const bandwidth = opts.maxUploadRate
+    ? (await import('../../lib/bandwidth.js')).bandwidthOf({ maxUploadRate: opts.maxUploadRate })
+    : {};
+  const client = new SwarmClient({ cache, torrentPort: opts.torrentPort, bandwidth, logger });
   // From here on pulls on this cache leave seeding to this process (seeder-handoff.ts).
   const release = await claimSeeding(opts.cacheDir, 'docket seed');
   const warned = new Set<string>();
