@@ -54,6 +54,11 @@ export interface RegistryConfig {
   rationPieces: boolean;
   /** A lone puller may take a blob over plain HTTP (services/direct-gate.ts). */
   directDownloads: boolean;
+  /**
+   * Egress cap in bytes per second (0: none): the seeder's BitTorrent uploads and the blob
+   * bytes served over HTTP (web seed, direct downloads, /v2 blob GETs) share it.
+   */
+  maxUploadRate: number;
   /** gc keeps manifests and blobs pushed or reused within this many seconds. */
   gcGraceSeconds: number;
   /** Run gc every this many seconds (0: only when asked, `docket gc`). */
@@ -211,6 +216,13 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
     description:
       'a host alone on a blob may fetch it over plain HTTP, cut over to the swarm when another starts (--no-direct-downloads: always the swarm)',
     default: true,
+  }),
+  maxUploadRate: key.rate({
+    flag: '--max-upload-rate',
+    env: 'DOCKET_MAX_UPLOAD_RATE',
+    description:
+      "cap the registry's egress: the seeder's BitTorrent uploads and blobs sent over HTTP (web seed, direct and /v2 pulls) share one budget",
+    default: 0,
   }),
   gcGraceSeconds: key.duration({
     flag: '--gc-grace',

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { readImageArchive } from '../lib/archive/reader.js';
+import { RateLimit } from '../lib/bandwidth.js';
 import type { Digest } from '../lib/digest.js';
 import { listen } from '../lib/http/listen.js';
 import { packageVersion } from '../lib/package-version.js';
@@ -142,6 +143,8 @@ async function compose(
   const urls = new RegistryUrls(config, privateAccess);
   const webSeedUrl = (digest: Digest) => urls.webSeed(digest);
 
+  // One egress budget: the seeder's uploads and the blob bytes sent over HTTP.
+  const egress = config.maxUploadRate > 0 ? new RateLimit(config.maxUploadRate) : undefined;
   const seeder = new Seeder({
     findByInfoHash: (infoHash) => {
       const blob = metadata.blobs.findByInfoHash(infoHash);
@@ -156,6 +159,7 @@ async function compose(
     idleMs: config.seedIdleMs,
     maxActive: config.seedMaxActive,
     rationPieces: config.rationPieces,
+    ...(egress ? { upload: egress } : {}),
     logger: logger.child({ component: 'seeder' }),
   });
   shutdown.add('seeder', () => seeder.close());
@@ -301,6 +305,7 @@ async function compose(
       authReads: config.authReads,
       signedUrls: privateAccess,
       direct,
+      egress,
       maxUploadBytes: config.maxUploadBytes,
     },
     metrics,

@@ -1,4 +1,5 @@
 import type { DirectGate } from '../services/direct-gate.js';
+import type { RateLimit } from '../../lib/bandwidth.js';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -52,6 +53,8 @@ export interface HttpDeps {
   signedUrls?: SignedUrls;
   /** Grants direct (HTTP) downloads to lone pullers; none when they are off. */
   direct?: DirectGate;
+  /** The egress budget blob bodies draw from (shared with the seeder); none: no cap. */
+  egress?: RateLimit;
   maxUploadBytes: number;
 }
 

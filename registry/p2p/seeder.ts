@@ -3,6 +3,7 @@ import type WebTorrent from 'webtorrent';
 import type { Torrent, Wire } from 'webtorrent';
 import { DigestMismatchError } from '../../lib/errors.js';
 import { seedFile } from '../../lib/p2p/seed-file.js';
+import type { RateLimit } from '../../lib/bandwidth.js';
 import { createTorrentClient } from '../../lib/p2p/torrent-client.js';
 import {
   infoHashOf,
@@ -49,6 +50,8 @@ export interface SeederOptions {
   maxActive?: number;
   /** TCP port for incoming peers; 0 or absent picks a free one. */
   torrentPort?: number;
+  /** The registry's egress budget (lib/bandwidth.ts), shared with its HTTP blob bytes. */
+  upload?: RateLimit;
   /**
    * Ration pieces (origin-wire.ts): offer each peer a few pieces at a time, each first
    * copy to a different peer, so the swarm trades the rest (default true). Off, the seed
@@ -113,6 +116,7 @@ export class Seeder {
       peerIdPrefix: REGISTRY_PEER_ID_PREFIX,
       torrentPort: opts.torrentPort ?? 0,
       webSeeds: false,
+      ...(opts.upload ? { bandwidth: { upload: opts.upload } } : {}),
     });
     this.client.on('error', (err: Error) => opts.logger.error({ err }, 'seeder client error'));
     this.sweep = setInterval(

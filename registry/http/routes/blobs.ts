@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { Header } from '../../../lib/api/index.js';
+import { type RateLimit, throttled } from '../../../lib/bandwidth.js';
 import type { Digest } from '../../../lib/digest.js';
 import { sendBlob } from '../../../lib/http/content.js';
 import { DirectDeniedError } from '../../errors.js';
@@ -22,10 +23,10 @@ export function blobRoutes(deps: HttpDeps): RouteTable {
     nameParam(m);
     const digest = digestParam(m.params[1]);
     if (ctx.method === 'GET' && ctx.get(Header.direct) === '1' && deps.direct) {
-      await sendDirect(ctx, deps.blobs, deps.direct, digest);
+      await sendDirect(ctx, deps.blobs, deps.direct, digest, deps.egress);
       return;
     }
-    await sendStoredBlob(ctx, deps.blobs, digest);
+    await sendStoredBlob(ctx, deps.blobs, digest, deps.egress);
     if (ctx.method === 'HEAD') deps.blobs.touch(digest);
   };
   const del: Handler = async (ctx, m) => {
@@ -33,7 +34,8 @@ export function blobRoutes(deps: HttpDeps): RouteTable {
     await deps.gc.deleteBlob(digestParam(m.params[1]));
     emptyResponse(ctx, 202);
   };
-  const docket: Handler = (ctx, m) => sendStoredBlob(ctx, deps.blobs, digestParam(m.params[0]));
+  const docket: Handler = (ctx, m) =>
+    sendStoredBlob(ctx, deps.blobs, digestParam(m.params[0]), deps.egress);
   return {
     'v2.blob': { GET: v2, HEAD: v2, DELETE: del },
     'docket.blob': { GET: docket, HEAD: docket },
@@ -50,6 +52,7 @@ async function sendDirect(
   blobs: BlobService,
   gate: DirectGate,
   digest: Digest,
+  egress: RateLimit | undefined,
 ): Promise<void> {
   const blob = blobs.get(digest);
   // Opened before the gate is asked: between admit and the abort listener there must be no
@@ -74,11 +77,21 @@ async function sendDirect(
   ctx.set(Header.contentDigest, digest);
   ctx.type = 'application/octet-stream';
   ctx.status = 200;
-  ctx.body = body;
+  ctx.body = throttled(body, egress);
   ctx.length = blob.size;
 }
 
-function sendStoredBlob(ctx: Context, blobs: BlobService, digest: Digest): Promise<void> {
+/** The blob's bytes within `egress`, the budget the seeder's uploads share (none: no cap). */
+function sendStoredBlob(
+  ctx: Context,
+  blobs: BlobService,
+  digest: Digest,
+  egress: RateLimit | undefined,
+): Promise<void> {
   const { size } = blobs.get(digest);
-  return sendBlob(ctx, { digest, size, open: (range) => blobs.open(digest, range) });
+  return sendBlob(ctx, {
+    digest,
+    size,
+    open: async (range) => throttled(await blobs.open(digest, range), egress),
+  });
 }
