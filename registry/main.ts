@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { readImageArchive } from '../lib/archive/reader.js';
 import { RateLimit } from '../lib/bandwidth.js';
+import { readsBlob } from '../lib/api/scopes.js';
 import type { Digest } from '../lib/digest.js';
 import { listen } from '../lib/http/listen.js';
 import { packageVersion } from '../lib/package-version.js';
@@ -131,13 +132,20 @@ async function compose(
     info: blob.torrentInfo,
   });
 
+  // The key of access tokens (/v2/token) in both modes, and of passkeys and signed URLs.
+  const serverSecret = await ensureServerSecret(join(dataDir, 'server-secret'));
   // Its periodic check runs only while a request of some token is open (unref'd).
-  const tokens = new TokenService(metadata);
+  const tokens = new TokenService(metadata, { accessTokenKey: serverSecret });
   const privateAccess = config.authReads
     ? new PrivateAccess({
-        secret: await ensureServerSecret(join(dataDir, 'server-secret')),
+        secret: serverSecret,
         tokens,
         signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+        mayRead: (tokenId, infoHash) => {
+          const token = tokens.byId(tokenId);
+          const blob = token && metadata.blobs.findByInfoHash(infoHash);
+          return !!blob && !!token && readsBlob(token.scopes, metadata.blobs.holders(blob.digest));
+        },
       })
     : undefined;
   const urls = new RegistryUrls(config, privateAccess);
@@ -229,7 +237,9 @@ async function compose(
         filter: (infoHash) => metadata.blobs.findByInfoHash(infoHash) !== undefined,
         onAnnounce: (infoHash, peer) => announced.emit(infoHash, peer),
         maxPeersPerIp: config.maxPeersPerIp,
-        acceptsPasskey: privateAccess && ((passkey) => privateAccess.acceptsPasskey(passkey)),
+        acceptsPasskey:
+          privateAccess &&
+          ((passkey, infoHashes) => privateAccess.acceptsPasskey(passkey, infoHashes)),
         logger: logger.child({ component: 'tracker' }),
       })
     : undefined;

@@ -27,9 +27,10 @@ export interface EmbeddedTrackerOptions {
   maxPeersPerIp?: number;
   /**
    * Set for a private tracker: every announce and scrape must carry a `passkey` query
-   * parameter this accepts, and a scrape must name its infohashes (no full scrape).
+   * parameter this accepts for the infohashes the request names (its `info_hash` values,
+   * hex), and a scrape must name its infohashes (no full scrape).
    */
-  acceptsPasskey?: (passkey: string | undefined) => boolean;
+  acceptsPasskey?: (passkey: string | undefined, infoHashes: string[]) => boolean;
   logger: Logger;
 }
 
@@ -246,7 +247,8 @@ export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTra
       book.current(infoHash).filter((p) => !peerIdHasPrefix(p.peerId, REGISTRY_PEER_ID_PREFIX))
         .length,
     handle(req, res) {
-      if (acceptsPasskey && !acceptsPasskey(passkeyOf(req.url ?? ''))) {
+      const url = req.url ?? '';
+      if (acceptsPasskey && !acceptsPasskey(passkeyOf(url), infoHashesOf(url))) {
         res.setHeader('Content-Type', 'text/plain');
         res.end(bencode.encode({ 'failure reason': 'a valid passkey is required' }));
         return;
@@ -259,6 +261,30 @@ export function createEmbeddedTracker(opts: EmbeddedTrackerOptions): EmbeddedTra
     stats: () => trackerStats(server),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The `info_hash` query parameters of a tracker URL, as hex: 20 bytes each, percent-encoded
+ * byte by byte (BEP 3). Values that are not 20 bytes are left out.
+ */
+export function infoHashesOf(url: string): string[] {
+  const query = url.split('?')[1] ?? '';
+  const out: string[] = [];
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq === -1 || pair.slice(0, eq) !== 'info_hash') continue;
+    const value = pair.slice(eq + 1);
+    const bytes: number[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const hex = value.slice(i + 1, i + 3);
+      if (value[i] === '%' && /^[0-9a-fA-F]{2}$/.test(hex)) {
+        bytes.push(Number.parseInt(hex, 16));
+        i += 2;
+      } else bytes.push(value.charCodeAt(i) & 0xff);
+    }
+    if (bytes.length === 20) out.push(Buffer.from(bytes).toString('hex'));
+  }
+  return out;
 }
 
 /** The `passkey` query parameter of a tracker URL. */

@@ -3,9 +3,18 @@ import type { RouteName } from '../../lib/api/index.js';
 import { createHttpApp } from '../../lib/http/app.js';
 import type { RouteTable } from '../../lib/http/router.js';
 import type { Context } from 'koa';
-import { allows } from '../../lib/api/scopes.js';
+import { allows, readsBlob } from '../../lib/api/scopes.js';
+import type { Digest } from '../../lib/digest.js';
+import type { BlobService } from '../services/blobs.js';
 import type { ActiveToken } from '../services/tokens.js';
-import { accessFor, authenticate, authorizeAccess, requiresToken } from './auth.js';
+import {
+  accessFor,
+  authenticate,
+  authorizeAccess,
+  authorizeBlobRead,
+  blobReadOf,
+  requiresToken,
+} from './auth.js';
 import { registryErrors } from './errors.js';
 import { observeMiddleware } from './observe.js';
 import { signedBlobRequest } from './signed-url.js';
@@ -64,9 +73,21 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
     authorize: (ctx, match) => {
       if (OPEN_ROUTES.has(match.route) || signedBlobRequest(ctx, match, deps.signedUrls)) return;
       const required = requiresToken(match.route, ctx.method, deps.authReads);
+      const access = accessFor(match, ctx.method);
+      // The challenge of a 401 names the scope (errors.ts authChallenge).
+      ctx.state.access = access;
       const token = authenticate(ctx, deps.tokens, required);
-      authorizeAccess(token, accessFor(match, ctx.method), !required);
-      if (match.route === 'v2.uploads') mountOnlyFromPullable(ctx, token);
+      ctx.state.authenticated = token !== null;
+      authorizeAccess(token, access, !required);
+      // Where reads are open to anonymous requests (public mode) every blob is too.
+      const scoped = deps.authReads && token !== null;
+      const blobRead = scoped ? blobReadOf(match, ctx.method) : undefined;
+      if (blobRead && token)
+        authorizeBlobRead(token, blobRead, deps.blobs.holders(blobRead.digest as Digest));
+      if (match.route === 'v2.uploads') mountOnlyFromPullable(ctx, token, deps.blobs, scoped);
+      // Blobs found by other keys than their digest (layers by diff_id) are checked alike.
+      ctx.state.readsBlob = (digest: Digest) =>
+        !scoped || !token || readsBlob(token.scopes, deps.blobs.holders(digest));
       ctx.state.token = token;
       ctx.state.tokenName = token?.name ?? null;
       // Revoked, rotated or expired while the request runs (an event stream, a long blob
@@ -83,12 +104,23 @@ export function createApp(deps: HttpDeps, metrics: RegistryMetrics): Koa {
 /**
  * A cross-repository mount (`POST .../blobs/uploads/?mount=<digest>&from=<repository>`,
  * distribution-spec "Mounting a blob from another repository") only from a repository the
- * token may pull; otherwise, as in Distribution, an ordinary upload session is opened.
+ * token may pull and, where reads need a token (`scoped`), that holds the blob (unless the
+ * token reads every repository); otherwise, as in Distribution, an ordinary upload session
+ * is opened.
  */
-function mountOnlyFromPullable(ctx: Context, token: ActiveToken | null): void {
+function mountOnlyFromPullable(
+  ctx: Context,
+  token: ActiveToken | null,
+  blobs: BlobService,
+  scoped: boolean,
+): void {
   const { mount, from, ...rest } = ctx.query;
   if (mount === undefined) return;
-  if (typeof from === 'string' && token && allows(token.scopes, 'pull', from)) return;
+  if (typeof from === 'string' && token && allows(token.scopes, 'pull', from)) {
+    if (!scoped || typeof mount !== 'string') return;
+    const holders = blobs.holders(mount as Digest).filter((h) => h === from);
+    if (readsBlob(token.scopes, holders)) return;
+  }
   ctx.query = rest;
 }
 

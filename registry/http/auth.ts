@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import type { RouteMatch, RouteName } from '../../lib/api/index.js';
-import { allows, isAdmin, readsAny, type ScopeAction } from '../../lib/api/scopes.js';
+import { allows, isAdmin, readsAny, readsBlob, type ScopeAction } from '../../lib/api/scopes.js';
 import { UnauthorizedError } from '../../lib/errors.js';
-import { AccessDeniedError } from '../errors.js';
+import { AccessDeniedError, BlobUnknownError } from '../errors.js';
 import type { ActiveToken, TokenService } from '../services/tokens.js';
 
 /**
@@ -103,9 +103,11 @@ export function accessFor(match: RouteMatch, method: string): Access {
 
 /**
  * Whether `token` (null: anonymous) holds `access`; throws AccessDeniedError (403 DENIED)
- * when it does not, UnauthorizedError (401, with the challenge) when anonymous. A read
- * open to anonymous requests (`open`: public mode) is never refused for lack of scope: a
- * token cannot make a reader see less than no token.
+ * when it does not, UnauthorizedError (401, with the challenge) when anonymous or when
+ * the token is an access token from /v2/token narrowed below what its docket token holds
+ * (the client asks the token endpoint again for the scope the challenge names, as Docker
+ * does). A read open to anonymous requests (`open`: public mode) is never refused for
+ * lack of scope: a token cannot make a reader see less than no token.
  */
 export function authorizeAccess(token: ActiveToken | null, access: Access, open: boolean): void {
   if (
@@ -122,12 +124,68 @@ export function authorizeAccess(token: ActiveToken | null, access: Access, open:
       if (!readsAny(held)) throw new AccessDeniedError('pull');
       return;
     case 'admin':
-      if (!isAdmin(held)) throw new AccessDeniedError('admin');
+      if (!isAdmin(held)) throw refusal(token, isAdmin, 'admin');
       return;
     case 'repository':
       if (!allows(held, access.action, access.name))
-        throw new AccessDeniedError(`${access.action}:${access.name}`);
+        throw refusal(
+          token,
+          (scopes) => allows(scopes, access.action, access.name),
+          `${access.action}:${access.name}`,
+        );
   }
+}
+
+function refusal(
+  token: ActiveToken,
+  would: (scopes: ActiveToken['scopes']) => boolean,
+  needed: string,
+): Error {
+  if (token.issuedFrom && would(token.issuedFrom.scopes))
+    return new UnauthorizedError(`access token lacks the scope ${needed}`);
+  return new AccessDeniedError(needed);
+}
+
+/**
+ * The blob a request reads by digest, for the holder check (authorizeBlobRead): GET/HEAD
+ * of `/v2/<name>/blobs/<digest>` (with its repository), `/docket/v1/blobs/<digest>` and
+ * its `.torrent`. Undefined for every other request.
+ */
+export function blobReadOf(
+  match: RouteMatch,
+  method: string,
+): { digest: string; repository?: string } | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  switch (match.route) {
+    case 'v2.blob':
+      return { digest: match.params[1] ?? '', repository: match.params[0] ?? '' };
+    case 'docket.blob':
+    case 'docket.torrent':
+      return { digest: match.params[0] ?? '' };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A token that does not read every repository reads a blob only through a repository
+ * that holds it (`holders`: those with a manifest naming it; lib/api/scopes.ts readsBlob):
+ * through `/v2/<name>/blobs/` only when `<name>` holds it, else 404 BLOB_UNKNOWN, as
+ * Distribution answers for a blob not linked to the repository; through docket's blob
+ * routes only when it may pull one of them, else 403 DENIED. An unknown blob is answered
+ * the same, so neither tells whether another repository has the blob. Called for reads
+ * that need a token (private mode); public reads are open to all.
+ */
+export function authorizeBlobRead(
+  token: ActiveToken,
+  read: { digest: string; repository?: string },
+  holders: readonly string[],
+): void {
+  const through =
+    read.repository === undefined ? holders : holders.filter((h) => h === read.repository);
+  if (readsBlob(token.scopes, through)) return;
+  if (read.repository !== undefined) throw new BlobUnknownError(read.digest);
+  throw new AccessDeniedError(`pull on a repository holding ${read.digest}`);
 }
 
 /**

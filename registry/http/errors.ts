@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { Header, paths } from '../../lib/api/index.js';
+import type { ScopeAction } from '../../lib/api/scopes.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 import { byClass, type ErrorMapper } from '../../lib/http/error-middleware.js';
 import {
@@ -24,6 +25,7 @@ import {
   UploadOutOfOrderError,
   UploadUnknownError,
 } from '../errors.js';
+import type { Access } from './auth.js';
 
 export const BASIC_CHALLENGE = 'Basic realm="docket"';
 
@@ -32,7 +34,10 @@ export const BASIC_CHALLENGE = 'Basic realm="docket"';
  * (distribution-spec "Determining support"): it gets a Bearer challenge naming our token
  * endpoint, since the engine applies every challenge it has a handler for and fails a
  * Basic one without credentials, so a Basic challenge there would break anonymous pulls.
- * The web page's requests (Header.requestedWith) get a Bearer challenge too: a browser
+ * A repository's routes get the same challenge with the `scope` the request needs
+ * (Docker "Token Authentication Specification"), and `error="insufficient_scope"` when
+ * a valid access token without it was presented: the client asks the token endpoint for that scope.
+ * The web page's requests (Header.requestedWith) get a bare Bearer challenge: a browser
  * answers a Basic one with its own password dialog instead of letting the page ask.
  * Everything else gets Basic (curl -u, any user name, the token as password).
  * The realm is built on the registry's public URL (configured, else its listening
@@ -41,8 +46,17 @@ export const BASIC_CHALLENGE = 'Basic realm="docket"';
  */
 export function authChallenge(ctx: Context, publicUrl: string): string {
   if (ctx.get(Header.requestedWith)) return 'Bearer realm="docket"';
-  if (ctx.state.route !== 'v2.base') return BASIC_CHALLENGE;
-  return `Bearer realm="${publicUrl}${paths.token()}",service="docket"`;
+  const bearer = `Bearer realm="${publicUrl}${paths.token()}",service="docket"`;
+  if (ctx.state.route === 'v2.base') return bearer;
+  const access = ctx.state.access as Access | undefined;
+  if (access?.kind !== 'repository') return BASIC_CHALLENGE;
+  const insufficient = ctx.state.authenticated === true ? ',error="insufficient_scope"' : '';
+  return `${bearer},scope="${challengeScope(access.name, access.action)}"${insufficient}`;
+}
+
+/** Docker's resource scope for `action` on `name` (a push needs pull as well). */
+export function challengeScope(name: string, action: ScopeAction): string {
+  return `repository:${name}:${action === 'push' ? 'pull,push' : action}`;
 }
 
 const registryClasses = byClass([

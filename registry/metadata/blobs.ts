@@ -129,7 +129,41 @@ export class BlobRecords {
     );
   }
 
+  /**
+   * The repositories that hold the blob: those it was uploaded to or mounted into (link),
+   * and those holding a manifest that names it as config or layer, or an index that names
+   * such a manifest (two levels of indexes at most, as manifest puts allow).
+   */
+  holders(digest: string): string[] {
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE naming (manifest_digest, depth) AS (
+           SELECT manifest_digest, 0 FROM manifest_refs WHERE digest = ? AND kind != 'manifest'
+           UNION
+           SELECT r.manifest_digest, n.depth + 1 FROM manifest_refs r
+           JOIN naming n ON r.digest = n.manifest_digest AND r.kind = 'manifest'
+           WHERE n.depth < 2
+         )
+         SELECT rm.repository FROM repository_manifests rm
+         JOIN naming n ON n.manifest_digest = rm.manifest_digest
+         UNION
+         SELECT repository FROM repository_blobs WHERE digest = ?
+         ORDER BY 1`,
+      )
+      .all(digest, digest) as { repository: string }[];
+    return rows.map((r) => r.repository);
+  }
+
+  /** Records that the blob was uploaded to or mounted into `repository` (see holders). */
+  link(repository: string, digest: string): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO repository_blobs (repository, digest) VALUES (?, ?)')
+      .run(repository, digest);
+  }
+
+  /** Deletes the blob's row and its repository links. */
   delete(digest: string): boolean {
+    this.db.prepare('DELETE FROM repository_blobs WHERE digest = ?').run(digest);
     return this.db.prepare('DELETE FROM blobs WHERE digest = ?').run(digest).changes > 0;
   }
 

@@ -127,4 +127,20 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE tokens SET scopes = '["admin"]' WHERE name = 'admin';
     `,
   },
+  {
+    // A blob uploaded to a repository (or mounted into it) is held by that repository
+    // before any manifest of it names the blob, as Distribution links it: a token that
+    // does not read every repository reads a blob only through one that holds it
+    // (registry/http/auth.ts authorizeBlobRead), and the client checks its upload with a
+    // HEAD there. The link goes with the blob.
+    version: 6,
+    sql: `
+      CREATE TABLE repository_blobs (
+        repository TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        PRIMARY KEY (repository, digest)
+      );
+      CREATE INDEX repository_blobs_digest ON repository_blobs (digest);
+    `,
+  },
 ];

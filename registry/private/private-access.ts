@@ -29,6 +29,12 @@ export interface PrivateAccessOptions {
   tokens: LiveTokens;
   /** How long a signed blob URL stays valid, in seconds. */
   signedUrlTtlSeconds: number;
+  /**
+   * Whether the live token `tokenId` may read the blob of `infoHash` (its scopes reach a
+   * repository holding it: lib/api/scopes.ts readsBlob). Absent: every token reads every
+   * blob.
+   */
+  mayRead?: (tokenId: number, infoHash: string) => boolean;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
 }
@@ -60,14 +66,20 @@ export class PrivateAccess {
     return withPasskey(announceUrl, passkeyFor(this.opts.secret, SEEDER_PASSKEY_ID, SEEDER_SECRET));
   }
 
-  /** A passkey the registry made, for the seeder or a live token with the same secret. */
-  acceptsPasskey(passkey: string | undefined): boolean {
+  /**
+   * A passkey the registry made, for the seeder or a live token with the same secret that
+   * may read the blob of each of `infoHashes` (an announce names one, a scrape some).
+   */
+  acceptsPasskey(passkey: string | undefined, infoHashes: readonly string[] = []): boolean {
     if (passkey === undefined) return false;
     const id = passkeyTokenId(passkey);
     if (id === undefined) return false;
-    const tokenSecret =
-      id === SEEDER_PASSKEY_ID ? SEEDER_SECRET : this.opts.tokens.byId(id)?.secret;
-    return tokenSecret !== undefined && passkeyValid(this.opts.secret, passkey, id, tokenSecret);
+    if (id === SEEDER_PASSKEY_ID) return passkeyValid(this.opts.secret, passkey, id, SEEDER_SECRET);
+    const tokenSecret = this.opts.tokens.byId(id)?.secret;
+    if (tokenSecret === undefined || !passkeyValid(this.opts.secret, passkey, id, tokenSecret))
+      return false;
+    const { mayRead } = this.opts;
+    return mayRead === undefined || infoHashes.every((h) => mayRead(id, h.toLowerCase()));
   }
 
   /**
@@ -100,10 +112,13 @@ export class PrivateAccess {
     if (passkey !== undefined) this.grants.grant(peer, this.now(), passkey);
   }
 
-  /** The peer holds a grant whose passkey is still valid (its token live, not rotated). */
+  /**
+   * The peer holds a grant whose passkey is still valid (its token live, not rotated) and
+   * whose token may still read the peer's torrent's blob.
+   */
   admits(peer: PeerKey): boolean {
     const passkey = this.grants.passkeyOf(peer, this.now());
-    return passkey !== undefined && this.acceptsPasskey(passkey);
+    return passkey !== undefined && this.acceptsPasskey(passkey, [peer.infoHash]);
   }
 }
 

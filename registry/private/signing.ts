@@ -12,6 +12,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *   (BEP 19) of a torrent served to that token (`expires` in canonical decimal: no
  *   leading zeros); webtorrent sends no Authorization header, so the URL carries it.
  *
+ * - access token `dat.<claims>.<mac>`: what /v2/token hands out (in both modes): the
+ *   docket token's id, the granted access and an expiry (signAccessToken).
+ *
  * Each MAC is over a purpose label as well, so one kind can never stand for another.
  */
 
@@ -87,4 +90,83 @@ function sameMac(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** What an access token (/v2/token) carries: its docket token, the granted access, its expiry. */
+export interface AccessTokenClaims {
+  /** The id of the docket token it was issued from. */
+  tokenId: number;
+  /** The granted resources, as the token response's `access` lists them. */
+  access: { name: string; actions: ('pull' | 'push' | 'delete')[] }[];
+  /** Unix seconds. */
+  expires: number;
+}
+
+/** Every access token starts with this; a docket token (base64url) never has a `.`. */
+export const ACCESS_TOKEN_PREFIX = 'dat.';
+
+/**
+ * An access token: `dat.<claims as base64url JSON>.<mac>`, the MAC under the server
+ * secret over the claims and the docket token's per-token secret, so revoking or rotating
+ * the docket token ends its access tokens too.
+ */
+export function signAccessToken(
+  secret: Buffer,
+  claims: AccessTokenClaims,
+  tokenSecret: string,
+): string {
+  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  return `${ACCESS_TOKEN_PREFIX}${body}.${mac(secret, `access\n${body}\n${tokenSecret}`)}`;
+}
+
+/**
+ * The claims of an access token, unverified (the caller needs `tokenId` to find the
+ * per-token secret, then calls accessTokenValid); undefined when it is not one.
+ */
+export function readAccessToken(text: string): AccessTokenClaims | undefined {
+  if (!text.startsWith(ACCESS_TOKEN_PREFIX)) return undefined;
+  const [body = '', sig, extra] = text.slice(ACCESS_TOKEN_PREFIX.length).split('.');
+  if (sig === undefined || extra !== undefined) return undefined;
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const c = claims as Partial<AccessTokenClaims> | null;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    !Number.isSafeInteger(c.tokenId) ||
+    !Number.isSafeInteger(c.expires) ||
+    !Array.isArray(c.access) ||
+    !c.access.every(
+      (a) =>
+        typeof a?.name === 'string' &&
+        Array.isArray(a.actions) &&
+        a.actions.every((x) => x === 'pull' || x === 'push' || x === 'delete'),
+    )
+  )
+    return undefined;
+  return { tokenId: c.tokenId as number, access: c.access, expires: c.expires as number };
+}
+
+/**
+ * Whether `text` is an access token the registry signed for the docket token whose
+ * current secret is `tokenSecret`, not expired at `nowSeconds`.
+ */
+export function accessTokenValid(
+  secret: Buffer,
+  text: string,
+  tokenSecret: string,
+  nowSeconds: number,
+): boolean {
+  const body = text.slice(ACCESS_TOKEN_PREFIX.length).split('.')[0] ?? '';
+  const sig = text.slice(ACCESS_TOKEN_PREFIX.length + body.length + 1);
+  const claims = readAccessToken(text);
+  return (
+    claims !== undefined &&
+    claims.expires > nowSeconds &&
+    sameMac(sig, mac(secret, `access\n${body}\n${tokenSecret}`))
+  );
 }

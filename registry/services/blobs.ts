@@ -61,6 +61,19 @@ export class BlobService {
     return this.metadata.blobs.findByInfoHash(infoHash);
   }
 
+  /**
+   * The repositories holding the blob: it was uploaded to or mounted into each, or a
+   * manifest of each names it. None for an unknown blob.
+   */
+  holders(digest: Digest): string[] {
+    return this.metadata.blobs.holders(digest);
+  }
+
+  /** Records that the blob was uploaded to or mounted into `repository`. */
+  link(repository: string, digest: Digest): void {
+    this.metadata.blobs.link(repository, digest);
+  }
+
   /** Streams a known blob (or an inclusive byte range of it); throws BlobUnknownError. */
   open(digest: Digest, range?: ByteRange): Promise<Readable> {
     this.get(digest);

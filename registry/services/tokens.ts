@@ -1,10 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { CreatedToken, TokenInfo } from '../../lib/api/bodies.js';
-import { parseScope, type Scope, ScopeInvalidError } from '../../lib/api/scopes.js';
+import {
+  grantScopes,
+  parseScope,
+  type RepositoryAccess,
+  type Scope,
+  ScopeInvalidError,
+} from '../../lib/api/scopes.js';
 import { TokenExistsError, TokenInvalidError, TokenUnknownError } from '../errors.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { TokenRecord } from '../metadata/tokens.js';
+import { accessTokenValid, readAccessToken, signAccessToken } from '../private/signing.js';
 
 export const ADMIN_TOKEN_NAME = 'admin';
 
@@ -13,6 +20,9 @@ const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** How often open streams of a token (events) check it is still the same live token. */
 export const TOKEN_CHECK_INTERVAL_MS = 5_000;
+
+/** How long an access token from /v2/token lasts (its `expires_in`). */
+export const ACCESS_TOKEN_TTL_SECONDS = 300;
 
 /** last_used_at is written at most this often per token (it is shown to the minute). */
 const TOUCH_EVERY_MS = 60_000;
@@ -28,12 +38,19 @@ export interface ActiveToken {
   scopes: Scope[];
   /** The per-token key of its passkeys and signed URLs; rotation replaces it. */
   secret: string;
+  /**
+   * Set for an access token (/v2/token): the docket token it was issued from, whose
+   * scopes are a superset of `scopes` (the granted access only).
+   */
+  issuedFrom?: ActiveToken;
 }
 
 export interface TokenServiceOptions {
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
   checkEveryMs?: number;
+  /** The server secret access tokens are signed with (server-secret.ts); none: not issued. */
+  accessTokenKey?: Buffer;
 }
 
 type Watcher = { secret: string; onEnd: () => void };
@@ -56,7 +73,7 @@ export class TokenService {
 
   constructor(
     private readonly metadata: Metadata,
-    opts: TokenServiceOptions = {},
+    private readonly opts: TokenServiceOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
     this.checkEveryMs = opts.checkEveryMs ?? TOKEN_CHECK_INTERVAL_MS;
@@ -137,12 +154,38 @@ export class TokenService {
     return { ...info(record), token };
   }
 
-  /** The live token whose value is `token` (and notes its use); undefined otherwise. */
+  /**
+   * The live token whose value is `token` (and notes its use), or the access token
+   * `token` is, while its docket token is live with the secret it was signed with and it
+   * has not expired; undefined otherwise.
+   */
   verify(token: string): ActiveToken | undefined {
+    const claims = readAccessToken(token);
+    if (claims) {
+      const from = this.byId(claims.tokenId);
+      const key = this.opts.accessTokenKey;
+      const now = Math.floor(this.now() / 1000);
+      if (!from || !key || !accessTokenValid(key, token, from.secret, now)) return undefined;
+      this.touch(from.id);
+      return { ...from, scopes: grantScopes(claims.access), issuedFrom: from };
+    }
     const record = this.metadata.tokens.findByHash(hashToken(token));
     const active = record && this.active(record);
     if (active) this.touch(active.id);
     return active;
+  }
+
+  /**
+   * An access token for `access` (already narrowed to what `token` holds:
+   * lib/api/scopes.ts grantRequested), valid ACCESS_TOKEN_TTL_SECONDS; undefined when no
+   * key was given.
+   */
+  issueAccessToken(token: ActiveToken, access: RepositoryAccess[]): string | undefined {
+    const key = this.opts.accessTokenKey;
+    if (!key) return undefined;
+    const from = token.issuedFrom ?? token;
+    const expires = Math.floor(this.now() / 1000) + ACCESS_TOKEN_TTL_SECONDS;
+    return signAccessToken(key, { tokenId: from.id, access, expires }, from.secret);
   }
 
   /** The live token with id `id`. */

@@ -1,5 +1,5 @@
 import type { ImageList, ImportResult, InfoHashList, LayerLookup } from '../../../lib/api/index.js';
-import { parseDigest } from '../../../lib/digest.js';
+import { type Digest, parseDigest } from '../../../lib/digest.js';
 import { MediaType } from '../../../lib/media-types.js';
 import { BlobUnknownError } from '../../errors.js';
 import { checkDeclaredLength } from '../body.js';
@@ -41,7 +41,9 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
   const layer: Handler = (ctx, m) => {
     const diffId = parseDigest(m.params[0] ?? '');
     const blob = deps.blobs.findByDiffId(diffId);
-    if (!blob) throw new BlobUnknownError(diffId);
+    // A blob the token may not read (app.ts) is not offered for reuse either.
+    const readable = ctx.state.readsBlob as ((digest: Digest) => boolean) | undefined;
+    if (!blob || (readable && !readable(blob.digest))) throw new BlobUnknownError(diffId);
     deps.blobs.touch(blob.digest);
     // From the bytes, never from the blob's recorded media type (whoever named it first
     // chose that one): the registry computed the diff_id, so a blob whose digest is not

@@ -13,7 +13,9 @@ import type { HttpDeps } from '../route.js';
 export function uploadRoutes(deps: HttpDeps): RouteTable {
   const { uploads, maxUploadBytes } = deps;
 
+  // The repository now holds the blob (uploaded or mounted), as Distribution links it.
   const created = (ctx: Context, name: string, blob: BlobRecord) => {
+    deps.blobs.link(name, blob.digest);
     emptyResponse(ctx, 201);
     ctx.set(Header.location, paths.blob(name, blob.digest));
     ctx.set(Header.contentDigest, blob.digest);

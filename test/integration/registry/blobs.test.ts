@@ -210,7 +210,9 @@ describe('blob uploads and downloads', () => {
     );
     const anon = await api.request('POST', '/v2/reg/x/blobs/uploads/', { anonymous: true });
     await expectError(anon, 401, 'UNAUTHORIZED');
-    expect(anon.headers.get('WWW-Authenticate')).toBe('Basic realm="docket"');
+    expect(anon.headers.get('WWW-Authenticate')).toBe(
+      `Bearer realm="${reg.url}/v2/token",service="docket",scope="repository:reg/x:pull,push"`,
+    );
     const basic = `Basic ${Buffer.from(`anyone:${reg.token}`).toString('base64')}`;
     const ok = await api.request('POST', '/v2/reg/x/blobs/uploads/', {
       anonymous: true,

@@ -213,6 +213,165 @@ describe('scoped tokens (private registry, --auth-reads)', () => {
     ]);
   });
 
+  it('a pull:team/* token reads no blob or manifest of another repository by digest', async () => {
+    const theirs = await admin.pushImage('other/secret', 'v1', 'their layer');
+    const { digest: layer } = JSON.parse(theirs.manifest.toString()).layers[0] as {
+      digest: string;
+    };
+    const ours = await admin.pushImage('team/app', 'v2', 'our layer');
+    const { digest: ourLayer } = JSON.parse(ours.manifest.toString()).layers[0] as {
+      digest: string;
+    };
+    const team = as((await create('by-digest', ['pull:team/*'])).token);
+    for (const method of ['GET', 'HEAD']) {
+      // Through their repository: no scope.
+      const denied = await team.request(method, `/v2/other/secret/blobs/${layer}`);
+      expect(denied.status).toBe(403);
+      if (method === 'GET') await expectError(denied, 403, 'DENIED');
+      expect(
+        (await team.request(method, `/v2/other/secret/manifests/${theirs.digest}`)).status,
+      ).toBe(403);
+      // Through a repository the token may pull that does not hold it: unknown there.
+      const unknown = await team.request(method, `/v2/team/app/blobs/${layer}`);
+      expect(unknown.status).toBe(404);
+      if (method === 'GET') await expectError(unknown, 404, 'BLOB_UNKNOWN');
+      expect((await team.request(method, `/v2/team/app/manifests/${theirs.digest}`)).status).toBe(
+        404,
+      );
+      // Docket's own blob routes.
+      await expectError(await team.request('GET', `/docket/v1/blobs/${layer}`), 403, 'DENIED');
+      expect((await team.request('HEAD', `/docket/v1/blobs/${layer}`)).status).toBe(403);
+      await expectError(
+        await team.request('GET', `/docket/v1/blobs/${layer}/torrent`),
+        403,
+        'DENIED',
+      );
+      // Its own blobs as before.
+      expect((await team.request(method, `/v2/team/app/blobs/${ourLayer}`)).status).toBe(200);
+      expect((await team.request(method, `/docket/v1/blobs/${ourLayer}`)).status).toBe(200);
+    }
+    // Nor finds it by diff_id to reuse it.
+    await expectError(
+      await team.request('GET', `/docket/v1/layers/${theirs.diffId}`),
+      404,
+      'BLOB_UNKNOWN',
+    );
+    expect((await team.request('GET', `/docket/v1/layers/${ours.diffId}`)).status).toBe(200);
+    // Anonymous: 401 with a challenge naming the scope.
+    const anon = await team.request('GET', `/v2/other/secret/blobs/${layer}`, { anonymous: true });
+    await expectError(anon, 401, 'UNAUTHORIZED');
+    expect(anon.headers.get('WWW-Authenticate')).toBe(
+      `Bearer realm="${reg.url}/v2/token",service="docket",scope="repository:other/secret:pull"`,
+    );
+    // Admin and pull:** read everything.
+    const everything = as((await create('reads-all', ['pull:**'])).token);
+    for (const api of [admin, everything]) {
+      expect((await api.request('GET', `/v2/team/app/blobs/${layer}`)).status).toBe(200);
+      expect((await api.request('GET', `/docket/v1/blobs/${layer}`)).status).toBe(200);
+      expect((await api.request('GET', `/docket/v1/blobs/${layer}/torrent`)).status).toBe(200);
+    }
+  });
+
+  it('a scoped token’s passkey announces only torrents of blobs it may read', async () => {
+    const theirs = await admin.pushImage('other/announced', 'v1', 'their announced layer');
+    const { digest: layer } = JSON.parse(theirs.manifest.toString()).layers[0] as {
+      digest: string;
+    };
+    const ours = await admin.pushImage('team/announced', 'v1', 'our announced layer');
+    const { digest: ourLayer } = JSON.parse(ours.manifest.toString()).layers[0] as {
+      digest: string;
+    };
+    const team = await create('announcer', ['pull:team/*']);
+    const mine = await torrentFor(team.token, ourLayer);
+    expect(refused(await announceOnce(mine.announce, mine.infoHash))).toBe(false);
+    // The same passkey, announced for a torrent of their blob (its infohash from the admin).
+    const their = await torrentFor(reg.token, layer);
+    expect(refused(await announceOnce(mine.announce, their.infoHash))).toBe(true);
+  });
+
+  it('a mount only from a repository holding the blob, else an ordinary upload', async () => {
+    const theirs = await admin.pushImage('other/mounted', 'v1', 'their mounted layer');
+    const { digest: layer } = JSON.parse(theirs.manifest.toString()).layers[0] as {
+      digest: string;
+    };
+    await admin.pushImage('team/base', 'v1', 'team base layer');
+    const pusher = as((await create('mounter', ['push:team/*'])).token);
+    const res = await pusher.request(
+      'POST',
+      `/v2/team/app/blobs/uploads/?mount=${layer}&from=team/base`,
+    );
+    expect(res.status).toBe(202);
+  });
+
+  it('/v2/token answers a short-lived access token narrowed to the granted scope', async () => {
+    const pusher = await create('login-push', ['push:team/*']);
+    const basic = `Basic ${Buffer.from(`me:${pusher.token}`).toString('base64')}`;
+    const ask = async (...scopes: string[]) => {
+      const query = scopes.map((s) => `&scope=${encodeURIComponent(s)}`).join('');
+      const res = await fetch(`${reg.url}/v2/token?service=docket${query}`, {
+        headers: { Authorization: basic },
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as {
+        token: string;
+        access_token: string;
+        expires_in: number;
+        access: { name: string; actions: string[] }[];
+      };
+    };
+    const pullOnly = await ask('repository:team/app:pull');
+    expect(pullOnly.token).not.toBe(pusher.token);
+    expect(pullOnly.access_token).toBe(pullOnly.token);
+    expect(pullOnly.expires_in).toBe(300);
+    const bearer = (t: string) => ({ headers: { Authorization: `Bearer ${t}` } });
+    expect((await as(pullOnly.token).request('GET', '/v2/team/app/manifests/v2')).status).toBe(200);
+    // Not granted, though its docket token holds it: 401 naming the scope to ask for.
+    const upload = await fetch(`${reg.url}/v2/team/app/blobs/uploads/`, {
+      method: 'POST',
+      ...bearer(pullOnly.token),
+    });
+    await expectError(upload, 401, 'UNAUTHORIZED');
+    expect(upload.headers.get('WWW-Authenticate')).toBe(
+      `Bearer realm="${reg.url}/v2/token",service="docket",scope="repository:team/app:pull,push",error="insufficient_scope"`,
+    );
+    // Another repository of the same pattern was not asked for.
+    await expectError(
+      await as(pullOnly.token).request('GET', '/v2/team/other/tags/list'),
+      401,
+      'UNAUTHORIZED',
+    );
+    // Held nowhere: 403, whatever the token endpoint is asked.
+    const other = await ask('repository:other/app:pull,push', 'repository:team/app:pull,push');
+    expect(other.access).toEqual([
+      { type: 'repository', name: 'other/app', actions: [] },
+      { type: 'repository', name: 'team/app', actions: ['pull', 'push'] },
+    ]);
+    await expectError(
+      await as(other.token).request('GET', '/v2/other/app/manifests/v1'),
+      403,
+      'DENIED',
+    );
+    const session = await fetch(`${reg.url}/v2/team/app/blobs/uploads/`, {
+      method: 'POST',
+      ...bearer(other.token),
+    });
+    expect(session.status).toBe(202);
+    // Tampered with: refused.
+    const forged = `${other.token.slice(0, -2)}xx`;
+    await expectError(
+      await as(forged).request('GET', '/v2/team/app/tags/list'),
+      401,
+      'UNAUTHORIZED',
+    );
+    // Revoking the docket token ends its access tokens at once.
+    expect((await admin.request('DELETE', '/docket/v1/tokens/login-push')).status).toBe(204);
+    await expectError(
+      await as(other.token).request('GET', '/v2/team/app/tags/list'),
+      401,
+      'UNAUTHORIZED',
+    );
+  });
+
   it('gc below the 5-minute grace floor needs force', async () => {
     await expectError(
       await admin.request('POST', '/docket/v1/gc?graceSeconds=0'),

@@ -6,9 +6,10 @@ import { passkeyOf } from '../../../../tracker/embedded.js';
 const digest = parseDigest(`sha256:${'ab'.repeat(32)}`);
 
 /** One token `ci` (id 7) whose secret the test may change (rotate) or remove (revoke). */
-function access(now = 1_000_000) {
+function access(now = 1_000_000, mayRead?: (tokenId: number, infoHash: string) => boolean) {
   const state: { ci: TokenKey | undefined } = { ci: { id: 7, secret: 'one' } };
   const a = new PrivateAccess({
+    ...(mayRead ? { mayRead } : {}),
     secret: Buffer.alloc(32, 1),
     tokens: {
       byName: (name) => (name === 'ci' ? state.ci : undefined),
@@ -88,5 +89,24 @@ describe('PrivateAccess', () => {
     expect(a.admits(peer)).toBe(false);
     state.ci = undefined;
     expect(a.admits(peer)).toBe(false);
+  });
+
+  it('accepts a token passkey only for infohashes of blobs the token may read, grants too', () => {
+    const readable = 'aa'.repeat(20);
+    const other = 'bb'.repeat(20);
+    const { a, state } = access(1_000_000, (id, infoHash) => id === 7 && infoHash === readable);
+    const passkey = passkeyOf(a.announceUrlFor('http://r/announce', 'ci') as string);
+    expect(a.acceptsPasskey(passkey, [readable])).toBe(true);
+    expect(a.acceptsPasskey(passkey, [other])).toBe(false);
+    expect(a.acceptsPasskey(passkey, [readable, other])).toBe(false);
+    const seeder = passkeyOf(a.seederAnnounceUrl('http://r/announce'));
+    expect(a.acceptsPasskey(seeder, [other])).toBe(true);
+    const peer = { peerId: 'aa'.repeat(20), ip: '10.0.0.2' };
+    a.admit({ ...peer, infoHash: readable }, passkey);
+    a.admit({ ...peer, infoHash: other }, passkey);
+    expect(a.admits({ ...peer, infoHash: readable })).toBe(true);
+    expect(a.admits({ ...peer, infoHash: other })).toBe(false);
+    state.ci = undefined;
+    expect(a.admits({ ...peer, infoHash: readable })).toBe(false);
   });
 });

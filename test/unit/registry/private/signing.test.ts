@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ACCESS_TOKEN_PREFIX,
+  accessTokenValid,
   checkBlobSignature,
+  readAccessToken,
+  signAccessToken,
   passkeyFor,
   passkeyTokenId,
   passkeyValid,
@@ -110,5 +114,44 @@ describe('signed blob URLs', () => {
       { expires: String(expires), token: '05', sig },
     ])
       expect(checkBlobSignature(secret, digest, query, 0, live)).toBe('forged');
+  });
+});
+
+describe('access tokens (/v2/token)', () => {
+  const claims = {
+    tokenId: 7,
+    access: [{ name: 'team/app', actions: ['pull' as const] }],
+    expires: 2000,
+  };
+
+  it('carry their claims, valid under the server secret and the current token secret', () => {
+    const t = signAccessToken(secret, claims, tokenSecret);
+    expect(t.startsWith(ACCESS_TOKEN_PREFIX)).toBe(true);
+    expect(readAccessToken(t)).toEqual(claims);
+    expect(accessTokenValid(secret, t, tokenSecret, 1999)).toBe(true);
+  });
+
+  it('fail when expired, rotated, signed under another key or altered', () => {
+    const t = signAccessToken(secret, claims, tokenSecret);
+    expect(accessTokenValid(secret, t, tokenSecret, 2000)).toBe(false);
+    expect(accessTokenValid(secret, t, 'generation-2', 1000)).toBe(false);
+    expect(accessTokenValid(other, t, tokenSecret, 1000)).toBe(false);
+    const [, , sig] = t.split('.');
+    const wider = Buffer.from(
+      JSON.stringify({ ...claims, access: [{ name: 'team/app', actions: ['pull', 'push'] }] }),
+    ).toString('base64url');
+    expect(
+      accessTokenValid(secret, `${ACCESS_TOKEN_PREFIX}${wider}.${sig}`, tokenSecret, 1000),
+    ).toBe(false);
+  });
+
+  it('are told apart from docket tokens and malformed text', () => {
+    expect(readAccessToken('Zm9vYmFy-plain_docket_token')).toBeUndefined();
+    expect(readAccessToken(`${ACCESS_TOKEN_PREFIX}bm9wZQ.x`)).toBeUndefined();
+    expect(readAccessToken(`${ACCESS_TOKEN_PREFIX}a.b.c`)).toBeUndefined();
+    const bad = Buffer.from(
+      JSON.stringify({ ...claims, access: [{ name: 'x', actions: ['admin'] }] }),
+    );
+    expect(readAccessToken(`${ACCESS_TOKEN_PREFIX}${bad.toString('base64url')}.x`)).toBeUndefined();
   });
 });

@@ -22,7 +22,11 @@ describe('TokenService', () => {
     dir = await mkdtemp(join(tmpdir(), 'registry-test-tokens-'));
     metadata = Metadata.open(join(dir, 'docket.db'));
     now = Date.parse('2026-01-01T00:00:00Z');
-    tokens = new TokenService(metadata, { now: () => now, checkEveryMs: 20 });
+    tokens = new TokenService(metadata, {
+      now: () => now,
+      checkEveryMs: 20,
+      accessTokenKey: Buffer.alloc(32, 3),
+    });
   });
   afterEach(async () => {
     tokens.close();
@@ -93,6 +97,31 @@ describe('TokenService', () => {
     expect(tokens.verify(first.token)?.secret).toBe(admin?.secret);
     metadata.tokens.upsert('admin', hashToken('new value'), ['admin'], 'new secret');
     expect(tokens.verify('new value')?.secret).toBe('new secret');
+  });
+  it('access tokens hold the granted access only, for 300 s, and die with their token', () => {
+    const made = tokens.create({ name: 'ci', scopes: ['push:team/*'] });
+    const from = tokens.verify(made.token);
+    if (!from) throw new Error('no token');
+    const issue = () =>
+      tokens.issueAccessToken(from, [{ name: 'team/app', actions: ['pull'] }]) as string;
+    const access = tokens.verify(issue());
+    expect(access?.name).toBe('ci');
+    expect(access?.scopes).toEqual([{ kind: 'repository', action: 'pull', pattern: 'team/app' }]);
+    expect(access?.issuedFrom?.scopes).toEqual(from.scopes);
+    // One issued from an access token is no wider than it.
+    expect(tokens.verify(tokens.issueAccessToken(access!, []) as string)?.scopes).toEqual([]);
+
+    const late = issue();
+    now += 300_000;
+    expect(tokens.verify(late)).toBeUndefined();
+
+    const rotatedAway = issue();
+    const rotated = tokens.rotate('ci');
+    expect(tokens.verify(rotatedAway)).toBeUndefined();
+    const fresh = tokens.issueAccessToken(tokens.verify(rotated.token)!, []) as string;
+    expect(tokens.verify(fresh)?.name).toBe('ci');
+    tokens.revoke('ci');
+    expect(tokens.verify(fresh)).toBeUndefined();
   });
 });
 
