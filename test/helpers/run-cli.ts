@@ -128,18 +128,28 @@ export interface RegistryCli {
   stop(): Promise<void>;
 }
 
-/** Starts `docket registry` (the CLI as users run it) and waits for its start-up banner. */
-export async function startRegistryCli(dirPrefix: string): Promise<RegistryCli> {
+/**
+ * Starts `docket registry` (the CLI as users run it) and waits for its start-up banner;
+ * `extra` adds flags (`--storage s3://...`) and variables (`AWS_*`).
+ */
+export async function startRegistryCli(
+  dirPrefix: string,
+  extra: { args?: string[]; env?: Record<string, string | undefined> } = {},
+): Promise<RegistryCli> {
   const dataDir = await mkdtemp(join(tmpdir(), dirPrefix));
-  const process = startCli([
-    'registry',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--data-dir',
-    dataDir,
-  ]);
+  const process = startCli(
+    [
+      'registry',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      ...(extra.args ?? []),
+    ],
+    { env: extra.env },
+  );
   let banner: string;
   try {
     banner = await process.waitForStderr(/log in with: .*\n/, 30_000);
