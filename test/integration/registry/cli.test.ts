@@ -110,6 +110,14 @@ describe('flag values of the other commands', () => {
     [['registry', '--gc-interval', '1w'], '--gc-interval must be a duration >= 0'],
     [['seed', '--cache-size', '3Q'], '--cache-size must be a size like 10G'],
     [['pull', '--cache-size', '3Q', 'a:b'], '--cache-size must be a size like 10G'],
+    [
+      ['pull', '--max-download-rate', '50MB', 'a:b'],
+      '--max-download-rate must be bytes per second',
+    ],
+    [['pull', '--max-upload-rate', '50', 'a:b'], '--max-upload-rate must be bytes per second'],
+    [['agent', '--max-download-rate', 'fast'], '--max-download-rate must be bytes per second'],
+    [['seed', '--max-upload-rate', '5T'], '--max-upload-rate must be bytes per second'],
+    [['registry', '--max-upload-rate', 'lots'], '--max-upload-rate must be bytes per second'],
   ])('docket %j is a usage error naming the flag', async (args, message) => {
     const result = await runCli(args, {
       env: { DOCKET_REGISTRY: 'http://127.0.0.1:9' },
