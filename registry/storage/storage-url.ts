@@ -46,8 +46,7 @@ export function parseStorageUrl(text: string): StorageLocation {
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1];
   if (scheme === undefined) return { kind: 'fs', dir: value };
-  if (scheme.toLowerCase() !== 's3')
-    throw new StorageUrlError(text, `unknown scheme "${scheme}:"`);
+  if (scheme.toLowerCase() !== 's3') throw new StorageUrlError(text, `unknown scheme "${scheme}:"`);
 
   let url: URL;
   try {
