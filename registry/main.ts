@@ -171,6 +171,8 @@ async function compose(
     logger: logger.child({ component: 'seeder' }),
   });
   shutdown.add('seeder', () => seeder.close());
+  // A revoke or rotation through the API closes that token's open wires at once.
+  if (privateAccess) tokens.onEnded(() => seeder.recheckWires());
 
   const gate = new SweepGate();
   const blobs = new BlobService(

@@ -62,7 +62,8 @@ export interface SeederOptions {
    * Set in a private registry: whether the seeder may talk to this peer (one that
    * announced with a valid passkey). Wires of other peers are closed right after the
    * handshake, before the seeder sends metadata or pieces; open wires are asked again
-   * every GRANT_RECHECK_MS and closed once their peer is no longer admitted.
+   * every GRANT_RECHECK_MS (and at once on recheckWires) and closed once their peer is no
+   * longer admitted.
    */
   admitPeer?: (peer: { infoHash: string; peerId: string; ip: string }) => boolean;
   logger: Logger;
@@ -315,8 +316,12 @@ export class Seeder {
     if (entry) entry.lastActive = Date.now();
   }
 
-  /** Closes open wires whose peer is no longer admitted (its token revoked, rotated, expired). */
-  private recheckWires(): void {
+  /**
+   * Closes open wires whose peer is no longer admitted (its token revoked, rotated,
+   * expired). Runs every GRANT_RECHECK_MS; the registry also calls it when a token is
+   * revoked or rotated, so those peers lose their wires at once.
+   */
+  recheckWires(): void {
     const { admitPeer } = this.opts;
     if (!admitPeer) return;
     for (const [infoHash, entry] of this.active) {

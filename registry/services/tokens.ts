@@ -69,6 +69,7 @@ export class TokenService {
   private readonly checkEveryMs: number;
   private readonly watchers = new Map<number, Set<Watcher>>();
   private readonly touched = new Map<number, number>();
+  private readonly endListeners = new Set<(tokenId: number) => void>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -213,6 +214,15 @@ export class TokenService {
     return () => this.unwatch(token.id, watcher);
   }
 
+  /**
+   * Calls `listener` with the token's id whenever a token is revoked or rotated through
+   * this service (the seeder closes its peers' wires); returns the function that stops it.
+   */
+  onEnded(listener: (tokenId: number) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
   /** Stops the periodic check (open watchers are left alone). */
   close(): void {
     clearInterval(this.timer);
@@ -228,6 +238,13 @@ export class TokenService {
 
   private ended(id: number): void {
     for (const w of this.watchers.get(id) ?? []) this.fire(id, w);
+    for (const listener of this.endListeners) {
+      try {
+        listener(id);
+      } catch {
+        // One listener's failure is its own; the others are still told.
+      }
+    }
   }
 
   private fire(id: number, w: Watcher): void {

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebTorrent from 'webtorrent';
 import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { SwarmClient } from '../../../client/p2p/swarm-client.js';
-import { createBlobTorrentInfo, infoHashOf, renderTorrentFile } from '../../../lib/torrent.js';
+import {
+  createBlobTorrentInfo,
+  infoHashOf,
+  REGISTRY_PEER_ID_PREFIX,
+  renderTorrentFile,
+} from '../../../lib/torrent.js';
+import { GRANT_RECHECK_MS } from '../../../registry/p2p/seeder.js';
 import { signBlob } from '../../../registry/private/signing.js';
 import { announce, escapeBytes } from '../../helpers/announce.js';
 import { decodeBencode, dictGet } from '../../helpers/bencode.js';
@@ -247,6 +253,83 @@ describe('a private registry (--auth-reads) over BitTorrent', () => {
     expect(revoked.status).toBe(204);
     const after = await within(10_000, 'handshake', handshake(seeder, infoHash, peerId));
     expect(after.length).toBe(0);
+  });
+
+  // Issue #25: a peer in the middle of a download, on a wire that is already open.
+  it('revoking a scoped token closes its peer’s open wire at once; its passkey stops announcing', async () => {
+    const made = await fetch(`${registry.url}/docket/v1/tokens`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ name: 'open-wire', scopes: ['pull:private/*'] }),
+    });
+    expect(made.status).toBe(201);
+    const { token } = (await made.json()) as { token: string };
+    const res = await fetch(`${registry.url}/docket/v1/blobs/${blob.digest}/torrent`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const served = await parseTorrent(Buffer.from(await res.arrayBuffer()));
+    const announceUrl = served.announce[0] as string;
+    // The seeder only: no web seed to fall back on.
+    const seederOnly = renderTorrentFile(Buffer.from(served.infoBuffer as Uint8Array), {
+      announce: [announceUrl],
+      urlList: [],
+    });
+    // Slow enough that the download is still running when the token is revoked.
+    const peer = new WebTorrent({
+      dht: false,
+      lsd: false,
+      utPex: false,
+      utp: false,
+      natUpnp: false,
+      natPmp: false,
+      downloadLimit: 64 * 1024,
+    });
+    try {
+      const torrent = peer.add(seederOnly, { path: join(tmp.dir, 'open-wire') });
+      const seederWire = await within(
+        20_000,
+        'a wire to the registry seeder',
+        new Promise<import('webtorrent').Wire>((resolve) =>
+          torrent.on('wire', (wire: import('webtorrent').Wire) => {
+            const id = Buffer.from(wire.peerId, 'hex').toString('latin1');
+            if (id.startsWith(REGISTRY_PEER_ID_PREFIX)) resolve(wire);
+          }),
+        ),
+      );
+      await within(
+        20_000,
+        'the first piece data from the seeder',
+        new Promise<void>((resolve) => torrent.once('download', () => resolve())),
+      );
+      expect(seederWire.destroyed).toBe(false);
+      const closed = new Promise<number>((resolve) =>
+        seederWire.once('close', () => resolve(Date.now())),
+      );
+
+      const revokedAt = Date.now();
+      const revoked = await fetch(`${registry.url}/docket/v1/tokens/open-wire`, {
+        method: 'DELETE',
+        headers: auth(),
+      });
+      expect(revoked.status).toBe(204);
+      // At once through the API (else within GRANT_RECHECK_MS, the periodic check).
+      const closedAt = await within(
+        GRANT_RECHECK_MS + 2_000,
+        'the seeder closing the open wire',
+        closed,
+      );
+      expect(closedAt - revokedAt).toBeLessThan(1_000);
+      expect(torrent.downloaded).toBeLessThan(blob.size);
+
+      const reply = await announce(announceUrl, infoHash, {
+        peerId: '-XX0001-openwire0001',
+        port: await freePort(),
+      });
+      expect(failureReason(reply)).toMatch(/passkey/);
+    } finally {
+      await new Promise<void>((resolve) => peer.destroy(() => resolve()));
+    }
   });
 
   it('a SwarmClient (docket pull) downloads from the seeder with the served torrent', async () => {
