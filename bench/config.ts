@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 
+import { rateIn } from '../lib/rate.js';
 import type { System } from '../testbed/phase.js';
 
 export type { System };
@@ -18,6 +19,8 @@ export interface BenchConfig {
   loopback: boolean;
   /** Loopback pulls (and update pulls) of each registry, interleaved; medians reported. */
   loopbackRuns: number;
+  /** The cap of the bandwidth-cap phase (rate-cap.ts), bytes per second; 0 = skip it. */
+  rateCap: number;
   /** Upper bound for one host's pull, in ms. */
   pullTimeoutMs: number;
   outDir: string;
@@ -37,6 +40,8 @@ const HELP = `usage: npm run bench -- [options]   (each option also as an env va
                        docket-agent = stock docker pull through \`docket agent\` on each host
   --no-loopback        BENCH_LOOPBACK=0 skip the single-host loopback push/pull figures
   --loopback-runs 3    BENCH_LOOPBACK_RUNS  loopback pulls per registry, interleaved (median)
+  --rate-cap 20M       BENCH_RATE_CAP   bandwidth-cap phase on loopback: a capped pull, a
+                       capped registry, and the CPU of a pull with the cap off (0 = skip)
   --timeout-s 600      BENCH_TIMEOUT_S  bound on one host's pull
   --out bench-results  BENCH_OUT
   --keep               BENCH_KEEP=1     keep the temp directory (logs) after the run
@@ -54,6 +59,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
       systems: { type: 'string' },
       'no-loopback': { type: 'boolean' },
       'loopback-runs': { type: 'string' },
+      'rate-cap': { type: 'string' },
       'timeout-s': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean' },
@@ -79,6 +85,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     throw new Error(`bad loopback run count\n${HELP}`);
   const layers = num(values.layers, env.BENCH_LAYERS, 4);
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`bad layer count\n${HELP}`);
+  const rateCapText = values['rate-cap'] ?? env.BENCH_RATE_CAP ?? '20M';
+  const rateCap = rateIn(rateCapText);
+  if (rateCap === undefined) throw new Error(`bad rate "${rateCapText}"\n${HELP}`);
   return {
     hostCounts,
     imageBytes: Math.round(num(values['size-mb'], env.BENCH_SIZE_MB, 150) * 1e6),
@@ -87,6 +96,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     systems: systems as System[],
     loopback: !(values['no-loopback'] || env.BENCH_LOOPBACK === '0'),
     loopbackRuns,
+    rateCap,
     pullTimeoutMs: num(values['timeout-s'], env.BENCH_TIMEOUT_S, 600) * 1000,
     outDir: values.out ?? env.BENCH_OUT ?? 'bench-results',
     keepDir: Boolean(values.keep || env.BENCH_KEEP === '1'),

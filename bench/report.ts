@@ -1,4 +1,5 @@
 import type { PhaseResult } from '../testbed/phase.js';
+import { formatRateCap, type RateCapResult } from './rate-cap.js';
 
 /** Single-host figures on the origin's loopback (unshaped). */
 export interface LoopbackResult {
@@ -38,6 +39,8 @@ export interface BenchReport {
     docket: number;
     samples: { distribution: number[]; distributionCli?: number[]; docket: number[] };
   };
+  /** Bandwidth caps on loopback (rate-cap.ts). */
+  rateCap?: RateCapResult;
 }
 
 const f = (n: number | null | undefined, digits = 1) =>
@@ -140,6 +143,7 @@ export function formatReport(r: BenchReport): string {
         `  against Docker's CLI: ${f(u.distributionCli, 2)} s, docket ${f(u.docket / u.distributionCli)} x; runs s: ${samples(u.samples.distributionCli)}`,
       );
   }
+  if (r.rateCap) lines.push('', formatRateCap(r.rateCap));
   return lines.join('\n');
 }
 

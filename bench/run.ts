@@ -6,6 +6,7 @@ import { type DistributionRegistry, startDistribution } from './distribution.js'
 import { type DocketRegistry, startDocketRegistry } from '../testbed/docket.js';
 import { buildBenchImage } from '../testbed/bench-image.js';
 import { Loopback } from './loopback.js';
+import { rateCapBench } from './rate-cap.js';
 import { type BenchReport, type LoopbackResult, median } from './report.js';
 import { formatReport } from './report.js';
 import { distributionSwarm } from './swarm-distribution.js';
@@ -164,6 +165,22 @@ async function main(argv: string[]): Promise<number> {
           report.failures.push({ system, hosts: n, error: msg(err) });
           log(`  FAILED: ${msg(err)}`);
         }
+      }
+    }
+    if (cfg.rateCap > 0) {
+      try {
+        // Its own registries and pulls on this machine's loopback, loading into the
+        // origin's engine over its socket.
+        report.rateCap = await rateCapBench({
+          dockerHost: engine.dockerHost,
+          cap: cfg.rateCap,
+          imageBytes: cfg.imageBytes,
+          layers: cfg.layers,
+          cpuRuns: cfg.loopbackRuns,
+          log,
+        });
+      } catch (err) {
+        report.failures.push({ system: 'rate cap', hosts: 1, error: msg(err) });
       }
     }
   } catch (err) {
