@@ -1,5 +1,11 @@
 import type { ImageConfigDocument } from '../lib/api/image-config.js';
-import type { HealthReport, ImageList, SwarmReport, TagHistory } from '../lib/api/bodies.js';
+import type {
+  HealthReport,
+  ImageList,
+  SwarmReport,
+  TagHistory,
+  WhoAmI,
+} from '../lib/api/bodies.js';
 import { Header } from '../lib/api/headers.js';
 import { paths } from '../lib/api/paths.js';
 import type { Digest } from '../lib/digest.js';
@@ -67,4 +73,6 @@ export const api = {
     ),
   swarm: () => getJson<SwarmReport>(paths.swarm()),
   health: () => getJson<HealthReport>(paths.health()),
+  /** The name and scopes of the token the page holds. */
+  whoami: () => getJson<WhoAmI>(paths.whoami()),
 };

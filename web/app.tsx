@@ -4,6 +4,7 @@ import { HealthView } from './health-view.js';
 import { ImagesView } from './images-view.js';
 import { SwarmView } from './swarm-view.js';
 import { TokenForm } from './token-form.js';
+import { TokenIdentity } from './token-identity.js';
 
 const TABS = [
   { id: 'images', label: 'Images' },
@@ -63,9 +64,12 @@ export function App() {
           </div>
         </nav>
         {tokenStore.get() && (
-          <button type="button" class="link" onClick={signOut}>
-            Forget token
-          </button>
+          <>
+            <TokenIdentity key={session} />
+            <button type="button" class="link" onClick={signOut}>
+              Forget token
+            </button>
+          </>
         )}
       </header>
       <main>

@@ -219,6 +219,16 @@ export interface TokenInfo {
   lastUsedAt: string | null;
 }
 
+/**
+ * `GET /docket/v1/whoami`: the token the request carries. For an access token from
+ * /v2/token, its docket token's name and the scopes it was granted.
+ */
+export interface WhoAmI {
+  name: string;
+  /** lib/api/scopes.ts, as in TokenInfo. */
+  scopes: string[];
+}
+
 /** `POST /docket/v1/tokens` body. */
 export interface TokenCreateRequest {
   name: string;

@@ -39,6 +39,8 @@ export const paths = {
   docketToken: (name: string): string => `/docket/v1/tokens/${segment(name)}`,
   /** A new secret for one token (POST). */
   docketTokenRotate: (name: string): string => `/docket/v1/tokens/${segment(name)}/rotate`,
+  /** The token the request carries: its name and scopes (GET, any live token). */
+  whoami: (): string => '/docket/v1/whoami',
   /** A blob outside any repository: the BEP 19 web seed URL of its torrent. */
   docketBlob: (digest: Digest): string => `/docket/v1/blobs/${segment(digest)}`,
   torrent: (digest: Digest): string => `/docket/v1/blobs/${segment(digest)}/torrent`,

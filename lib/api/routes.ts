@@ -48,6 +48,8 @@ export const ROUTES = [
     pattern: /^\/docket\/v1\/tokens\/([^/]+)\/rotate$/,
     methods: ['POST'],
   },
+  // The token a request carries: its name and scopes (any live token).
+  { name: 'docket.whoami', pattern: /^\/docket\/v1\/whoami$/, methods: ['GET'] },
   { name: 'docket.blob', pattern: /^\/docket\/v1\/blobs\/([^/]+)$/, methods: ['GET', 'HEAD'] },
   { name: 'docket.torrent', pattern: /^\/docket\/v1\/blobs\/([^/]+)\/torrent$/, methods: ['GET'] },
   { name: 'docket.layer', pattern: /^\/docket\/v1\/layers\/([^/]+)$/, methods: ['GET'] },

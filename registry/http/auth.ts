@@ -52,7 +52,8 @@ export function authenticate(
 
 /**
  * The scope a request needs (lib/api/scopes.ts):
- * - `token`: any live token (GET /v2/, an upload session's status is checked per token);
+ * - `token`: any live token (GET /v2/, whoami, an upload session's status is checked per
+ *   token);
  * - `read`: a read outside one repository (catalog, image list, blobs and torrents by
  *   digest, layers, infohashes, events, swarm, health, metrics): a token that may pull
  *   some repository;
@@ -72,6 +73,7 @@ export function accessFor(match: RouteMatch, method: string): Access {
   const name = match.params[0] ?? '';
   switch (match.route) {
     case 'v2.base':
+    case 'docket.whoami':
       return { kind: 'token' };
     case 'v2.tags':
     case 'v2.referrers':
@@ -195,9 +197,14 @@ export function authorizeBlobRead(
  * opened with a token and answers only to that token (services/upload-sessions.ts), so
  * its status (GET) is challenged like its writes; answered anonymously it could only be
  * 404, and a client that sends credentials after a challenge (Docker) would never get
- * to read it.
+ * to read it. Whoami answers about the token the request carries.
  */
-const TOKEN_ROUTES: ReadonlySet<RouteName> = new Set(['v2.base', 'v2.uploads', 'v2.upload']);
+const TOKEN_ROUTES: ReadonlySet<RouteName> = new Set([
+  'v2.base',
+  'v2.uploads',
+  'v2.upload',
+  'docket.whoami',
+]);
 
 /**
  * Whether a request to `route` must carry a valid token: writes (anything but GET and

@@ -1,7 +1,9 @@
-import type { TokenCreateRequest, TokenInfo } from '../../../lib/api/index.js';
+import type { TokenCreateRequest, TokenInfo, WhoAmI } from '../../../lib/api/index.js';
+import { formatScope } from '../../../lib/api/scopes.js';
 import type { Handler, RouteTable } from '../../../lib/http/router.js';
 import { TokenInvalidError } from '../../errors.js';
 import { emptyResponse, readSmallBody } from '../body.js';
+import type { ActiveToken } from '../../services/tokens.js';
 import type { HttpDeps } from '../route.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -10,7 +12,8 @@ const MAX_BODY_BYTES = 64 * 1024;
  * The tokens API (admin only, auth.ts): `GET /docket/v1/tokens` lists them (never a
  * secret), `POST` creates one (TokenCreateRequest; answers CreatedToken, the secret shown
  * this once), `DELETE /docket/v1/tokens/<name>` revokes, `POST .../<name>/rotate` gives
- * it a new secret (answered once).
+ * it a new secret (answered once). `GET /docket/v1/whoami` (any token) answers the name and
+ * scopes of the token the request carries, for the web page.
  */
 export function tokenApiRoutes(deps: HttpDeps): RouteTable {
   const list: Handler = (ctx) => {
@@ -45,7 +48,14 @@ export function tokenApiRoutes(deps: HttpDeps): RouteTable {
     ctx.body = deps.tokens.rotate(m.params[0] ?? '');
   };
 
+  const whoami: Handler = (ctx) => {
+    const token = ctx.state.token as ActiveToken;
+    const body: WhoAmI = { name: token.name, scopes: token.scopes.map(formatScope) };
+    ctx.body = body;
+  };
+
   return {
+    'docket.whoami': { GET: whoami },
     'docket.tokens': { GET: list, POST: create },
     'docket.token': { DELETE: revoke },
     'docket.tokenRotate': { POST: rotate },

@@ -178,6 +178,36 @@ describe('the web page, in a real browser', () => {
         await page.goto(`${registry.url}/#health`);
         await waitForText(page, 'Reads need a token');
         expect(await page.$('form.token-form')).toBeNull();
+        await waitForText(page, 'Signed in as admin');
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('shows the name and scopes of the token it is signed in with', async () => {
+      const made = await fetch(`${registry.url}/docket/v1/tokens`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${registry.token}` },
+        body: JSON.stringify({ name: 'web-reader', scopes: ['pull:team/*', 'push:team/app'] }),
+      });
+      expect(made.status).toBe(201);
+      const { token } = (await made.json()) as { token: string };
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${registry.url}/`);
+        await page.waitForSelector('form.token-form input#token');
+        await page.type('#token', token);
+        await page.keyboard.press('Enter');
+        await waitForText(page, 'Signed in as web-reader');
+        const scopes = await page.$$eval('.token-identity .token-scope', (els) =>
+          els.map((e) => e.textContent),
+        );
+        expect(scopes).toEqual(['pull:team/*', 'push:team/app']);
+        await screenshot(page, 'token-identity');
+        // Forgetting the token forgets who the page was.
+        await page.click('header .link');
+        await page.waitForSelector('form.token-form input#token');
+        expect(await page.$('.token-identity')).toBeNull();
       } finally {
         await page.close();
       }

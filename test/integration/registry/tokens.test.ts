@@ -372,6 +372,18 @@ describe('scoped tokens (private registry, --auth-reads)', () => {
     );
   });
 
+  it('/docket/v1/whoami names the token a request carries and its scopes', async () => {
+    const made = await create('who', ['pull:team/*', 'delete:team/app']);
+    const res = await as(made.token).request('GET', '/docket/v1/whoami');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ name: 'who', scopes: ['pull:team/*', 'delete:team/app'] });
+    await expectError(
+      await admin.request('GET', '/docket/v1/whoami', { anonymous: true }),
+      401,
+      'UNAUTHORIZED',
+    );
+  });
+
   it('gc below the 5-minute grace floor needs force', async () => {
     await expectError(
       await admin.request('POST', '/docket/v1/gc?graceSeconds=0'),

@@ -19,6 +19,7 @@ function cases(): Array<[string, RouteName, string[]]> {
     [paths.docketTokens(), 'docket.tokens', []],
     [paths.docketToken('ci-bot'), 'docket.token', ['ci-bot']],
     [paths.docketTokenRotate('ci-bot'), 'docket.tokenRotate', ['ci-bot']],
+    [paths.whoami(), 'docket.whoami', []],
     [paths.events(), 'docket.events', []],
     [paths.agentStatus(), 'agent.status', []],
     [paths.docketBlob(D), 'docket.blob', [D]],
