@@ -101,6 +101,26 @@ describe('registry config', () => {
     expect(configFromEnv({ DOCKET_GC_GRACE: '600' })).toEqual({ gcGraceSeconds: 600 });
   });
 
+  it('takes the egress cap from the environment and the config file, off by default', async () => {
+    expect(DEFAULT_CONFIG.maxUploadRate).toBe(0);
+    expect(configFromEnv({ DOCKET_MAX_UPLOAD_RATE: '20M' })).toEqual({
+      maxUploadRate: 20_000_000,
+    });
+    expect(() => configFromEnv({ DOCKET_MAX_UPLOAD_RATE: '20MB' })).toThrow(
+      'DOCKET_MAX_UPLOAD_RATE must be bytes per second',
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'registry-test-config-'));
+    try {
+      const file = join(dir, 'c.json');
+      await writeFile(file, JSON.stringify({ maxUploadRate: '12.5M' }));
+      expect(configFromFile(file)).toEqual({ maxUploadRate: 12_500_000 });
+      await writeFile(file, JSON.stringify({ maxUploadRate: 50 }));
+      expect(() => configFromFile(file)).toThrow(`config file ${file}: maxUploadRate must be`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('derives or keeps the public URL', () => {
     expect(publicUrlFor({ ...DEFAULT_CONFIG, host: '10.1.2.3' }, 80)).toBe('http://10.1.2.3:80');
     expect(publicUrlFor({ ...DEFAULT_CONFIG, host: '::1' }, 80)).toBe('http://[::1]:80');
