@@ -14,6 +14,10 @@ export interface BenchConfig {
   layers: number;
   /** Link rate each way in Mbit/s; 0 = unshaped. */
   mbit: number;
+  /** After the main phases, N = max(hosts) again over links this slow (Mbit/s); 0 = skip. */
+  slowMbit: number;
+  /** Systems of the slow-link phase. */
+  slowSystems: System[];
   systems: System[];
   /** Also measure push and single-host pull on the origin's loopback. */
   loopback: boolean;
@@ -34,6 +38,8 @@ const HELP = `usage: npm run bench -- [options]   (each option also as an env va
   --size-mb 150        BENCH_SIZE_MB    image size S in MB (10^6 bytes), incompressible
   --layers 4           BENCH_LAYERS     layers the size is split into
   --mbit 100           BENCH_MBIT       link rate B each way, Mbit/s (0 = unshaped)
+  --slow-mbit 25       BENCH_SLOW_MBIT  then N = max(hosts) again at this link rate (0 = skip)
+  --slow-systems docket2015,docket  BENCH_SLOW_SYSTEMS  systems of the slow-link phase
   --systems distribution,docket2015,docket,docket-agent  BENCH_SYSTEMS
                        docket2015 = the original Docket design: whole docker save tar as
                        one torrent, ctorrent + opentracker, then docker load;
@@ -56,6 +62,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
       'size-mb': { type: 'string' },
       layers: { type: 'string' },
       mbit: { type: 'string' },
+      'slow-mbit': { type: 'string' },
+      'slow-systems': { type: 'string' },
       systems: { type: 'string' },
       'no-loopback': { type: 'boolean' },
       'loopback-runs': { type: 'string' },
@@ -77,9 +85,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   const hostCounts = (values.hosts ?? env.BENCH_HOSTS ?? '1,4,8').split(',').map(Number);
   if (hostCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 32))
     throw new Error(`bad host list\n${HELP}`);
-  const systems = (values.systems ?? env.BENCH_SYSTEMS ?? SYSTEMS.join(',')).split(',');
-  if (systems.some((s) => !(SYSTEMS as readonly string[]).includes(s)))
-    throw new Error(`bad systems list\n${HELP}`);
+  const systemList = (text: string) => {
+    const list = text.split(',');
+    if (list.some((s) => !(SYSTEMS as readonly string[]).includes(s)))
+      throw new Error(`bad systems list "${text}"\n${HELP}`);
+    return list as System[];
+  };
+  const systems = systemList(values.systems ?? env.BENCH_SYSTEMS ?? SYSTEMS.join(','));
+  const slowSystems = systemList(
+    values['slow-systems'] ?? env.BENCH_SLOW_SYSTEMS ?? 'docket2015,docket',
+  );
   const loopbackRuns = num(values['loopback-runs'], env.BENCH_LOOPBACK_RUNS, 3);
   if (!Number.isInteger(loopbackRuns) || loopbackRuns < 1 || loopbackRuns > 20)
     throw new Error(`bad loopback run count\n${HELP}`);
@@ -93,7 +108,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     imageBytes: Math.round(num(values['size-mb'], env.BENCH_SIZE_MB, 150) * 1e6),
     layers,
     mbit: num(values.mbit, env.BENCH_MBIT, 100),
-    systems: systems as System[],
+    slowMbit: num(values['slow-mbit'], env.BENCH_SLOW_MBIT, 25),
+    slowSystems,
+    systems,
     loopback: !(values['no-loopback'] || env.BENCH_LOOPBACK === '0'),
     loopbackRuns,
     rateCap,

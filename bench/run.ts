@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BenchConfig, readConfig, USAGE } from './config.js';
+import { type BenchConfig, readConfig, type System, USAGE } from './config.js';
 import { type DistributionRegistry, startDistribution } from './distribution.js';
 import { type DocketRegistry, startDocketRegistry } from '../testbed/docket.js';
 import { buildBenchImage } from '../testbed/bench-image.js';
@@ -134,38 +134,44 @@ async function main(argv: string[]): Promise<number> {
         }
       }
     }
-    for (const n of cfg.hostCounts) {
-      for (const system of cfg.systems) {
-        if ((system === 'docket' || system === 'docket-agent') && !docketPushed) continue;
-        log(`swarm: ${system}, N = ${n}`);
-        try {
-          const hosts = tb.peers.slice(0, n);
-          const common = { hosts, image, mbit: cfg.mbit, timeoutMs: cfg.pullTimeoutMs };
-          const result =
-            system === 'docket'
-              ? await docketSwarm(tb, { ...common, registry: docket!, label: `n${n}`, nodeArgs })
-              : system === 'docket-agent'
-                ? await agentPhase(tb, { ...common, registry: docket! }, `n${n}`)
-                : system === 'docket2015'
-                  ? await docket2015Swarm(tb, { ...common, label: `n${n}` })
-                  : await distributionSwarm(tb, {
-                      ...common,
-                      registry: dist as DistributionRegistry,
-                    });
-          report.swarm.push(result);
-          for (const h of result.perHost.filter((x) => x.error)) {
-            report.failures.push({ system, hosts: n, error: `h${h.host}: ${h.error}` });
-            log(`  FAILED h${h.host}: ${h.error}`);
-          }
-          if (result.failedHosts > 0) saveLogs(tb, cfg.outDir);
-          log(
-            `  wall ${result.wallSeconds.toFixed(1)} s, egress ${result.egressRatio.toFixed(2)} x S`,
-          );
-        } catch (err) {
-          report.failures.push({ system, hosts: n, error: msg(err) });
-          log(`  FAILED: ${msg(err)}`);
+    const phase = async (n: number, system: System, mbit: number) => {
+      if ((system === 'docket' || system === 'docket-agent') && !docketPushed) return;
+      log(`swarm: ${system}, N = ${n}, ${mbit || 'unshaped'} Mbit/s`);
+      try {
+        const hosts = tb!.peers.slice(0, n);
+        const common = { hosts, image, mbit, timeoutMs: cfg.pullTimeoutMs };
+        const label = `n${n}-${mbit}m`;
+        const result =
+          system === 'docket'
+            ? await docketSwarm(tb!, { ...common, registry: docket!, label, nodeArgs })
+            : system === 'docket-agent'
+              ? await agentPhase(tb!, { ...common, registry: docket! }, label)
+              : system === 'docket2015'
+                ? await docket2015Swarm(tb!, { ...common, label })
+                : await distributionSwarm(tb!, {
+                    ...common,
+                    registry: dist as DistributionRegistry,
+                  });
+        report.swarm.push(result);
+        for (const h of result.perHost.filter((x) => x.error)) {
+          report.failures.push({ system, hosts: n, error: `h${h.host}: ${h.error}` });
+          log(`  FAILED h${h.host}: ${h.error}`);
         }
+        if (result.failedHosts > 0) saveLogs(tb!, cfg.outDir);
+        log(
+          `  wall ${result.wallSeconds.toFixed(1)} s, egress ${result.egressRatio.toFixed(2)} x S`,
+        );
+      } catch (err) {
+        report.failures.push({ system, hosts: n, error: msg(err) });
+        log(`  FAILED: ${msg(err)}`);
       }
+    };
+    for (const n of cfg.hostCounts)
+      for (const system of cfg.systems) await phase(n, system, cfg.mbit);
+    if (cfg.slowMbit > 0 && cfg.slowMbit !== cfg.mbit) {
+      // The slow-link phase: the largest N again, every link reshaped in place.
+      await tb.reshape(cfg.slowMbit);
+      for (const system of cfg.slowSystems) await phase(peers, system, cfg.slowMbit);
     }
     if (cfg.rateCap > 0) {
       try {

@@ -33,7 +33,14 @@ export class Network {
   private readonly made: string[] = [];
   readonly hosts: NetHost[] = [];
 
-  private constructor(readonly opts: NetworkOptions) {}
+  /** Link rate now, Mbit/s each way (0 = unshaped); starts at opts.mbit. */
+  mbit: number;
+  /** The bridge-side veth of each host, by index into `hosts`. */
+  private readonly bridgeSide: string[] = [];
+
+  private constructor(readonly opts: NetworkOptions) {
+    this.mbit = opts.mbit;
+  }
 
   get bridgeNetns(): string {
     return `docket-${this.opts.runId}-br`;
@@ -93,22 +100,39 @@ export class Network {
       await run('ip', ['-n', br, 'link', 'set', peer, 'up']);
       await run('ip', ['-n', host.netns, 'addr', 'add', `${host.ip}/24`, 'dev', host.ifname]);
       await run('ip', ['-n', host.netns, 'link', 'set', host.ifname, 'up']);
-      await this.shape(host.netns, host.ifname);
-      await this.shape(br, peer);
+      await this.shape(host.netns, host.ifname, this.mbit);
+      await this.shape(br, peer, this.mbit);
+      this.bridgeSide.push(peer);
       this.hosts.push(host);
     }
   }
 
+  /**
+   * Sets every link to `mbit` Mbit/s each way (0 = unshaped), in place: the namespaces,
+   * engines and processes stay. The bench runs its slow-link phases this way.
+   */
+  async reshape(mbit: number): Promise<void> {
+    const br = this.bridgeNetns;
+    for (const [i, host] of this.hosts.entries()) {
+      await this.shape(host.netns, host.ifname, mbit);
+      await this.shape(br, this.bridgeSide[i]!, mbit);
+    }
+    this.mbit = mbit;
+  }
+
   /** tc-tbf(8) on the egress of `dev`; the burst covers a 64 KiB GSO packet and 4 ms. */
-  private async shape(netns: string, dev: string): Promise<void> {
-    const { mbit } = this.opts;
-    if (mbit <= 0) return;
+  private async shape(netns: string, dev: string, mbit: number): Promise<void> {
+    if (mbit <= 0) {
+      // No shaping: drop a qdisc an earlier shape() left (none there is not an error).
+      await run('tc', ['-n', netns, 'qdisc', 'del', 'dev', dev, 'root']).catch(() => {});
+      return;
+    }
     const burst = Math.max(128 * 1024, Math.ceil((mbit * 1e6) / 8 / 250));
     await run('tc', [
       '-n',
       netns,
       'qdisc',
-      'add',
+      'replace',
       'dev',
       dev,
       'root',

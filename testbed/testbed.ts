@@ -115,6 +115,12 @@ export class Testbed {
   }
 
   /** Egress/ingress byte counters of `host`'s interface. */
+  /** Sets every link of the bed to `mbit` Mbit/s each way (0 = unshaped). */
+  reshape(mbit: number): Promise<void> {
+    if (!this.network) throw new Error('test bed has no network');
+    return this.network.reshape(mbit);
+  }
+
   counters(host: NetHost): Promise<{ txBytes: number; rxBytes: number }> {
     if (!this.network) throw new Error('test bed has no network');
     return this.network.counters(host);
