@@ -6,6 +6,7 @@ import { type DistributionRegistry, startDistribution } from './distribution.js'
 import { type DocketRegistry, startDocketRegistry } from '../testbed/docket.js';
 import { buildBenchImage } from '../testbed/bench-image.js';
 import { Loopback } from './loopback.js';
+import { missingPrograms } from './preflight.js';
 import { rateCapBench } from './rate-cap.js';
 import { type BenchReport, type LoopbackResult, median } from './report.js';
 import { formatReport } from './report.js';
@@ -33,6 +34,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cfg = config;
+  const missing = missingPrograms([...cfg.systems, ...(cfg.slowMbit > 0 ? cfg.slowSystems : [])]);
+  if (missing) {
+    process.stderr.write(`bench: ${missing}\n`);
+    return 2;
+  }
   const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
   let tb: Testbed | undefined;
   const removeHandlers = destroyOnSignal(() => tb);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../../bench/config.js';
+import { missingPrograms } from '../../../bench/preflight.js';
 
 describe('bench config: the slow-link phase', () => {
   it('runs docket2015 and docket again at 25 Mbit/s unless told otherwise', () => {
@@ -27,5 +28,14 @@ describe('bench config: the slow-link phase', () => {
     expect(() => readConfig(['--slow-systems', 'docket,kraken'], {})).toThrow(
       /bad systems list "docket,kraken"/,
     );
+  });
+});
+
+describe('bench preflight', () => {
+  it('names the programs and Debian packages a system needs when they are not on PATH', () => {
+    const message = missingPrograms(['docket', 'docket2015'], '/nonexistent');
+    expect(message).toMatch(/missing ctorrent, opentracker/);
+    expect(message).toMatch(/apt-get install -y ctorrent opentracker/);
+    expect(missingPrograms(['docket'], '/nonexistent')).toBeUndefined();
   });
 });
