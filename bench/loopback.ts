@@ -162,8 +162,17 @@ export class Loopback {
       .catch(() => false);
   }
 
-  async docketPull(registry: DocketRegistry): Promise<{ seconds: number; cpu: number }> {
+  /**
+   * `docket pull` with an empty cache. `mode` 'swarm' adds `--no-direct`: every layer comes
+   * over BitTorrent from the registry's seed, none over the direct HTTP download.
+   * clientCpu: the docket process alone.
+   */
+  async docketPull(
+    registry: DocketRegistry,
+    mode: 'direct' | 'swarm' = 'direct',
+  ): Promise<{ seconds: number; cpu: number; clientCpu: number }> {
     await this.forget();
+    let clientCpu = 0;
     // A fresh dir (blob cache) for each pull: every layer comes from the registry.
     const dir = this.tb.path('h0', `docket-pull-${this.docketPulls++}`);
     const env = docketEnv(dir, { dockerHost: this.engine.dockerHost });
@@ -177,9 +186,10 @@ export class Loopback {
         '0',
         '-q',
         '--bare-tag',
+        ...(mode === 'swarm' ? ['--no-direct'] : []),
         this.ref,
       ];
-      return (
+      clientCpu = (
         await runDocket(
           this.tb,
           this.tb.origin,
@@ -190,8 +200,9 @@ export class Loopback {
           this.nodeArgs,
         )
       ).cpu;
+      return clientCpu;
     });
     await verifyImage(this.engine.docker, this.ref, this.image);
-    return r;
+    return { ...r, clientCpu };
   }
 }

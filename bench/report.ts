@@ -31,6 +31,15 @@ export interface BenchReport {
   swarm: PhaseResult[];
   failures: Array<{ system: string; hosts: number; error: string }>;
   loopback: LoopbackResult[];
+  /**
+   * One registry seed, one puller on loopback: `docket pull --no-direct` (the swarm only)
+   * against the default pull (direct HTTP), interleaved. Medians; CPU of the docket process.
+   */
+  swarmOnlyPull?: {
+    direct: { seconds: number; clientCpuPerGB: number };
+    swarm: { seconds: number; clientCpuPerGB: number };
+    samples: { direct: number[]; swarm: number[] };
+  };
   /** Seconds to pull an update (one small top layer on the image the engine holds). */
   updatePull?: {
     /** Medians: the engine API call, Docker's CLI, docket's CLI. */
@@ -131,6 +140,12 @@ export function formatReport(r: BenchReport): string {
           `  against Docker's CLI (\`docker pull\`, its start-up included): docket ${f(k.pullSeconds / cli, 2)} x; runs s: ${samples(d.cliPullSamples)}`,
         );
     }
+  }
+  if (r.swarmOnlyPull) {
+    const { direct, swarm, samples: runs } = r.swarmOnlyPull;
+    lines.push(
+      `swarm-only pull (--no-direct, median of ${runs.swarm.length}): ${f(swarm.seconds, 2)} s = ${f(swarm.seconds / direct.seconds, 2)} x the direct pull (${f(direct.seconds, 2)} s; target <= 1.3 x); client CPU s/GB: swarm ${f(swarm.clientCpuPerGB)} (target <= 12), direct ${f(direct.clientCpuPerGB)}; runs s: swarm ${samples(runs.swarm)}, direct ${samples(runs.direct)}`,
+    );
   }
   if (r.updatePull) {
     const u = r.updatePull;

@@ -104,13 +104,42 @@ async function main(argv: string[]): Promise<number> {
       // Interleaved, so a slow spell of the shared machine hits both registries.
       // Docker's CLI too: `docker pull` as a user types it, next to the engine API call.
       const runs: Record<
-        'distribution' | 'cli' | 'docket',
-        Array<{ seconds: number; cpu: number }>
-      > = { distribution: [], cli: [], docket: [] };
+        'distribution' | 'cli' | 'docket' | 'docketSwarm',
+        Array<{ seconds: number; cpu: number; clientCpu?: number }>
+      > = { distribution: [], cli: [], docket: [], docketSwarm: [] };
       for (let i = 0; i < cfg.loopbackRuns; i++) {
         await step(dl, 'pull', () => loop.distributionPull(dist), runs.distribution);
         await step(dl, 'pull', () => loop.distributionPull(dist, 'cli'), runs.cli);
-        if (docketPushed) await step(kl, 'pull', () => loop.docketPull(docket!), runs.docket);
+        if (docketPushed) {
+          await step(kl, 'pull', () => loop.docketPull(docket!), runs.docket);
+          // The swarm alone (one registry seed, one puller), against the pull above.
+          const swarmOnly = emptyLoopback('docket');
+          await step(swarmOnly, 'pull', () => loop.docketPull(docket!, 'swarm'), runs.docketSwarm);
+          if (swarmOnly.error)
+            report.failures.push({
+              system: 'docket --no-direct',
+              hosts: 1,
+              error: swarmOnly.error,
+            });
+        }
+      }
+      if (runs.docketSwarm.length > 0 && runs.docket.length > 0) {
+        const perGB = (rs: typeof runs.docket) =>
+          median(rs.map((x) => x.clientCpu ?? Number.NaN)) / (image.bytes / 1e9);
+        report.swarmOnlyPull = {
+          direct: {
+            seconds: median(runs.docket.map((x) => x.seconds)),
+            clientCpuPerGB: perGB(runs.docket),
+          },
+          swarm: {
+            seconds: median(runs.docketSwarm.map((x) => x.seconds)),
+            clientCpuPerGB: perGB(runs.docketSwarm),
+          },
+          samples: {
+            direct: runs.docket.map((x) => x.seconds),
+            swarm: runs.docketSwarm.map((x) => x.seconds),
+          },
+        };
       }
       setMedians(dl, runs.distribution);
       if (runs.cli.length > 0) dl.cliPullSamples = runs.cli.map((r) => r.seconds);
