@@ -190,6 +190,24 @@ export class RegistryClient {
     return new URL(location, this.url);
   }
 
+  /**
+   * Cross-repository mount (distribution-spec "Mounting a blob from another repository"):
+   * `POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<from>`. True when the blob was
+   * mounted (201); false when the registry opened an upload instead (202: `from` does not
+   * hold the blob, or the token may not pull it), which is cancelled.
+   */
+  async mountBlob(name: string, digest: Digest, from: string): Promise<boolean> {
+    const url = new URL(`.${paths.uploads(name)}`, this.url);
+    url.searchParams.set('mount', digest);
+    url.searchParams.set('from', from);
+    const res = await this.http.request('POST', url);
+    await res.body?.cancel();
+    if (res.status === 201) return true;
+    const location = res.headers.get(Header.location);
+    if (location) await this.cancelUpload(new URL(location, this.url)).catch(() => {});
+    return false;
+  }
+
   /** `DELETE <upload URL>`: abandons an upload session. */
   async cancelUpload(location: URL): Promise<void> {
     await this.http.request('DELETE', location);

@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { PassThrough, pipeline as pipelineCb, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { LayerLookup } from '../../lib/api/index.js';
 import { GZIP_SAMPLE_BYTES, gzipLayer, gzipPays } from '../../lib/archive/gzip.js';
 import { type Digest, DigestStream, parseDigest } from '../../lib/digest.js';
 import { MediaType } from '../../lib/media-types.js';
@@ -55,7 +56,9 @@ export async function sendLayer(
     sent = { digest: layer.digest, size: layer.size, mediaType: undefined };
   } else {
     const known = await registry.findLayer(layer.digest);
-    if (known) {
+    // A manifest names only blobs its repository holds: a blob stored for another
+    // repository is mounted from one the token may pull, else the layer is sent.
+    if (known && (await holdsOrMounts(registry, repository, known))) {
       // The answer's media type is not taken: a blob other than the tar itself found by
       // its diffId is the registry's gzip of it (the registry computes diff_ids).
       const digest = parseDigest(known.digest);
@@ -91,6 +94,23 @@ export async function sendLayer(
     throw err;
   }
   return { ...sent, outcome: 'uploaded' };
+}
+
+/**
+ * Whether `repository` holds the blob a layer lookup found, once mounted from the
+ * repository the lookup named when it did not. False when it does not and cannot mount:
+ * the lookup named no repository (the token may pull none holding it), or the registry
+ * opened an upload instead.
+ */
+async function holdsOrMounts(
+  registry: RegistryClient,
+  repository: string,
+  known: LayerLookup,
+): Promise<boolean> {
+  const digest = parseDigest(known.digest);
+  if (await registry.hasBlob(repository, digest)) return true;
+  if (known.repository === undefined || known.repository === repository) return false;
+  return registry.mountBlob(repository, digest, known.repository);
 }
 
 /** The first `bytes` bytes of a file (fewer when it is shorter). */

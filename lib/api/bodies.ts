@@ -112,6 +112,12 @@ export interface LayerLookup {
   digest: string;
   size: number;
   mediaType: string;
+  /**
+   * A repository holding the blob that the request's token may pull: where a push mounts
+   * it from (a manifest names only blobs its repository holds). Absent when there is none
+   * (anonymous) or from a registry older than that rule.
+   */
+  repository?: string;
 }
 
 /** `GET /docket/v1/infohashes`: the BEP 3 infohash (40 hex) of every blob's torrent. */

@@ -154,6 +154,28 @@ export class BlobRecords {
     return rows.map((r) => r.repository);
   }
 
+  /** Whether `repository` is one of the blob's holders (see holders), without listing them. */
+  heldBy(repository: string, digest: string): boolean {
+    const row = this.db
+      .prepare(
+        `WITH RECURSIVE naming (manifest_digest, depth) AS (
+           SELECT manifest_digest, 0 FROM manifest_refs WHERE digest = ? AND kind != 'manifest'
+           UNION
+           SELECT r.manifest_digest, n.depth + 1 FROM manifest_refs r
+           JOIN naming n ON r.digest = n.manifest_digest AND r.kind = 'manifest'
+           WHERE n.depth < 2
+         )
+         SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?
+         UNION ALL
+         SELECT 1 FROM repository_manifests rm
+         JOIN naming n ON n.manifest_digest = rm.manifest_digest
+         WHERE rm.repository = ?
+         LIMIT 1`,
+      )
+      .get(digest, repository, digest, repository);
+    return row !== undefined;
+  }
+
   /** Records that the blob was uploaded to or mounted into `repository` (see holders). */
   link(repository: string, digest: string): void {
     this.db

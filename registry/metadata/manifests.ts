@@ -82,6 +82,18 @@ export class ManifestRecords {
     return row?.size;
   }
 
+  /** The byte length of a manifest `repository` holds, without reading it. */
+  sizeInRepository(repository: string, digest: string): number | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT length(m.content) AS size FROM manifests m
+         JOIN repository_manifests r ON r.manifest_digest = m.digest
+         WHERE r.repository = ? AND m.digest = ?`,
+      )
+      .get(repository, digest) as { size: number } | undefined;
+    return row?.size;
+  }
+
   /**
    * Stores a manifest, what it names and its `subject` (idempotent), and links it to
    * `repository`.

@@ -69,6 +69,11 @@ export class BlobService {
     return this.metadata.blobs.holders(digest);
   }
 
+  /** Whether `repository` holds the blob (one of its `holders`); false for an unknown blob. */
+  heldBy(repository: string, digest: Digest): boolean {
+    return this.metadata.blobs.heldBy(repository, digest);
+  }
+
   /** Records that the blob was uploaded to or mounted into `repository`. */
   link(repository: string, digest: Digest): void {
     this.metadata.blobs.link(repository, digest);

@@ -86,7 +86,7 @@ export class ImportService {
         return { image, tags };
       });
       const committed = new Map<string, BlobRecord>();
-      const out: (ImportedImage & { manifest: Buffer })[] = [];
+      const out: (ImportedImage & { manifest: Buffer; blobs: Digest[] })[] = [];
       const indexes = new Map<string, { tags: RepoTag[]; children: Descriptor[] }>();
       for (const { image, tags } of tagged) {
         // An image of a multi-arch index goes in by digest; the index then takes the tags.
@@ -108,6 +108,7 @@ export class ImportService {
             stored.manifest,
             MediaType.dockerManifest,
             opts.pushedBy,
+            stored.blobs,
           );
         const child: Descriptor = {
           mediaType: MediaType.dockerManifest,
@@ -124,7 +125,7 @@ export class ImportService {
         for (const image of out)
           if (children.some((c) => c.digest === image.manifestDigest)) image.indexDigest = digest;
       }
-      return out.map(({ manifest: _, ...image }) => image);
+      return out.map(({ manifest: _, blobs: __, ...image }) => image);
     } finally {
       await Promise.all([...sessions].map((id) => this.store.cancelUpload(id).catch(() => {})));
     }
@@ -148,13 +149,18 @@ export class ImportService {
     return sha256Digest(body);
   }
 
-  /** Stores the image's blobs and its manifest under each of `tags` (none: blobs only). */
+  /**
+   * Stores the image's blobs and its manifest under each of `tags` (none: blobs only). The
+   * archive carried every blob's bytes (a reused layer's too: its diff_id was checked
+   * against the archive's bytes), so each tag's repository holds them from the manifest's
+   * transaction on (`blobs`, for the caller's puts by digest).
+   */
   private async storeImage(
     image: ArchiveImage<string>,
     tags: RepoTag[],
     committed: Map<string, BlobRecord>,
     pushedBy: string | null,
-  ): Promise<ImportedImage & { manifest: Buffer }> {
+  ): Promise<ImportedImage & { manifest: Buffer; blobs: Digest[] }> {
     const layers: Descriptor[] = [];
     for (const layer of image.layers) {
       let blob = committed.get(layer.stored);
@@ -173,10 +179,12 @@ export class ImportService {
       config: { mediaType: MediaType.dockerConfig, digest: config.digest, size: config.size },
       layers,
     });
+    const blobs = [config.digest, ...layers.map((l) => l.digest as Digest)];
     for (const { name, tag } of tags)
-      await this.manifests.put(name, tag, body, MediaType.dockerManifest, pushedBy);
+      await this.manifests.put(name, tag, body, MediaType.dockerManifest, pushedBy, blobs);
     return {
       manifest: body,
+      blobs,
       manifestDigest: sha256Digest(body),
       configDigest: config.digest,
       tags: tags.map((t) => `${t.name}:${t.tag}`),

@@ -51,11 +51,17 @@ export class ManifestService {
 
   /**
    * Stores a manifest byte for byte under `reference` (a tag, or the manifest's own
-   * digest). Throws ManifestInvalidError (also for a descriptor size that is not the
-   * stored size, or indexes nested deeper than MAX_INDEX_DEPTH), ManifestBlobUnknownError, TagInvalidError,
-   * DigestMismatchError. A manifest with a `subject` is recorded as its referrer in the
-   * same transaction (the subject need not exist, distribution-spec v1.1 "Pushing
-   * Manifests with Subject"); `subject` is returned for the OCI-Subject header.
+   * digest). Everything it names must be held by `repository` (distribution's
+   * `registry/storage/manifeststore` checks each against the repository's links): a
+   * config or layer blob uploaded to or mounted into it, or named by one of its
+   * manifests; for an index, manifests of `repository`. `uploaded`: blobs the caller
+   * stored for this put itself (tarball import), linked to `repository` in the manifest's
+   * transaction. Throws ManifestInvalidError (also for a descriptor size that is not the
+   * stored size, or indexes nested deeper than MAX_INDEX_DEPTH), ManifestBlobUnknownError
+   * (stored or not, so a put does not tell whether another repository holds the blob),
+   * TagInvalidError, DigestMismatchError. A manifest with a `subject` is recorded as its
+   * referrer in the same transaction (the subject need not exist, distribution-spec v1.1
+   * "Pushing Manifests with Subject"); `subject` is returned for the OCI-Subject header.
    */
   async put(
     repository: string,
@@ -63,8 +69,11 @@ export class ManifestService {
     body: Buffer,
     contentType: string | undefined,
     pushedBy: string | null,
+    uploaded: readonly Digest[] = [],
   ): Promise<PutManifestResult> {
-    return this.gate.shared(() => this.putNow(repository, reference, body, contentType, pushedBy));
+    return this.gate.shared(() =>
+      this.putNow(repository, reference, body, contentType, pushedBy, new Set(uploaded)),
+    );
   }
 
   private async putNow(
@@ -73,6 +82,7 @@ export class ManifestService {
     body: Buffer,
     contentType: string | undefined,
     pushedBy: string | null,
+    uploaded: ReadonlySet<Digest>,
   ): Promise<PutManifestResult> {
     const digest = sha256Digest(body);
     const tag = isDigest(reference) ? undefined : checkTag(reference);
@@ -80,10 +90,11 @@ export class ManifestService {
     const doc = parseManifest(body, contentType);
     const parsed = contentsOf(doc);
     const subject = subjectOf(doc);
-    this.checkRefs(parsed);
+    this.checkRefs(repository, parsed, uploaded);
     const claimed = parsed.config ? await this.diffIds(parsed.config) : undefined;
     const diffIds = claimed && (await this.verifiedDiffIds(parsed, claimed));
     this.metadata.transaction(() => {
+      for (const blob of uploaded) this.blobs.link(repository, blob);
       this.metadata.manifests.insert(
         repository,
         {
@@ -172,14 +183,20 @@ export class ManifestService {
   }
 
   /**
-   * Everything named must be stored, with the size its descriptor says (a client trusts
-   * that size to allocate and to stop reading), and an index must stay within
-   * MAX_INDEX_DEPTH once it is added on top of its children.
+   * Everything named must be held by `repository` (or be among `uploaded`), with the size
+   * its descriptor says (a client trusts that size to allocate and to stop reading), and
+   * an index must stay within MAX_INDEX_DEPTH once it is added on top of its children. A
+   * blob stored for another repository only is unknown here, as one never stored: a push
+   * token cannot make its repository hold a blob it only knows the digest of.
    */
-  private checkRefs(parsed: ManifestContents): void {
+  private checkRefs(
+    repository: string,
+    parsed: ManifestContents,
+    uploaded: ReadonlySet<Digest>,
+  ): void {
     const children = new Set<string>();
     for (const m of parsed.manifests) {
-      const size = this.metadata.manifests.size(m.digest);
+      const size = this.metadata.manifests.sizeInRepository(repository, m.digest);
       if (size === undefined) throw new ManifestBlobUnknownError(m.digest);
       checkSize(m, size);
       children.add(m.digest);
@@ -193,8 +210,10 @@ export class ManifestService {
     }
     for (const d of [...(parsed.config ? [parsed.config] : []), ...parsed.layers]) {
       if (isForeignLayer(d)) continue;
-      const blob = this.blobs.find(d.digest as Digest);
-      if (!blob) throw new ManifestBlobUnknownError(d.digest);
+      const digest = d.digest as Digest;
+      const blob = this.blobs.find(digest);
+      if (!blob || !(uploaded.has(digest) || this.blobs.heldBy(repository, digest)))
+        throw new ManifestBlobUnknownError(d.digest);
       checkSize(d, blob.size);
     }
   }

@@ -102,8 +102,13 @@ export class UploadService {
     });
   }
 
-  /** Cross-repository mount: blobs are stored once, so any known blob mounts (and is used now). */
-  mount(digest: Digest): BlobRecord | undefined {
+  /**
+   * Cross-repository mount: blobs are stored once, so a blob `from` holds mounts (and is
+   * used now); undefined otherwise (the caller opens an ordinary upload, as Distribution
+   * does). Linking it to the target repository is the caller's.
+   */
+  mount(digest: Digest, from: string | undefined): BlobRecord | undefined {
+    if (from === undefined || !this.blobs.heldBy(from, digest)) return undefined;
     const blob = this.blobs.find(digest);
     if (blob) this.blobs.touch(digest);
     return blob;

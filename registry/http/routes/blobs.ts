@@ -3,7 +3,7 @@ import { Header } from '../../../lib/api/index.js';
 import { type RateLimit, throttled } from '../../../lib/bandwidth.js';
 import type { Digest } from '../../../lib/digest.js';
 import { sendBlob } from '../../../lib/http/content.js';
-import { DirectDeniedError } from '../../errors.js';
+import { BlobUnknownError, DirectDeniedError } from '../../errors.js';
 import type { BlobService } from '../../services/blobs.js';
 import type { DirectGate } from '../../services/direct-gate.js';
 import { emptyResponse } from '../body.js';
@@ -14,14 +14,18 @@ import type { HttpDeps } from '../route.js';
 /**
  * Blob bytes with Range support (RFC 9110 §14): GET/HEAD /v2/<name>/blobs/<digest>
  * (distribution-spec "Pulling blobs") and GET /docket/v1/blobs/<digest>, the BEP 19
- * web seed URL, which must answer Range requests with 206. A HEAD is how a push learns it
- * need not upload a blob, so it restarts the blob's gc grace period. DELETE of a blob
- * (distribution-spec "Deleting blobs"): 202 when no stored manifest names it, else 405.
+ * web seed URL, which must answer Range requests with 206. Under /v2/<name>/ a blob
+ * `<name>` does not hold is unknown (404 BLOB_UNKNOWN, as Distribution answers for a blob
+ * not linked to the repository), whoever asks: a HEAD is how a push learns it need not
+ * upload a blob, and a manifest PUT accepts only blobs its repository holds. That HEAD
+ * restarts the blob's gc grace period. DELETE of a blob (distribution-spec "Deleting
+ * blobs"): 202 when no stored manifest names it, else 405.
  */
 export function blobRoutes(deps: HttpDeps): RouteTable {
   const v2: Handler = async (ctx, m) => {
-    nameParam(m);
+    const name = nameParam(m);
     const digest = digestParam(m.params[1]);
+    if (!deps.blobs.heldBy(name, digest)) throw new BlobUnknownError(digest);
     if (ctx.method === 'GET' && ctx.get(Header.direct) === '1' && deps.direct) {
       await sendDirect(ctx, deps.blobs, deps.direct, digest, deps.egress);
       return;

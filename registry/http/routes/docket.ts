@@ -1,7 +1,9 @@
 import type { ImageList, ImportResult, InfoHashList, LayerLookup } from '../../../lib/api/index.js';
+import { allows } from '../../../lib/api/scopes.js';
 import { type Digest, parseDigest } from '../../../lib/digest.js';
 import { MediaType } from '../../../lib/media-types.js';
 import { BlobUnknownError } from '../../errors.js';
+import type { ActiveToken } from '../../services/tokens.js';
 import { checkDeclaredLength } from '../body.js';
 import { digestParam } from '../params.js';
 import type { Handler, RouteTable } from '../../../lib/http/router.js';
@@ -9,7 +11,8 @@ import type { HttpDeps } from '../route.js';
 
 /**
  * The docket API: tarball import, image listing (`?all=1`: untagged manifests too),
- * torrents, layers by diff_id (a push about to reuse the layer: its gc grace restarts).
+ * torrents, layers by diff_id (a push about to reuse the layer: its gc grace restarts;
+ * the answer names a repository to mount it from).
  */
 export function docketRoutes(deps: HttpDeps): RouteTable {
   const importImages: Handler = async (ctx) => {
@@ -49,7 +52,16 @@ export function docketRoutes(deps: HttpDeps): RouteTable {
     // chose that one): the registry computed the diff_id, so a blob whose digest is not
     // its diff_id is the gzip it gunzipped (diff-id.ts), and one whose digest is, the tar.
     const mediaType = blob.digest === diffId ? MediaType.dockerLayer : MediaType.dockerLayerGzip;
-    const body: LayerLookup = { digest: blob.digest, size: blob.size, mediaType };
+    const token = ctx.state.token as ActiveToken | null | undefined;
+    const from = token
+      ? deps.blobs.holders(blob.digest).find((name) => allows(token.scopes, 'pull', name))
+      : undefined;
+    const body: LayerLookup = {
+      digest: blob.digest,
+      size: blob.size,
+      mediaType,
+      ...(from ? { repository: from } : {}),
+    };
     ctx.body = body;
   };
 

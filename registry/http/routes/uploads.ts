@@ -32,7 +32,8 @@ export function uploadRoutes(deps: HttpDeps): RouteTable {
     const name = nameParam(m);
     const mount = ctx.query.mount;
     if (typeof mount === 'string') {
-      const blob = uploads.mount(parseDigest(mount));
+      const from = typeof ctx.query.from === 'string' ? ctx.query.from : undefined;
+      const blob = uploads.mount(parseDigest(mount), from);
       if (blob) return created(ctx, name, blob);
     }
     const digest = ctx.query.digest;

@@ -20,6 +20,7 @@ describe('sendLayer reusing a layer the registry stores', () => {
         size: 42,
         mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd',
       }),
+      hasBlob: async () => true,
     }) as unknown as RegistryClient;
 
   it('names a blob other than the tar gzip, whatever the lookup says', async () => {

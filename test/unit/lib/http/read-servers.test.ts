@@ -20,10 +20,11 @@ import { firstError, serve } from './serve.js';
 const bytes = Buffer.from('0123456789abcdefghij');
 const digest = sha256Digest(bytes);
 
-/** The registry's app over a blob store holding `bytes`. */
+/** The registry's app over a blob store holding `bytes` (every repository holds it). */
 function registryApp() {
   const blobs = {
     get: () => ({ digest, size: bytes.length }),
+    heldBy: () => true,
     open: async (_d: string, r?: ByteRange) =>
       Readable.from([r ? bytes.subarray(r.start, r.end + 1) : bytes]),
     touch: () => {},

@@ -49,10 +49,19 @@ describe('ManifestService: one diff_id computation per layer blob', () => {
     return sha256Digest(bytes);
   };
 
-  /** Stores a config claiming `claimed` for each of `times` copies of `layer`, and the manifest. */
-  const manifestNaming = async (layer: Buffer, claimed: Digest, times: number) => {
+  /**
+   * Stores a config claiming `claimed` for each of `times` copies of `layer` (stored) and
+   * the manifest naming them, both uploaded to `repository`.
+   */
+  const manifestNaming = async (
+    repository: string,
+    layer: Buffer,
+    claimed: Digest,
+    times: number,
+  ) => {
     const config = fixtureConfig(Array.from({ length: times }, () => claimed));
-    await put(config);
+    blobs.link(repository, await put(config));
+    blobs.link(repository, sha256Digest(layer));
     const layerDesc = {
       mediaType: MediaType.dockerLayerGzip,
       digest: sha256Digest(layer),
@@ -73,7 +82,7 @@ describe('ManifestService: one diff_id computation per layer blob', () => {
     const layer = gzipSync(tar);
     const digest = await put(layer);
     const manifests = new ManifestService(metadata, blobs, { maxBytes: 1 << 30, maxRatio: 200 });
-    const body = await manifestNaming(layer, sha256Digest(tar), 8);
+    const body = await manifestNaming('team/app', layer, sha256Digest(tar), 8);
     await manifests.put('team/app', 'v1', body, MediaType.dockerManifest, 'ci');
     await manifests.put('team/app', 'v2', body, MediaType.dockerManifest, 'ci');
     expect(store.wholeReads.get(digest)).toBe(1);
@@ -88,7 +97,7 @@ describe('ManifestService: one diff_id computation per layer blob', () => {
       maxRatio: 200,
     });
     const claimed = sha256Digest(Buffer.alloc(4 * 1024 * 1024));
-    const body = await manifestNaming(bomb, claimed, 8);
+    const body = await manifestNaming('evil/app', bomb, claimed, 8);
     await Promise.all([
       manifests.put('evil/app', 'a', body, MediaType.dockerManifest, 'ci'),
       manifests.put('evil/app', 'b', body, MediaType.dockerManifest, 'ci'),
@@ -103,10 +112,10 @@ describe('ManifestService: one diff_id computation per layer blob', () => {
     const layer = gzipSync(tar);
     const digest = await put(layer);
     const manifests = new ManifestService(metadata, blobs, { maxBytes: 1 << 30, maxRatio: 200 });
-    const lie = await manifestNaming(layer, sha256Digest('someone else'), 1);
+    const lie = await manifestNaming('evil/app', layer, sha256Digest('someone else'), 1);
     await manifests.put('evil/app', '1', lie, MediaType.dockerManifest, 'ci');
     expect(blobs.find(digest)?.diffId).toBeNull();
-    const truth = await manifestNaming(layer, sha256Digest(tar), 1);
+    const truth = await manifestNaming('team/app', layer, sha256Digest(tar), 1);
     await manifests.put('team/app', '1', truth, MediaType.dockerManifest, 'ci');
     expect(blobs.find(digest)?.diffId).toBe(sha256Digest(tar));
     expect(store.wholeReads.get(digest)).toBe(1);
