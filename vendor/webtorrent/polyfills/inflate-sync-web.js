@@ -1,0 +1,3 @@
+import { inflate } from 'pako'
+
+export const inflateSync = (buffer) => inflate(buffer, { to: 'string' })
