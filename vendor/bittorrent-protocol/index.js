@@ -850,10 +850,12 @@ class Wire extends Duplex {
     if (this._encryptor) data = this._encryptor.decrypt(data)
     this._bufferSize += data.length
     this._buffer.push(data)
-    if (this._buffer.length > 1) {
+    // docket patch: chunks stay in the list until a message is complete, and then only that
+    // message's bytes are copied (see _processBuffer); the whole remainder used to be
+    // re-concatenated with every incoming chunk. The MSE sync search wants one buffer.
+    if (this._cryptoSyncPattern && this._buffer.length > 1) {
       this._buffer = [concat(this._buffer, this._bufferSize)]
     }
-    // now this._buffer is an array containing a single Buffer
     this._processBuffer()
     cb(null) // Signal that we're ready for more data
   }
@@ -878,13 +880,27 @@ class Wire extends Duplex {
       if (this._parserSize === 0) {
         this._parser(new Uint8Array())
       } else {
+        const size = this._parserSize
         const buffer = this._buffer[0]
-
-        this._bufferSize -= this._parserSize
-        this._buffer = this._bufferSize
-          ? [buffer.subarray(this._parserSize)]
-          : []
-        this._parser(buffer.subarray(0, this._parserSize))
+        this._bufferSize -= size
+        if (buffer.length >= size) {
+          if (buffer.length > size) this._buffer[0] = buffer.subarray(size)
+          else this._buffer.shift()
+          this._parser(buffer.subarray(0, size))
+        } else {
+          // docket patch: copy out just this message's bytes, which span several chunks;
+          // the rest of its last chunk stays where it is.
+          const message = new Uint8Array(size)
+          for (let filled = 0; filled < size;) {
+            const chunk = this._buffer[0]
+            const take = Math.min(chunk.length, size - filled)
+            message.set(take === chunk.length ? chunk : chunk.subarray(0, take), filled)
+            filled += take
+            if (take === chunk.length) this._buffer.shift()
+            else this._buffer[0] = chunk.subarray(take)
+          }
+          this._parser(message)
+        }
       }
     }
   }

@@ -1,5 +1,5 @@
 /*! torrent-piece. MIT License. WebTorrent LLC <https://webtorrent.io/opensource> */
-import { concat } from 'uint8-util'
+// docket patch: no `concat` from uint8-util any more: flush returns the piece buffer as is.
 
 const BLOCK_LENGTH = 1 << 14
 
@@ -37,6 +37,14 @@ export default class Piece {
     return -1
   }
 
+  // docket patch: whether reserve() would give a block, without reserving it (webtorrent's
+  // piece selection filters on it).
+  reservable () {
+    if (this._flushed) return false
+    if (!this._buffer) return true
+    return this._cancellations.length > 0 || this._reservations < this._chunks
+  }
+
   reserveRemaining () {
     if (!this.init()) return -1
     if (this._cancellations.length || this._reservations < this._chunks) {
@@ -60,9 +68,13 @@ export default class Piece {
     this._reservations = i
   }
 
+  // docket patch: blocks are copied into one piece-sized buffer as they arrive (not kept
+  // as views of the received chunks and joined by flush into a fresh zero-filled buffer):
+  // one copy per byte, no zero-fill, and the network chunks are freed at once.
   get (i) {
-    if (!this.init()) return null
-    return this._buffer[i]
+    if (!this.init() || !this._have[i]) return null
+    const offset = i * BLOCK_LENGTH
+    return this._buffer.subarray(offset, offset + this.chunkLength(i))
   }
 
   set (i, data, source) {
@@ -70,11 +82,12 @@ export default class Piece {
     const len = data.length
     const blocks = Math.ceil(len / BLOCK_LENGTH)
     for (let j = 0; j < blocks; j++) {
-      if (!this._buffer[i + j]) {
+      if (!this._have[i + j]) {
         const offset = j * BLOCK_LENGTH
         const splitData = data.subarray(offset, offset + BLOCK_LENGTH)
         this._buffered++
-        this._buffer[i + j] = splitData
+        this._have[i + j] = true
+        this._buffer.set(splitData, (i + j) * BLOCK_LENGTH)
         this.missing -= splitData.length
         if (!this.sources.includes(source)) {
           this.sources.push(source)
@@ -86,8 +99,9 @@ export default class Piece {
 
   flush () {
     if (!this._buffer || this._chunks !== this._buffered) return null
-    const buffer = concat(this._buffer, this.length)
+    const buffer = this._buffer
     this._buffer = null
+    this._have = null
     this._cancellations = null
     this.sources = null
     this._flushed = true
@@ -97,7 +111,8 @@ export default class Piece {
   init () {
     if (this._flushed) return false
     if (this._buffer) return true
-    this._buffer = new Array(this._chunks)
+    this._buffer = Buffer.allocUnsafe(this.length)
+    this._have = new Array(this._chunks)
     this._cancellations = []
     this.sources = []
     return true

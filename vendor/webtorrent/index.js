@@ -1,7 +1,8 @@
 /*! webtorrent. MIT License. WebTorrent LLC <https://webtorrent.io/opensource> */
 import EventEmitter from 'events'
 import path from 'path'
-import Wire from 'bittorrent-protocol'
+// docket patch: the fork of bittorrent-protocol (vendor/bittorrent-protocol), never upstream's.
+import Wire from '@docket/bittorrent-protocol'
 import createTorrent, { parseInput } from 'create-torrent'
 import debugFactory from 'debug'
 import { Client as DHT } from 'bittorrent-dht' // browser exclude

@@ -49,7 +49,8 @@ export default class ConnPool {
     }
 
     // Setup TCP
-    this.tcpServer = net.createServer()
+    // docket patch: see Peer.SOCKET_HIGH_WATER_MARK.
+    this.tcpServer = net.createServer({ highWaterMark: Peer.SOCKET_HIGH_WATER_MARK })
     this.tcpServer.on('connection', this._onTCPConnectionBound)
     this.tcpServer.on('error', this._onTCPError)
 

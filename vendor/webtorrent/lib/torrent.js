@@ -19,7 +19,8 @@ import joinIterator from 'join-async-iterator'
 import parallel from 'run-parallel'
 import parallelLimit from 'run-parallel-limit'
 import parseTorrent, { toMagnetURI, toTorrentFile, remote } from 'parse-torrent'
-import Piece from 'torrent-piece'
+// docket patch: the fork of torrent-piece (vendor/torrent-piece), never upstream's.
+import Piece from '@docket/torrent-piece'
 import once from 'once'
 import queueMicrotask from 'queue-microtask'
 import randomIterate from 'random-iterate'
@@ -1652,8 +1653,13 @@ export default class Torrent extends EventEmitter {
       return false
     }
 
-    function genPieceFilterFunc (start, end, tried, rank) {
-      return i => i >= start && i <= end && !(i in tried) && wire.peerPieces.get(i) && (!rank || rank(i))
+    // docket patch: skip pieces that _request would refuse anyway (verified, or every block
+    // reserved and no hot-swap allowed). Without this each failed try rescanned every piece,
+    // O(pieces^2) per wire per received block: trySelectWire was the top self time.
+    function genPieceFilterFunc (start, end, tried, rank, hotswap) {
+      return i => i >= start && i <= end && !(i in tried) && !self.bitfield.get(i) &&
+        (hotswap || self._critical[i] || self.pieces[i].reservable()) &&
+        wire.peerPieces.get(i) && (!rank || rank(i))
     }
 
     // TODO: Do we need both validateWire and trySelectWire?
@@ -1743,7 +1749,7 @@ export default class Torrent extends EventEmitter {
           const len = end - start + 1
           const tried = {}
           let tries = 0
-          const filter = genPieceFilterFunc(start, end, tried, rank)
+          const filter = genPieceFilterFunc(start, end, tried, rank, hotswap)
 
           while (tries < len) {
             piece = self._rarityMap.getRarestPiece(filter)
@@ -2013,8 +2019,15 @@ export default class Torrent extends EventEmitter {
       }
     })
 
+    // docket patch: one update per microtask checkpoint, not one per received block (a TCP
+    // chunk holds several blocks, and each update walks every wire).
     function onUpdateTick () {
-      queueMicrotask(() => { self._update() })
+      if (self._updateQueued) return
+      self._updateQueued = true
+      queueMicrotask(() => {
+        self._updateQueued = false
+        self._update()
+      })
     }
 
     return true
@@ -2122,7 +2135,8 @@ export default class Torrent extends EventEmitter {
       const utpServer = this.client._utpServer
       peer.conn = utpServer ? utpServer.connect(opts.port, opts.host) : utp.connect(opts.port, opts.host)
     } else {
-      peer.conn = net.connect(opts)
+      // docket patch: see Peer.SOCKET_HIGH_WATER_MARK.
+      peer.conn = net.connect({ ...opts, highWaterMark: Peer.SOCKET_HIGH_WATER_MARK })
     }
 
     const conn = peer.conn

@@ -3,7 +3,8 @@ import debugFactory from 'debug'
 import fetch from 'cross-fetch-ponyfill'
 import ltDontHave from 'lt_donthave'
 import { hash, concat } from 'uint8-util'
-import Wire from 'bittorrent-protocol'
+// docket patch: the fork of bittorrent-protocol (vendor/bittorrent-protocol), never upstream's.
+import Wire from '@docket/bittorrent-protocol'
 import once from 'once'
 
 import VERSION from '../version.cjs'
