@@ -10,19 +10,19 @@ ARG BASE=node:22-bookworm-slim
 
 # ---- deps: toolchain and all dependencies (better-sqlite3 compiles from source) ----
 FROM ${BASE} AS deps
-# node-gyp needs python3, make and a C++ compiler; postinstall (scripts/apply-patches.mjs)
-# needs patch. Installed with apt only when the base lacks one of them; BUILD_PACKAGES=""
-# skips apt altogether.
-ARG BUILD_PACKAGES="python3 make g++ patch"
+# node-gyp needs python3, make and a C++ compiler. Installed with apt only when the base
+# lacks one of them; BUILD_PACKAGES="" skips apt altogether.
+ARG BUILD_PACKAGES="python3 make g++"
 RUN set -eu; \
-    if [ -n "$BUILD_PACKAGES" ] && ! { command -v python3 && command -v make && command -v g++ && command -v patch; } >/dev/null; then \
+    if [ -n "$BUILD_PACKAGES" ] && ! { command -v python3 && command -v make && command -v g++; } >/dev/null; then \
       apt-get update; \
       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $BUILD_PACKAGES; \
       rm -rf /var/lib/apt/lists/*; \
     fi
 COPY package.json package-lock.json .npmrc /src/
-COPY scripts/apply-patches.mjs /src/scripts/
-COPY patches /src/patches/
+# The webtorrent fork (file: devDependencies, docs/webtorrent-fork.md): the build bundles it
+# into dist/bundle/, and the prune below drops it from node_modules.
+COPY vendor /src/vendor/
 # nodedir: native addons build against the base's own headers instead of downloading them.
 RUN cd /src \
  && npm_config_nodedir=/usr/local npm ci --no-fund --no-audit --cache /tmp/npm-cache \

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import parseTorrent from 'parse-torrent';
-import type { Torrent } from 'webtorrent';
+import type { Torrent } from '@docket/webtorrent';
 import { fileStore } from '../lib/p2p/file-store.js';
 import { seedFile } from '../lib/p2p/seed-file.js';
 import { createTorrentClient } from '../lib/p2p/torrent-client.js';

@@ -8,6 +8,13 @@
 // stays lazy. Packages that load native addons or resolve files at runtime stay external
 // and load from node_modules. tsc's dist/ output is still built for the tests and type
 // checks; only the bin uses the bundle.
+//
+// webtorrent is docket's fork in vendor/ (@docket/webtorrent, docs/webtorrent-fork.md), a
+// devDependency: the bundle carries it and its JavaScript dependencies, so an install of
+// docket's npm package needs none of them. Each package left external below must be
+// installed with docket itself (a dependency in package.json: better-sqlite3,
+// node-datachannel), or be optional where it is loaded (ws's bufferutil and utf-8-validate,
+// ssh2's cpu-features). test/integration/packaging/ installs the packed package and runs it.
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +30,6 @@ const outdir = join(root, 'dist', 'bundle');
 const external = [
   'better-sqlite3',
   'node-datachannel',
-  'utp-native',
   'bufferutil',
   'utf-8-validate',
   'cpu-features',
@@ -67,8 +73,12 @@ const dockerodeParts = {
  * torrent-discovery use them only after a `typeof X === 'function'` check, as in their
  * browser build, so an undefined export skips them. Saves loading the DHT and the UPnP
  * client (xml2js, sax, ...) in every process that needs a torrent.
+ *
+ * utp-native (uTP, off too: `utp: false`) becomes an empty CommonJS module, which is what
+ * webtorrent's lib/utp.cjs falls back to when the addon cannot be loaded, without its
+ * warning: an install of docket's package needs no native uTP addon compiled.
  */
-const TURNED_OFF_TORRENT_PARTS = /^(bittorrent-dht|@silentbot1\/nat-api)$/;
+const TURNED_OFF_TORRENT_PARTS = /^(bittorrent-dht|@silentbot1\/nat-api|utp-native)$/;
 
 const turnedOffTorrentParts = {
   name: 'turned-off-torrent-parts',
@@ -77,8 +87,11 @@ const turnedOffTorrentParts = {
       path: args.path,
       namespace: 'turned-off',
     }));
-    b.onLoad({ filter: /.*/, namespace: 'turned-off' }, () => ({
-      contents: 'export const Client = undefined;\nexport default undefined;\n',
+    b.onLoad({ filter: /.*/, namespace: 'turned-off' }, (args) => ({
+      contents:
+        args.path === 'utp-native'
+          ? 'module.exports = {};\n'
+          : 'export const Client = undefined;\nexport default undefined;\n',
       loader: 'js',
     }));
   },

@@ -7,7 +7,6 @@
 #   iproute2         network namespaces of the multi-host tests
 #   debootstrap      the Docker image test
 #   chromium         the web page's browser test (puppeteer-core drives it headless)
-#   patch            npm ci's postinstall applies patches/ to webtorrent (scripts/apply-patches.mjs)
 set -euo pipefail
 
 need=()
@@ -20,7 +19,6 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v patch >/dev/null 2>&1 || need+=(patch)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -1,4 +1,4 @@
-declare module 'bittorrent-protocol' {
+declare module '@docket/bittorrent-protocol' {
   import type { EventEmitter } from 'node:events';
 
   /**

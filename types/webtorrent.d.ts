@@ -1,4 +1,4 @@
-declare module 'webtorrent' {
+declare module '@docket/webtorrent' {
   import type { EventEmitter } from 'node:events';
 
   /** abstract-chunk-store: what webtorrent reads and writes pieces through. */
@@ -116,6 +116,8 @@ declare module 'webtorrent' {
   export default class WebTorrent extends EventEmitter {
     constructor(opts?: WebTorrentOptions);
     static UTP_SUPPORT: boolean;
+    /** Upstream's version (the fork's version.cjs drops `-docket.N`): peer id prefix, user agent. */
+    static VERSION: string;
     peerId: string;
     /** speed-limiter groups every wire's bytes pass through (down: received, up: sent). */
     throttleGroups: {
@@ -140,5 +142,14 @@ declare module 'webtorrent' {
     ): Promise<void>;
     address(): { address: string; family: string; port: number } | null;
     destroy(cb?: (err?: Error | null) => void): void;
+  }
+}
+
+declare module '@docket/webtorrent/lib/peer.js' {
+  /** One peer connection of a torrent; only what docket's tests of the fork use. */
+  export default class Peer {
+    /** docket's fork: the TCP sockets' buffer (docs/webtorrent-fork.md, change 3). */
+    static SOCKET_HIGH_WATER_MARK: number;
+    conn: unknown;
   }
 }

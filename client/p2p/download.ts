@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import parseTorrent from 'parse-torrent';
 import type { Logger } from 'pino';
-import type WebTorrent from 'webtorrent';
-import type { Torrent, Wire } from 'webtorrent';
+import type WebTorrent from '@docket/webtorrent';
+import type { Torrent, Wire } from '@docket/webtorrent';
 import { PieceVerificationError } from '../../lib/errors.js';
 import { fileStore } from '../../lib/p2p/file-store.js';
 import { removeTorrent } from '../../lib/p2p/torrent-client.js';

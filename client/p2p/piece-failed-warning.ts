@@ -1,6 +1,6 @@
 /**
  * webtorrent 3 reports a piece whose SHA-1 is not the torrent's (BEP 3 `pieces`) only as
- * a 'warning' Error whose text is its sole content: node_modules/webtorrent/lib/torrent.js
+ * a 'warning' Error whose text is its sole content: vendor/webtorrent/lib/torrent.js
  * (3.0.21, `Torrent#_request`, line 2011):
  *
  *     self.emit('warning', new Error(`Piece ${index} failed verification`))

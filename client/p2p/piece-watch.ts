@@ -1,4 +1,4 @@
-import type { Wire } from 'webtorrent';
+import type { Wire } from '@docket/webtorrent';
 import { PieceVerificationError } from '../../lib/errors.js';
 
 export interface PieceWatchOptions {

@@ -1,6 +1,6 @@
 import parseTorrent from 'parse-torrent';
 import type { Logger } from 'pino';
-import type WebTorrent from 'webtorrent';
+import type WebTorrent from '@docket/webtorrent';
 import { seedFile } from '../../lib/p2p/seed-file.js';
 import { removeTorrent } from '../../lib/p2p/torrent-client.js';
 

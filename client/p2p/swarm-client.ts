@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type WebTorrent from 'webtorrent';
+import type WebTorrent from '@docket/webtorrent';
 import type { Bandwidth } from '../../lib/bandwidth.js';
 import { createTorrentClient } from '../../lib/p2p/torrent-client.js';
 import { CLIENT_PEER_ID_PREFIX } from '../../lib/torrent.js';

@@ -1,4 +1,4 @@
-import type { Wire } from 'webtorrent';
+import type { Wire } from '@docket/webtorrent';
 import { REGISTRY_PEER_ID_PREFIX, peerIdHasPrefix } from '../../lib/torrent.js';
 import type { TransferStats } from './peer.js';
 

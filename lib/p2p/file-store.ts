@@ -1,6 +1,6 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ChunkStore, ChunkStoreConstructor, ChunkStoreOptions } from 'webtorrent';
+import type { ChunkStore, ChunkStoreConstructor, ChunkStoreOptions } from '@docket/webtorrent';
 
 /**
  * An abstract-chunk-store over one file at an explicit path, for single-file blob

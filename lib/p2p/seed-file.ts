@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
-import type WebTorrent from 'webtorrent';
-import type { Torrent } from 'webtorrent';
+import type WebTorrent from '@docket/webtorrent';
+import type { Torrent } from '@docket/webtorrent';
 import { fileStore } from './file-store.js';
 
 /**

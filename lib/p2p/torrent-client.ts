@@ -1,4 +1,4 @@
-import WebTorrent, { type Torrent, type Wire } from 'webtorrent';
+import WebTorrent, { type Torrent, type Wire } from '@docket/webtorrent';
 import type { Bandwidth } from '../bandwidth.js';
 import { makePeerId } from '../torrent.js';
 

@@ -1,4 +1,4 @@
-import type { Torrent, Wire } from 'webtorrent';
+import type { Torrent, Wire } from '@docket/webtorrent';
 import { PieceRationing, type PieceRationingOptions } from './piece-rationing.js';
 
 /** Bytes the origin keeps on offer to one peer: a pipeline a LAN link stays busy with, small

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type WebTorrent from 'webtorrent';
-import type { Torrent, Wire } from 'webtorrent';
+import type WebTorrent from '@docket/webtorrent';
+import type { Torrent, Wire } from '@docket/webtorrent';
 import { DigestMismatchError } from '../../lib/errors.js';
 import { seedFile } from '../../lib/p2p/seed-file.js';
 import type { RateLimit } from '../../lib/bandwidth.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import parseTorrent from 'parse-torrent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebTorrent from 'webtorrent';
+import WebTorrent from '@docket/webtorrent';
 import { BlobCache } from '../../../client/p2p/blob-cache.js';
 import { SwarmClient } from '../../../client/p2p/swarm-client.js';
 import {

@@ -166,7 +166,7 @@ describe('import direction', () => {
       .map((e) => e.name)
       .filter(
         (name) =>
-          !['node_modules', 'dist', 'types', 'docs', 'scripts', 'bin', 'patches'].includes(name),
+          !['node_modules', 'dist', 'types', 'docs', 'scripts', 'bin', 'vendor'].includes(name),
       )
       .filter((name) => sources(name).length > 0);
     expect(tops.filter((t) => !LAYERS.includes(t as Layer))).toEqual([]);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Wire } from 'webtorrent';
+import type { Wire } from '@docket/webtorrent';
 import { describe, expect, it } from 'vitest';
 import { PieceWatch } from '../../../../client/p2p/piece-watch.js';
 import { PieceVerificationError } from '../../../../lib/errors.js';

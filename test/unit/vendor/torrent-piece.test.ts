@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import Piece from 'torrent-piece';
+import Piece from '@docket/torrent-piece';
 import { describe, expect, it } from 'vitest';
 
 /**
- * torrent-piece as patched by patches/torrent-piece+4.0.1.patch: blocks are copied into one
- * piece buffer as they arrive, and reservable() tells whether reserve() would give a block.
+ * docket's fork of torrent-piece (vendor/torrent-piece; docs/webtorrent-fork.md, changes 4
+ * and 5): blocks are copied into one piece buffer as they arrive, and reservable() tells
+ * whether reserve() would give a block.
  */
 
 const BLOCK = Piece.BLOCK_LENGTH;
 
-describe('torrent-piece (docket patch)', () => {
+describe('torrent-piece (docket fork)', () => {
   it('flushes the blocks in piece order, whatever order they came in', () => {
     const length = 3 * BLOCK + 100;
     const bytes = randomBytes(length);

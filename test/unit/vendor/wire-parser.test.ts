@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import Wire from 'bittorrent-protocol';
+import Wire from '@docket/bittorrent-protocol';
 import { describe, expect, it } from 'vitest';
 
 /**
- * bittorrent-protocol's message parser as patched by patches/bittorrent-protocol+5.0.9.patch:
- * incoming chunks are kept in a list and only the chunks one message spans are joined. The
- * real patched Wire is fed the real bytes of another Wire, split at awkward boundaries.
+ * The message parser of docket's fork of bittorrent-protocol (vendor/bittorrent-protocol;
+ * docs/webtorrent-fork.md, change 6): incoming chunks are kept in a list and only a message
+ * that spans chunks is copied out. The forked Wire is fed the real bytes of another Wire,
+ * split at awkward boundaries.
  */
 
 const BLOCK = 16 * 1024;
@@ -97,7 +98,7 @@ function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
   return points.map((p, i) => bytes.subarray(p, points[i + 1] ?? bytes.length));
 }
 
-describe('bittorrent-protocol parser (docket patch)', () => {
+describe('bittorrent-protocol parser (docket fork)', () => {
   it('parses every message when all of them come in one chunk', async () => {
     const bytes = await senderBytes();
     expect(await parse([bytes])).toEqual(expected);
