@@ -20,6 +20,8 @@ export interface RunCliOptions {
   timeoutMs?: number;
   /** Called with the child once spawned (e.g. to send it SIGINT). */
   onSpawn?(child: ChildProcess): void;
+  /** The docket to run: the repository's bin/docket.js unless given (an installed one). */
+  bin?: string;
 }
 
 /**
@@ -57,7 +59,7 @@ export function startCli(args: string[], opts: RunCliOptions = {}): RunningCli {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: 'pipe' });
+  const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { env, stdio: 'pipe' });
   const out = { stdout: '', stderr: '' };
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     out.stdout += d;
@@ -130,11 +132,12 @@ export interface RegistryCli {
 
 /**
  * Starts `docket registry` (the CLI as users run it) and waits for its start-up banner;
- * `extra` adds flags (`--storage s3://...`) and variables (`AWS_*`).
+ * `extra` adds flags (`--storage s3://...`), variables (`AWS_*`) and another `docket`
+ * binary (an installed package).
  */
 export async function startRegistryCli(
   dirPrefix: string,
-  extra: { args?: string[]; env?: Record<string, string | undefined> } = {},
+  extra: { bin?: string; args?: string[]; env?: Record<string, string | undefined> } = {},
 ): Promise<RegistryCli> {
   const dataDir = await mkdtemp(join(tmpdir(), dirPrefix));
   const process = startCli(
@@ -148,7 +151,7 @@ export async function startRegistryCli(
       dataDir,
       ...(extra.args ?? []),
     ],
-    { env: extra.env },
+    { env: extra.env, bin: extra.bin },
   );
   let banner: string;
   try {

@@ -290,8 +290,8 @@ describe('a private registry (--auth-reads) over BitTorrent', () => {
       const seederWire = await within(
         20_000,
         'a wire to the registry seeder',
-        new Promise<import('webtorrent').Wire>((resolve) =>
-          torrent.on('wire', (wire: import('webtorrent').Wire) => {
+        new Promise<import('@docket/webtorrent').Wire>((resolve) =>
+          torrent.on('wire', (wire: import('@docket/webtorrent').Wire) => {
             const id = Buffer.from(wire.peerId, 'hex').toString('latin1');
             if (id.startsWith(REGISTRY_PEER_ID_PREFIX)) resolve(wire);
           }),
