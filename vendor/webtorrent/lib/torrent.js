@@ -90,6 +90,11 @@ const DEFAULT_NO_PEERS_INTERVAL = 30_000 // 30 seconds
 // IndexedDB chunk stores used in the browser benefit from high concurrency
 const FILESYSTEM_CONCURRENCY = process.browser ? cpus().length : 2
 
+// docket patch: see Torrent._onWire.
+function isTcpWire (wire) {
+  return wire.type === 'tcpIncoming' || wire.type === 'tcpOutgoing'
+}
+
 const RECONNECT_WAIT = [1_000, 5_000, 15_000]
 
 // if nodejs or browser that supports FSA
@@ -1291,6 +1296,22 @@ export default class Torrent extends EventEmitter {
   _onWire (wire, addr) {
     this._debug('got wire %s (%s)', wire._debugId, addr || 'Unknown')
 
+    // docket patch: one TCP wire per remote peer. Two peers that both learn of each other
+    // from the tracker dial each other, and each pair then kept two wires: twice the have,
+    // interest and keep-alive traffic, two request pipelines and two sockets per pair. Both
+    // ends keep the connection dialed by the peer with the smaller peer id, so they drop the
+    // same one; a dropped outgoing connection is not dialed again (see _addPeer).
+    const duplicate = isTcpWire(wire) &&
+      this.wires.find(w => w.peerId === wire.peerId && !w.destroyed && isTcpWire(w))
+    if (duplicate) {
+      const kept = this.client.peerId < wire.peerId ? 'tcpOutgoing' : 'tcpIncoming'
+      const drop = wire.type === kept && duplicate.type !== kept ? duplicate : wire
+      this._debug('dropping duplicate wire %s to %s', drop._debugId, wire.peerId)
+      drop.docketDuplicate = true
+      drop.destroy()
+      if (drop === wire) return
+    }
+
     this.wires.push(wire)
 
     if (addr) {
@@ -1429,10 +1450,15 @@ export default class Torrent extends EventEmitter {
       this._updateWireInterest(wire)
     })
 
-    wire.on('have', () => {
+    // docket patch: a `have` changes what one wire offers, and only when we still need that
+    // piece. Update that wire alone, once per microtask checkpoint, instead of walking every
+    // wire (`_update`) and every piece (`_updateWireInterest`) per `have`: with N hosts
+    // each host receives (N - 1) haves per piece.
+    wire.on('have', (index) => {
       updateSeedStatus()
-      this._update()
-      this._updateWireInterest(wire)
+      if (!this.pieces[index]) return
+      if (!wire.amInterested) wire.interested()
+      this._queueWireUpdate(wire)
     })
 
     wire.lt_donthave.on('donthave', () => {
@@ -1584,6 +1610,21 @@ export default class Torrent extends EventEmitter {
     } else {
       this._updateWireWrapper()
     }
+  }
+
+  // docket patch: see the `have` handler in _onWire.
+  _queueWireUpdate (wire) {
+    if (this._wiresToUpdate) {
+      this._wiresToUpdate.add(wire)
+      return
+    }
+    this._wiresToUpdate = new Set([wire])
+    queueMicrotask(() => {
+      const wires = this._wiresToUpdate
+      this._wiresToUpdate = null
+      if (this.destroyed) return
+      for (const w of wires) this._updateWire(w)
+    })
   }
 
   _updateWireWrapper () {
@@ -2158,6 +2199,9 @@ export default class Torrent extends EventEmitter {
     // When connection closes, attempt reconnect after timeout (with exponential backoff)
     conn.on('close', () => {
       if (this.destroyed) return
+      // docket patch: a wire dropped as a duplicate (see _onWire) keeps its peer connected
+      // through the other wire: dialing it again would only be dropped again.
+      if (peer.wire && peer.wire.docketDuplicate) return
 
       if (peer.retries >= RECONNECT_WAIT.length) {
         if (this.client.utp) {
