@@ -76,7 +76,7 @@ export function client(reg: TestRegistry) {
         }),
       );
       const digest = await this.pushManifest(name, tag, manifest, mediaType);
-      return { manifest, digest, layer, diffId: sha256Digest(layerTar) };
+      return { manifest, digest, layer, config, diffId: sha256Digest(layerTar) };
     },
   };
 }

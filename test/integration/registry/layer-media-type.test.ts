@@ -59,9 +59,11 @@ describe("a layer's media type comes from its bytes, never from another push's c
       digest: sha256Digest(gz),
       size: gz.length,
       mediaType: MediaType.dockerLayerGzip,
+      repository: 'planter/app',
     });
 
-    // Another push of an image with the same (uncompressed) layer reuses that blob.
+    // Another push of an image with the same (uncompressed) layer reuses that blob,
+    // mounted from the repository the lookup names.
     const archive = await buildTar(legacyEntries([layer], ['victim/app:v1']));
     const engine = {
       exportImage: async () => Readable.from([archive]),

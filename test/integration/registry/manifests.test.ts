@@ -54,7 +54,7 @@ describe('manifests, tags and the catalog', () => {
         body,
         headers: { 'Content-Type': type },
       });
-    await expectError(await put('v1', missing), 404, 'MANIFEST_BLOB_UNKNOWN');
+    await expectError(await put('v1', missing), 400, 'MANIFEST_BLOB_UNKNOWN');
     await expectError(await put('v1', '{not json'), 400, 'MANIFEST_INVALID');
     await expectError(await put('v1', '{"schemaVersion":1}'), 400, 'MANIFEST_INVALID');
     await expectError(await put('-bad-tag', missing), 400, 'TAG_INVALID');
@@ -87,7 +87,7 @@ describe('manifests, tags and the catalog', () => {
       body: index([arm.digest, sha256Digest('no such manifest')]),
       headers: { 'Content-Type': MediaType.ociIndex },
     });
-    await expectError(unknown, 404, 'MANIFEST_BLOB_UNKNOWN');
+    await expectError(unknown, 400, 'MANIFEST_BLOB_UNKNOWN');
     const body = index([arm.digest, amd.digest]);
     const digest = await api.pushManifest('reg/multi', 'all', body, MediaType.ociIndex);
     const get = (accept: string) =>

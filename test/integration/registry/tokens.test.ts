@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import parseTorrent from 'parse-torrent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedToken, TokenInfo } from '../../../lib/api/index.js';
+import { MediaType } from '../../../lib/media-types.js';
 import { announceOnce } from '../../helpers/announce.js';
 import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { within } from '../../helpers/within.js';
@@ -263,10 +264,16 @@ describe('scoped tokens (private registry, --auth-reads)', () => {
     expect(anon.headers.get('WWW-Authenticate')).toBe(
       `Bearer realm="${reg.url}/v2/token",service="docket",scope="repository:other/secret:pull"`,
     );
-    // Admin and pull:** read everything.
+    // Admin and pull:** read everything, through a repository holding the blob: under
+    // /v2/<name>/ a blob <name> does not hold is unknown to every token (Distribution).
     const everything = as((await create('reads-all', ['pull:**'])).token);
     for (const api of [admin, everything]) {
-      expect((await api.request('GET', `/v2/team/app/blobs/${layer}`)).status).toBe(200);
+      expect((await api.request('GET', `/v2/other/secret/blobs/${layer}`)).status).toBe(200);
+      await expectError(
+        await api.request('GET', `/v2/team/app/blobs/${layer}`),
+        404,
+        'BLOB_UNKNOWN',
+      );
       expect((await api.request('GET', `/docket/v1/blobs/${layer}`)).status).toBe(200);
       expect((await api.request('GET', `/docket/v1/blobs/${layer}/torrent`)).status).toBe(200);
     }
@@ -301,6 +308,79 @@ describe('scoped tokens (private registry, --auth-reads)', () => {
       `/v2/team/app/blobs/uploads/?mount=${layer}&from=team/base`,
     );
     expect(res.status).toBe(202);
+  });
+
+  it('a push token cannot name another repository’s blob in a manifest of its own (400 MANIFEST_BLOB_UNKNOWN), nor read it through its repository afterwards', async () => {
+    const theirs = await admin.pushImage('other/private', 'v1', 'their private layer');
+    const { config, layers } = JSON.parse(theirs.manifest.toString()) as {
+      config: { digest: string; size: number };
+      layers: { digest: string; size: number }[];
+    };
+    const layer = layers[0]!.digest;
+    const pusher = as((await create('digest-knower', ['push:team/*'])).token);
+    // Our own config, uploaded to team/app; their layer, known by digest only.
+    const ourConfig = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux' }));
+    const manifest = (configDigest: string, configSize: number) =>
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ociManifest,
+          config: { mediaType: MediaType.ociConfig, digest: configDigest, size: configSize },
+          layers: [{ mediaType: MediaType.ociLayerGzip, digest: layer, size: layers[0]!.size }],
+        }),
+      );
+    const put = (ref: string, body: Buffer) =>
+      pusher.request('PUT', `/v2/team/app/manifests/${ref}`, {
+        body,
+        headers: { 'Content-Type': MediaType.ociManifest },
+      });
+    const mine = await pusher.pushBlob('team/app', ourConfig);
+    const refused = await put('stolen', manifest(mine, ourConfig.length));
+    await expectError(refused, 400, 'MANIFEST_BLOB_UNKNOWN');
+    // The envelope names the digest, as for a blob never stored.
+    const sent = (await (await put('stolen', manifest(mine, ourConfig.length))).json()) as {
+      errors: { code: string; detail: { digest: string } }[];
+    };
+    expect(sent.errors[0]!.detail.digest).toBe(layer);
+    // Their config by digest alone is refused alike, and so is their whole manifest.
+    await expectError(
+      await put('stolen', manifest(config.digest, config.size)),
+      400,
+      'MANIFEST_BLOB_UNKNOWN',
+    );
+    await expectError(await put(theirs.digest, theirs.manifest), 400, 'MANIFEST_BLOB_UNKNOWN');
+    // Nothing was recorded: the blob stays unreadable through team/app.
+    expect((await pusher.request('GET', '/v2/team/app/manifests/stolen')).status).toBe(404);
+    await expectError(
+      await pusher.request('GET', `/v2/team/app/blobs/${layer}`),
+      404,
+      'BLOB_UNKNOWN',
+    );
+    expect((await pusher.request('HEAD', `/v2/team/app/blobs/${layer}`)).status).toBe(404);
+    await expectError(await pusher.request('GET', `/docket/v1/blobs/${layer}`), 403, 'DENIED');
+    // An index in team/app may name only manifests of team/app.
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociIndex,
+        manifests: [
+          { mediaType: MediaType.ociManifest, digest: theirs.digest, size: theirs.manifest.length },
+        ],
+      }),
+    );
+    await expectError(
+      await pusher.request('PUT', '/v2/team/app/manifests/all', {
+        body: index,
+        headers: { 'Content-Type': MediaType.ociIndex },
+      }),
+      400,
+      'MANIFEST_BLOB_UNKNOWN',
+    );
+    await expectError(
+      await pusher.request('GET', `/v2/team/app/blobs/${layer}`),
+      404,
+      'BLOB_UNKNOWN',
+    );
   });
 
   it('/v2/token answers a short-lived access token narrowed to the granted scope', async () => {
