@@ -21,8 +21,8 @@ describe('docker login and push with a push:team/* token', () => {
   const refs: string[] = [];
 
   /** The docker CLI on the test engine, with its own config directory (the login). */
-  const dockerCli = async (args: string[], stdin?: string) => {
-    const child = execFile('docker', ['--config', config.dir, ...args], {
+  const dockerCli = async (args: string[], stdin?: string, configDir = config.dir) => {
+    const child = execFile('docker', ['--config', configDir, ...args], {
       env: { ...process.env, DOCKER_HOST: process.env.DOCKER_HOST ?? '' },
     });
     if (stdin !== undefined) child.stdin?.end(stdin);
@@ -98,4 +98,48 @@ describe('docker login and push with a push:team/* token', () => {
     const pulled = await dockerCli(['pull', allowed]);
     expect(pulled.exitCode, pulled.stderr).toBe(0);
   }, 180_000);
+
+  it('pushes an image whose layers another repository holds: the engine uploads or mounts them into its repository first', async () => {
+    // The admin token pushes the image to other/base: its layers are stored there only.
+    const adminConfig = await tempDir();
+    try {
+      const asAdmin = (args: string[], stdin?: string) => dockerCli(args, stdin, adminConfig.dir);
+      const login = await asAdmin(
+        ['login', registry.host, '--username', 'admin', '--password-stdin'],
+        `${registry.token}\n`,
+      );
+      expect(login.exitCode, login.stderr).toBe(0);
+      const base = `${registry.host}/other/base:v1`;
+      const adminCopy = `${registry.host}/shared/app:v1`;
+      const teamCopy = `${registry.host}/team/reuse:v1`;
+      refs.push(base, adminCopy, teamCopy);
+      for (const [repo, tag] of [
+        [`${registry.host}/other/base`, 'v1'],
+        [`${registry.host}/shared/app`, 'v1'],
+        [`${registry.host}/team/reuse`, 'v1'],
+      ] as const)
+        await docker.getImage('docker-login/src:v1').tag({ repo, tag });
+      const pushedBase = await asAdmin(['push', base]);
+      expect(pushedBase.exitCode, pushedBase.stderr).toBe(0);
+      // The admin token again, to another repository (the engine mounts from other/base or
+      // uploads), and the push:team/* token, which may not pull other/base (it uploads).
+      const pushedAdmin = await asAdmin(['push', adminCopy]);
+      expect(pushedAdmin.exitCode, pushedAdmin.stderr).toBe(0);
+      const login2 = await dockerCli(
+        ['login', registry.host, '--username', 'ci', '--password-stdin'],
+        `${token}\n`,
+      );
+      expect(login2.exitCode, login2.stderr).toBe(0);
+      const pushedTeam = await dockerCli(['push', teamCopy]);
+      expect(pushedTeam.exitCode, pushedTeam.stderr).toBe(0);
+
+      await removeImages(docker, [teamCopy, adminCopy]);
+      const pulledTeam = await dockerCli(['pull', teamCopy]);
+      expect(pulledTeam.exitCode, pulledTeam.stderr).toBe(0);
+      const pulledAdmin = await asAdmin(['pull', adminCopy]);
+      expect(pulledAdmin.exitCode, pulledAdmin.stderr).toBe(0);
+    } finally {
+      await adminConfig.cleanup();
+    }
+  }, 240_000);
 });
