@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,8 @@ import Docker from 'dockerode';
 import { formatRate, rateIn } from '../lib/rate.js';
 import { removeImage } from '../testbed/bench-image.js';
 import { DOCKET_BIN } from '../testbed/docket.js';
+import { type RegistryProcess, startRegistryProcess } from './registry-process.js';
+import { median } from './stats.js';
 import { buildTestImage, ensureBaseImage } from '../testbed/images.js';
 import { reapedChildrenCpu, treeCpuSeconds } from '../testbed/procfs.js';
 
@@ -60,13 +62,6 @@ export interface RateCapResult {
   cpu: { absent: number[]; zero: number[]; unreached: number[] };
 }
 
-interface Registry {
-  url: string;
-  token: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
 interface PullRun {
   wallSeconds: number;
   cpu: number;
@@ -87,7 +82,7 @@ export async function rateCapBench(opts: RateCapOptions): Promise<RateCapResult>
   const docker = new Docker(dockerodeOptions(opts.dockerHost));
   const repo = `docket-bench/rate-cap-${process.pid}`;
   const ref = `${repo}:v1`;
-  const registries: Registry[] = [];
+  const registries: RegistryProcess[] = [];
   try {
     const layerBytes = Math.ceil(opts.imageBytes / opts.layers);
     await ensureBaseImage(docker);
@@ -101,9 +96,10 @@ export async function rateCapBench(opts: RateCapOptions): Promise<RateCapResult>
         seed: `rate-cap-${process.pid}-${i}`,
       })),
     );
-    const open = await startRegistry(join(dir, 'open'), env, []);
+    const quiet = { ...env, DOCKET_LOG_LEVEL: 'warn' };
+    const open = await startRegistryProcess(join(dir, 'open'), quiet);
     registries.push(open);
-    const capped = await startRegistry(join(dir, 'capped'), env, [
+    const capped = await startRegistryProcess(join(dir, 'capped'), quiet, [
       '--max-upload-rate',
       String(opts.cap),
     ]);
@@ -115,7 +111,7 @@ export async function rateCapBench(opts: RateCapOptions): Promise<RateCapResult>
       });
     await removeImage(docker, ref);
     let pulls = 0;
-    const pull = async (registry: Registry, flags: string[]): Promise<PullRun> => {
+    const pull = async (registry: RegistryProcess, flags: string[]): Promise<PullRun> => {
       const cacheDir = join(dir, `cache-${pulls++}`);
       const registryCpu0 = treeCpuSeconds(registry.process.pid as number);
       const run = await pullSampled(
@@ -191,14 +187,6 @@ export function formatRateCap(r: RateCapResult): string {
   ].join('\n');
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 /** Bytes on disk under `dir` (allocated blocks: a sparse file counts what was written). */
 async function diskBytes(dir: string): Promise<number> {
   let names: string[];
@@ -267,43 +255,6 @@ function runToEnd(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
       else reject(new Error(`docket ${args.join(' ')} exited ${code}: ${stderr}`));
     });
   });
-}
-
-/** `docket registry` on 127.0.0.1, port 0, in `dataDir`, with `flags`. */
-async function startRegistry(
-  dataDir: string,
-  env: NodeJS.ProcessEnv,
-  flags: string[],
-): Promise<Registry> {
-  const child = spawn(
-    process.execPath,
-    [DOCKET_BIN, 'registry', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...flags],
-    { env: { ...env, DOCKET_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const exited = new Promise<void>((r) => child.on('close', () => r()));
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`registry did not start: ${stderr}`)), 30_000);
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m?.[1] && /log in with/.test(stderr)) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    void exited.then(() => reject(new Error(`registry exited: ${stderr}`)));
-  });
-  const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
-  return {
-    url,
-    token,
-    process: child,
-    stop: async () => {
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
 }
 
 function dockerodeOptions(dockerHost: string): Docker.DockerOptions {

@@ -1,7 +1,10 @@
+import { median } from './stats.js';
 import type { PhaseResult } from '../testbed/phase.js';
 import { formatRateCap, type RateCapResult } from './rate-cap.js';
 
 /** Single-host figures on the origin's loopback (unshaped). */
+export { median };
+
 export interface LoopbackResult {
   system: 'docket' | 'distribution';
   pushSeconds: number | null;
@@ -163,13 +166,6 @@ export function formatReport(r: BenchReport): string {
 }
 
 const samples = (xs: number[] | undefined) => (xs ?? []).map((x) => f(x, 2)).join(' ');
-
-/** The median of `xs` (the mean of the middle two for an even count). */
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 /** Left-aligned first column, right-aligned others, each as wide as its widest cell. */
 function table(rows: string[][]): string[] {

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Docker from 'dockerode';
 import { DOCKET_BIN } from '../testbed/docket.js';
+import { startRegistryProcess } from './registry-process.js';
+import { median } from './stats.js';
 import { buildTestImage } from '../testbed/images.js';
 import { reapedChildrenCpu } from '../testbed/procfs.js';
 
@@ -45,14 +47,6 @@ interface Scenario {
   cleanup?: () => Promise<void>;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 /** Runs one CLI process to its end; wall from spawn to exit, CPU from the reaped child's rusage. */
 function timeRun(entry: Entry, args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   const cpu0 = reapedChildrenCpu();
@@ -76,41 +70,6 @@ function timeRun(entry: Entry, args: string[], env: NodeJS.ProcessEnv): Promise<
       else resolvePromise({ wallMs, cpuMs: (reapedChildrenCpu() - cpu0) * 1000 });
     });
   });
-}
-
-/** A registry for the commands that need one: `docket registry` on port 0 in a temp dir. */
-async function startRegistry(
-  dir: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ url: string; token: string; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [DOCKET_BIN, 'registry', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir],
-    { env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const exited = new Promise<void>((r) => child.on('close', () => r()));
-  let stderr = '';
-  const url = await new Promise<string>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`registry did not start: ${stderr}`)), 30_000);
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m?.[1] && /log in with/.test(stderr)) {
-        clearTimeout(timer);
-        resolvePromise(m[1]);
-      }
-    });
-    void exited.then(() => reject(new Error(`registry exited: ${stderr}`)));
-  });
-  const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
-  return {
-    url,
-    token,
-    stop: async () => {
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
 }
 
 /** Engine has v1 (one 8 MB layer over the base); the registry has v2 = v1 + a 4 KB layer. */
@@ -195,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
   };
   await writeFile(env.DOCKET_CONFIG as string, '{}\n');
-  const registry = await startRegistry(join(dir, 'registry'), env);
+  const registry = await startRegistryProcess(join(dir, 'registry'), env);
   env.DOCKET_REGISTRY = registry.url;
   env.DOCKET_TOKEN = registry.token;
   const scenarios: Scenario[] = [];

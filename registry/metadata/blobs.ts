@@ -37,6 +37,18 @@ const toRecord = (r: Row): BlobRecord => ({
 });
 
 /** The `blobs` table. */
+/**
+ * SQL common table `naming`: the manifests that name blob `?` as config or layer, and the
+ * indexes naming such a manifest (two levels of indexes at most, as manifest puts allow).
+ */
+const NAMING_MANIFESTS = `WITH RECURSIVE naming (manifest_digest, depth) AS (
+  SELECT manifest_digest, 0 FROM manifest_refs WHERE digest = ? AND kind != 'manifest'
+  UNION
+  SELECT r.manifest_digest, n.depth + 1 FROM manifest_refs r
+  JOIN naming n ON r.digest = n.manifest_digest AND r.kind = 'manifest'
+  WHERE n.depth < 2
+)`;
+
 export class BlobRecords {
   constructor(private readonly db: Db) {}
 
@@ -137,13 +149,7 @@ export class BlobRecords {
   holders(digest: string): string[] {
     const rows = this.db
       .prepare(
-        `WITH RECURSIVE naming (manifest_digest, depth) AS (
-           SELECT manifest_digest, 0 FROM manifest_refs WHERE digest = ? AND kind != 'manifest'
-           UNION
-           SELECT r.manifest_digest, n.depth + 1 FROM manifest_refs r
-           JOIN naming n ON r.digest = n.manifest_digest AND r.kind = 'manifest'
-           WHERE n.depth < 2
-         )
+        `${NAMING_MANIFESTS}
          SELECT rm.repository FROM repository_manifests rm
          JOIN naming n ON n.manifest_digest = rm.manifest_digest
          UNION
@@ -158,13 +164,7 @@ export class BlobRecords {
   heldBy(repository: string, digest: string): boolean {
     const row = this.db
       .prepare(
-        `WITH RECURSIVE naming (manifest_digest, depth) AS (
-           SELECT manifest_digest, 0 FROM manifest_refs WHERE digest = ? AND kind != 'manifest'
-           UNION
-           SELECT r.manifest_digest, n.depth + 1 FROM manifest_refs r
-           JOIN naming n ON r.digest = n.manifest_digest AND r.kind = 'manifest'
-           WHERE n.depth < 2
-         )
+        `${NAMING_MANIFESTS}
          SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?
          UNION ALL
          SELECT 1 FROM repository_manifests rm
