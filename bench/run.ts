@@ -6,7 +6,7 @@ import { type DistributionRegistry, startDistribution } from './distribution.js'
 import { type DocketRegistry, startDocketRegistry } from '../testbed/docket.js';
 import { buildBenchImage } from '../testbed/bench-image.js';
 import { Loopback } from './loopback.js';
-import { missingPrograms } from './preflight.js';
+import { missingPrograms } from '../testbed/programs.js';
 import { rateCapBench } from './rate-cap.js';
 import { type BenchReport, type LoopbackResult, median } from './report.js';
 import { formatReport } from './report.js';

@@ -36,7 +36,6 @@ const toRecord = (r: Row): BlobRecord => ({
   createdAt: r.created_at,
 });
 
-/** The `blobs` table. */
 /**
  * SQL common table `naming`: the manifests that name blob `?` as config or layer, and the
  * indexes naming such a manifest (two levels of indexes at most, as manifest puts allow).
@@ -49,6 +48,7 @@ const NAMING_MANIFESTS = `WITH RECURSIVE naming (manifest_digest, depth) AS (
   WHERE n.depth < 2
 )`;
 
+/** The `blobs` table. */
 export class BlobRecords {
   constructor(private readonly db: Db) {}
 

@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { System } from './config.js';
+import type { System } from './phase.js';
 
 /** Debian programs each system's phases run, beyond Docker and docket itself. */
 const PROGRAMS: Partial<Record<System, { program: string; pkg: string }[]>> = {
