@@ -33,6 +33,7 @@ const external = [
   'bufferutil',
   'utf-8-validate',
   'cpu-features',
+  'pg-native',
 ];
 
 /**

@@ -1,16 +1,59 @@
 import Database from 'better-sqlite3';
+import type { Db } from './db.js';
 import { type Migration, MIGRATIONS } from './migrations.js';
-
-export type Db = Database.Database;
+import { PostgresDb, redactUrl } from './postgres-db.js';
+import { SqliteDb } from './sqlite-db.js';
 
 /** Opens (creating when missing) the SQLite file in WAL mode and applies pending migrations. */
-export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+export function openDatabase(
+  path: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Database.Database {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db, migrations);
+  return db;
+}
+
+/** `openDatabase` as the metadata's `Db`. */
+export function openSqlite(path: string, migrations: readonly Migration[] = MIGRATIONS): SqliteDb {
+  return new SqliteDb(openDatabase(path, migrations));
+}
+
+/** The package that speaks to PostgreSQL, optional: built against libpq when installed. */
+const PG_NATIVE = 'pg-native';
+
+/**
+ * Connects to the PostgreSQL database at `url` (postgres://…) and applies pending
+ * migrations. pg-native is loaded here, on first use, so that an install without libpq
+ * runs everything else. Throws DatabaseError (the password redacted) or, without
+ * pg-native, an Error naming the packages to install.
+ */
+export async function openPostgres(
+  url: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<PostgresDb> {
+  let Client: typeof import('pg-native').default;
+  try {
+    Client = (await import(PG_NATIVE)).default;
+  } catch (err) {
+    throw new Error(
+      `--database ${redactUrl(url)} needs the optional package pg-native, which builds ` +
+        'against libpq: install libpq-dev (Debian: apt-get install libpq-dev), then reinstall ' +
+        `docket (npm install) (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+  const db = PostgresDb.open(Client, url);
+  try {
+    migratePostgres(db, migrations);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 
@@ -21,7 +64,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
  * kept in `schema_migrations`; PRAGMA user_version holds the highest. A database from
  * before that table had exactly the versions up to its user_version applied.
  */
-export function migrate(db: Db, migrations: readonly Migration[]): number {
+export function migrate(db: Database.Database, migrations: readonly Migration[]): number {
   const known = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
     .get();
@@ -48,4 +91,32 @@ export function migrate(db: Db, migrations: readonly Migration[]): number {
     })();
   }
   return current;
+}
+
+/**
+ * `migrate` on PostgreSQL: the same bookkeeping in `schema_migrations`, each migration's
+ * `postgres` text (else its `sql`) in its own transaction, all under a session advisory
+ * lock, so replicas starting together apply each migration once: the second waits, then
+ * finds it applied. Returns the highest version applied.
+ */
+export function migratePostgres(db: Db, migrations: readonly Migration[]): number {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  db.exec("SELECT pg_advisory_lock(hashtext('docket.schema_migrations'))");
+  try {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
+    const applied = new Set(
+      db.all<{ version: number }>('SELECT version FROM schema_migrations').map((r) => r.version),
+    );
+    for (const m of sorted) {
+      if (applied.has(m.version)) continue;
+      db.transaction(() => {
+        db.exec(m.postgres ?? m.sql);
+        db.run('INSERT INTO schema_migrations (version) VALUES (?)', m.version);
+      });
+      applied.add(m.version);
+    }
+    return Math.max(0, ...applied);
+  } finally {
+    db.exec("SELECT pg_advisory_unlock(hashtext('docket.schema_migrations'))");
+  }
 }

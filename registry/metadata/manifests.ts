@@ -1,5 +1,5 @@
 import type { Digest } from '../../lib/digest.js';
-import type { Db } from './database.js';
+import type { Db } from './db.js';
 
 export interface ManifestRecord {
   digest: Digest;
@@ -52,45 +52,44 @@ export class ManifestRecords {
   constructor(private readonly db: Db) {}
 
   get(digest: string): ManifestRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM manifests WHERE digest = ?').get(digest) as
-      | Row
-      | undefined;
+    const row = this.db.get('SELECT * FROM manifests WHERE digest = ?', digest) as Row | undefined;
     return row && toRecord(row);
   }
 
   /** A manifest only when `repository` holds it. */
   getInRepository(repository: string, digest: string): ManifestRecord | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT m.* FROM manifests m
+    const row = this.db.get(
+      `SELECT m.* FROM manifests m
          JOIN repository_manifests r ON r.manifest_digest = m.digest
          WHERE r.repository = ? AND m.digest = ?`,
-      )
-      .get(repository, digest) as Row | undefined;
+      repository,
+      digest,
+    ) as Row | undefined;
     return row && toRecord(row);
   }
 
   has(digest: string): boolean {
-    return this.db.prepare('SELECT 1 FROM manifests WHERE digest = ?').get(digest) !== undefined;
+    return this.db.get('SELECT 1 FROM manifests WHERE digest = ?', digest) !== undefined;
   }
 
   /** The byte length of a stored manifest, without reading it. */
   size(digest: string): number | undefined {
-    const row = this.db
-      .prepare('SELECT length(content) AS size FROM manifests WHERE digest = ?')
-      .get(digest) as { size: number } | undefined;
+    const row = this.db.get(
+      'SELECT length(content) AS size FROM manifests WHERE digest = ?',
+      digest,
+    ) as { size: number } | undefined;
     return row?.size;
   }
 
   /** The byte length of a manifest `repository` holds, without reading it. */
   sizeInRepository(repository: string, digest: string): number | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT length(m.content) AS size FROM manifests m
+    const row = this.db.get(
+      `SELECT length(m.content) AS size FROM manifests m
          JOIN repository_manifests r ON r.manifest_digest = m.digest
          WHERE r.repository = ? AND m.digest = ?`,
-      )
-      .get(repository, digest) as { size: number } | undefined;
+      repository,
+      digest,
+    ) as { size: number } | undefined;
     return row?.size;
   }
 
@@ -104,64 +103,71 @@ export class ManifestRecords {
     refs: readonly ManifestRef[],
     subject?: ManifestSubject,
   ): void {
-    const inserted = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO manifests (digest, media_type, content, config_digest, created_at)
-         VALUES (?, ?, ?, ?, ?)`,
-      )
-      .run(m.digest, m.mediaType, m.content, m.configDigest, new Date().toISOString());
+    const inserted = this.db.run(
+      `INSERT INTO manifests (digest, media_type, content, config_digest, created_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      m.digest,
+      m.mediaType,
+      m.content,
+      m.configDigest,
+      new Date().toISOString(),
+    );
     if (inserted.changes === 0) this.touch(m.digest);
     if (inserted.changes > 0) {
-      const ref = this.db.prepare(
-        'INSERT INTO manifest_refs (manifest_digest, position, kind, digest) VALUES (?, ?, ?, ?)',
-      );
-      for (const [i, r] of refs.entries()) ref.run(m.digest, i, r.kind, r.digest);
+      for (const [i, r] of refs.entries())
+        this.db.run(
+          'INSERT INTO manifest_refs (manifest_digest, position, kind, digest) VALUES (?, ?, ?, ?)',
+          m.digest,
+          i,
+          r.kind,
+          r.digest,
+        );
       if (subject)
-        this.db
-          .prepare(
-            `INSERT INTO manifest_subjects
+        this.db.run(
+          `INSERT INTO manifest_subjects
                (manifest_digest, subject_digest, artifact_type, annotations)
              VALUES (?, ?, ?, ?)`,
-          )
-          .run(
-            m.digest,
-            subject.digest,
-            subject.artifactType,
-            subject.annotations ? JSON.stringify(subject.annotations) : null,
-          );
+          m.digest,
+          subject.digest,
+          subject.artifactType,
+          subject.annotations ? JSON.stringify(subject.annotations) : null,
+        );
     }
-    this.db
-      .prepare(
-        'INSERT OR IGNORE INTO repository_manifests (repository, manifest_digest) VALUES (?, ?)',
-      )
-      .run(repository, m.digest);
+    this.db.run(
+      `INSERT INTO repository_manifests (repository, manifest_digest) VALUES (?, ?)
+       ON CONFLICT DO NOTHING`,
+      repository,
+      m.digest,
+    );
   }
 
   /** Marks a stored manifest as relied on by a push now (gc's grace period restarts). */
   touch(digest: string): void {
-    this.db
-      .prepare('UPDATE manifests SET used_at = ? WHERE digest = ?')
-      .run(new Date().toISOString(), digest);
+    this.db.run(
+      'UPDATE manifests SET used_at = ? WHERE digest = ?',
+      new Date().toISOString(),
+      digest,
+    );
   }
 
   /** Every manifest, with the time gc's grace period counts from (last use, else creation). */
   ages(): { digest: Digest; usedAt: string }[] {
-    return this.db
-      .prepare('SELECT digest, COALESCE(used_at, created_at) AS usedAt FROM manifests')
-      .all() as { digest: Digest; usedAt: string }[];
+    return this.db.all(
+      'SELECT digest, COALESCE(used_at, created_at) AS "usedAt" FROM manifests',
+    ) as { digest: Digest; usedAt: string }[];
   }
 
   /** Manifests a repository holds that no tag points at, with their repository. */
   untagged(): { repository: string; digest: Digest; usedAt: string }[] {
-    return this.db
-      .prepare(
-        `SELECT r.repository, m.digest, COALESCE(m.used_at, m.created_at) AS usedAt
+    return this.db.all(`SELECT r.repository, m.digest, COALESCE(m.used_at, m.created_at) AS "usedAt"
          FROM repository_manifests r JOIN manifests m ON m.digest = r.manifest_digest
          WHERE NOT EXISTS (SELECT 1 FROM tags t
                            WHERE t.repository = r.repository AND t.manifest_digest = m.digest)
-         ORDER BY r.repository, usedAt`,
-      )
-      .all() as { repository: string; digest: Digest; usedAt: string }[];
+         ORDER BY r.repository, "usedAt"`) as {
+      repository: string;
+      digest: Digest;
+      usedAt: string;
+    }[];
   }
 
   /**
@@ -169,10 +175,10 @@ export class ManifestRecords {
    * gone first).
    */
   delete(digest: string): void {
-    this.db.prepare('DELETE FROM manifest_refs WHERE manifest_digest = ?').run(digest);
-    this.db.prepare('DELETE FROM manifest_subjects WHERE manifest_digest = ?').run(digest);
-    this.db.prepare('DELETE FROM repository_manifests WHERE manifest_digest = ?').run(digest);
-    this.db.prepare('DELETE FROM manifests WHERE digest = ?').run(digest);
+    this.db.run('DELETE FROM manifest_refs WHERE manifest_digest = ?', digest);
+    this.db.run('DELETE FROM manifest_subjects WHERE manifest_digest = ?', digest);
+    this.db.run('DELETE FROM repository_manifests WHERE manifest_digest = ?', digest);
+    this.db.run('DELETE FROM manifests WHERE digest = ?', digest);
   }
 
   /**
@@ -184,24 +190,21 @@ export class ManifestRecords {
     subject: string,
     opts: { artifactType?: string; limit: number; last?: string },
   ): ReferrerRecord[] {
-    const rows = this.db
-      .prepare(
-        `SELECT m.digest, m.media_type, length(m.content) AS size, s.artifact_type, s.annotations
+    const rows = this.db.all(
+      `SELECT m.digest, m.media_type, length(m.content) AS size, s.artifact_type, s.annotations
          FROM manifest_subjects s
          JOIN repository_manifests r ON r.manifest_digest = s.manifest_digest
          JOIN manifests m ON m.digest = s.manifest_digest
          WHERE s.subject_digest = ? AND r.repository = ? AND m.digest > ?
-           AND (? IS NULL OR s.artifact_type = ?)
+           AND (CAST(? AS TEXT) IS NULL OR s.artifact_type = ?)
          ORDER BY m.digest LIMIT ?`,
-      )
-      .all(
-        subject,
-        repository,
-        opts.last ?? '',
-        opts.artifactType ?? null,
-        opts.artifactType ?? null,
-        opts.limit,
-      ) as {
+      subject,
+      repository,
+      opts.last ?? '',
+      opts.artifactType ?? null,
+      opts.artifactType ?? null,
+      opts.limit,
+    ) as {
       digest: string;
       media_type: string;
       size: number;
@@ -219,43 +222,46 @@ export class ManifestRecords {
 
   /** The stored manifests whose subject is `digest`, in any repository. */
   referrersOf(digest: string): Digest[] {
-    const rows = this.db
-      .prepare('SELECT manifest_digest FROM manifest_subjects WHERE subject_digest = ?')
-      .all(digest) as { manifest_digest: string }[];
+    const rows = this.db.all(
+      'SELECT manifest_digest FROM manifest_subjects WHERE subject_digest = ?',
+      digest,
+    ) as { manifest_digest: string }[];
     return rows.map((r) => r.manifest_digest as Digest);
   }
 
   refs(digest: string): ManifestRef[] {
-    return this.db
-      .prepare('SELECT kind, digest FROM manifest_refs WHERE manifest_digest = ? ORDER BY position')
-      .all(digest) as ManifestRef[];
+    return this.db.all(
+      'SELECT kind, digest FROM manifest_refs WHERE manifest_digest = ? ORDER BY position',
+      digest,
+    ) as ManifestRef[];
   }
 
   /** Unlinks a manifest from a repository; returns false when the repository did not hold it. */
   unlink(repository: string, digest: string): boolean {
     return (
-      this.db
-        .prepare('DELETE FROM repository_manifests WHERE repository = ? AND manifest_digest = ?')
-        .run(repository, digest).changes > 0
+      this.db.run(
+        'DELETE FROM repository_manifests WHERE repository = ? AND manifest_digest = ?',
+        repository,
+        digest,
+      ).changes > 0
     );
   }
 
   hasRepository(repository: string): boolean {
     return (
-      this.db
-        .prepare('SELECT 1 FROM repository_manifests WHERE repository = ? LIMIT 1')
-        .get(repository) !== undefined
+      this.db.get('SELECT 1 FROM repository_manifests WHERE repository = ? LIMIT 1', repository) !==
+      undefined
     );
   }
 
   /** Repository names in lexical order after `last`, at most `limit`. */
   repositories(limit: number, last?: string): string[] {
-    const rows = this.db
-      .prepare(
-        `SELECT DISTINCT repository FROM repository_manifests
+    const rows = this.db.all(
+      `SELECT DISTINCT repository FROM repository_manifests
          WHERE repository > ? ORDER BY repository LIMIT ?`,
-      )
-      .all(last ?? '', limit) as { repository: string }[];
+      last ?? '',
+      limit,
+    ) as { repository: string }[];
     return rows.map((r) => r.repository);
   }
 }

@@ -1,10 +1,14 @@
 import { BlobRecords } from './blobs.js';
-import { type Db, openDatabase } from './database.js';
+import { openSqlite } from './database.js';
+import type { Db } from './db.js';
 import { ManifestRecords } from './manifests.js';
 import { TagRecords } from './tags.js';
 import { TokenRecords } from './tokens.js';
 
-/** The registry's SQLite metadata: one handle per table group, sharing one connection. */
+/**
+ * The registry's metadata: one handle per table group, sharing one connection (`Db`:
+ * SQLite by default, or PostgreSQL with `--database postgres://…`).
+ */
 export class Metadata {
   readonly blobs: BlobRecords;
   readonly manifests: ManifestRecords;
@@ -18,13 +22,17 @@ export class Metadata {
     this.tokens = new TokenRecords(db);
   }
 
+  /** The SQLite file at `path`, created or migrated. */
   static open(path: string): Metadata {
-    return new Metadata(openDatabase(path));
+    return new Metadata(openSqlite(path));
   }
 
-  /** Runs `fn` in one SQLite transaction (synchronous, as better-sqlite3 requires). */
+  /**
+   * Runs `fn` in one transaction (synchronous: nothing else in the process reaches the
+   * database until it returns). Nested calls are savepoints.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn);
   }
 
   close(): void {

@@ -1,10 +1,17 @@
 /**
- * Numbered schema migrations, applied in order; PRAGMA user_version holds the number
- * of the last one applied. Never edit a released migration: add the next one.
+ * Numbered schema migrations, applied in order, each once: `schema_migrations` records
+ * which ran (database.ts). Never edit a released migration: add the next one.
+ *
+ * One list for both engines: `sql` is SQLite's, and `postgres` PostgreSQL's where the two
+ * differ (types: AUTOINCREMENT is BIGSERIAL, BLOB is BYTEA, a size is BIGINT; keys and
+ * names compare bytewise, as in SQLite, with COLLATE "C"; backfills of rows from before
+ * a migration, which a PostgreSQL database, new with this release, never holds).
  */
 export interface Migration {
   version: number;
   sql: string;
+  /** The migration on PostgreSQL, when `sql` does not do there. */
+  postgres?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -74,6 +81,68 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at TEXT NOT NULL
       );
     `,
+    postgres: `
+      CREATE TABLE blobs (
+        digest TEXT COLLATE "C" PRIMARY KEY,
+        size BIGINT NOT NULL,
+        media_type TEXT,
+        diff_id TEXT COLLATE "C",
+        infohash TEXT COLLATE "C" NOT NULL,
+        torrent_info BYTEA NOT NULL,
+        piece_length INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX blobs_diff_id ON blobs (diff_id);
+      CREATE INDEX blobs_infohash ON blobs (infohash);
+
+      CREATE TABLE manifests (
+        digest TEXT COLLATE "C" PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        content BYTEA NOT NULL,
+        config_digest TEXT COLLATE "C",
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE manifest_refs (
+        manifest_digest TEXT COLLATE "C" NOT NULL REFERENCES manifests (digest),
+        position INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('config', 'layer', 'manifest')),
+        digest TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (manifest_digest, position)
+      );
+      CREATE INDEX manifest_refs_digest ON manifest_refs (digest);
+
+      CREATE TABLE repository_manifests (
+        repository TEXT COLLATE "C" NOT NULL,
+        manifest_digest TEXT COLLATE "C" NOT NULL REFERENCES manifests (digest),
+        PRIMARY KEY (repository, manifest_digest)
+      );
+
+      CREATE TABLE tags (
+        repository TEXT COLLATE "C" NOT NULL,
+        tag TEXT COLLATE "C" NOT NULL,
+        manifest_digest TEXT COLLATE "C" NOT NULL REFERENCES manifests (digest),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (repository, tag)
+      );
+
+      CREATE TABLE tag_history (
+        id BIGSERIAL PRIMARY KEY,
+        repository TEXT COLLATE "C" NOT NULL,
+        tag TEXT COLLATE "C" NOT NULL,
+        manifest_digest TEXT COLLATE "C" NOT NULL,
+        pushed_at TEXT NOT NULL,
+        pushed_by TEXT
+      );
+      CREATE INDEX tag_history_tag ON tag_history (repository, tag, id);
+
+      CREATE TABLE tokens (
+        id BIGSERIAL PRIMARY KEY,
+        name TEXT COLLATE "C" NOT NULL UNIQUE,
+        hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+      );
+    `,
   },
   {
     // Lifecycle (garbage collection, rollback). used_at: the last time a push relied on a
@@ -110,6 +179,15 @@ export const MIGRATIONS: readonly Migration[] = [
       FROM (SELECT digest, CAST(content AS TEXT) AS doc FROM manifests)
       WHERE json_valid(doc) AND json_type(doc, '$.subject.digest') = 'text';
     `,
+    postgres: `
+      CREATE TABLE manifest_subjects (
+        manifest_digest TEXT COLLATE "C" PRIMARY KEY REFERENCES manifests (digest),
+        subject_digest TEXT COLLATE "C" NOT NULL,
+        artifact_type TEXT,
+        annotations TEXT
+      );
+      CREATE INDEX manifest_subjects_subject ON manifest_subjects (subject_digest);
+    `,
   },
   {
     // Scoped tokens (lib/api/scopes.ts): scopes as a JSON array; `secret`, the per-token
@@ -126,6 +204,12 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE tokens SET secret = lower(hex(randomblob(32)));
       UPDATE tokens SET scopes = '["admin"]' WHERE name = 'admin';
     `,
+    postgres: `
+      ALTER TABLE tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT '["pull:**","push:**","delete:**"]';
+      ALTER TABLE tokens ADD COLUMN secret TEXT;
+      ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+    `,
   },
   {
     // A blob uploaded to a repository (or mounted into it) is held by that repository
@@ -138,6 +222,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE repository_blobs (
         repository TEXT NOT NULL,
         digest TEXT NOT NULL,
+        PRIMARY KEY (repository, digest)
+      );
+      CREATE INDEX repository_blobs_digest ON repository_blobs (digest);
+    `,
+    postgres: `
+      CREATE TABLE repository_blobs (
+        repository TEXT COLLATE "C" NOT NULL,
+        digest TEXT COLLATE "C" NOT NULL,
         PRIMARY KEY (repository, digest)
       );
       CREATE INDEX repository_blobs_digest ON repository_blobs (digest);

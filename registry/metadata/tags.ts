@@ -1,5 +1,5 @@
 import type { Digest } from '../../lib/digest.js';
-import type { Db } from './database.js';
+import type { Db } from './db.js';
 
 export interface TagRecord {
   repository: string;
@@ -37,9 +37,11 @@ export class TagRecords {
   constructor(private readonly db: Db) {}
 
   get(repository: string, tag: string): TagRecord | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM tags WHERE repository = ? AND tag = ?')
-      .get(repository, tag) as Row | undefined;
+    const row = this.db.get(
+      'SELECT * FROM tags WHERE repository = ? AND tag = ?',
+      repository,
+      tag,
+    ) as Row | undefined;
     return row && toRecord(row);
   }
 
@@ -52,65 +54,77 @@ export class TagRecords {
     action: TagAction = 'push',
   ): void {
     const now = new Date().toISOString();
-    this.db
-      .prepare(
-        `INSERT INTO tags (repository, tag, manifest_digest, updated_at) VALUES (?, ?, ?, ?)
+    this.db.run(
+      `INSERT INTO tags (repository, tag, manifest_digest, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (repository, tag)
          DO UPDATE SET manifest_digest = excluded.manifest_digest, updated_at = excluded.updated_at`,
-      )
-      .run(repository, tag, digest, now);
-    this.db
-      .prepare(
-        `INSERT INTO tag_history (repository, tag, manifest_digest, pushed_at, pushed_by, action)
+      repository,
+      tag,
+      digest,
+      now,
+    );
+    this.db.run(
+      `INSERT INTO tag_history (repository, tag, manifest_digest, pushed_at, pushed_by, action)
          VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(repository, tag, digest, now, pushedBy, action);
+      repository,
+      tag,
+      digest,
+      now,
+      pushedBy,
+      action,
+    );
   }
 
   /** Deletes a tag; its history stays, with the delete appended. False when there was no tag. */
   delete(repository: string, tag: string, deletedBy: string | null = null): boolean {
     const current = this.get(repository, tag);
     if (!current) return false;
-    this.db.prepare('DELETE FROM tags WHERE repository = ? AND tag = ?').run(repository, tag);
-    this.db
-      .prepare(
-        `INSERT INTO tag_history (repository, tag, manifest_digest, pushed_at, pushed_by, action)
+    this.db.run('DELETE FROM tags WHERE repository = ? AND tag = ?', repository, tag);
+    this.db.run(
+      `INSERT INTO tag_history (repository, tag, manifest_digest, pushed_at, pushed_by, action)
          VALUES (?, ?, ?, ?, ?, 'delete')`,
-      )
-      .run(repository, tag, current.manifestDigest, new Date().toISOString(), deletedBy);
+      repository,
+      tag,
+      current.manifestDigest,
+      new Date().toISOString(),
+      deletedBy,
+    );
     return true;
   }
 
   /** Deletes every tag of `repository` pointing at `digest` (each recorded in its history). */
   deleteByDigest(repository: string, digest: string, deletedBy: string | null = null): void {
-    const rows = this.db
-      .prepare('SELECT tag FROM tags WHERE repository = ? AND manifest_digest = ?')
-      .all(repository, digest) as { tag: string }[];
+    const rows = this.db.all(
+      'SELECT tag FROM tags WHERE repository = ? AND manifest_digest = ?',
+      repository,
+      digest,
+    ) as { tag: string }[];
     for (const { tag } of rows) this.delete(repository, tag, deletedBy);
   }
 
   /** Tag names of a repository in lexical order after `last`, at most `limit`. */
   list(repository: string, limit: number, last?: string): string[] {
-    const rows = this.db
-      .prepare('SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?')
-      .all(repository, last ?? '', limit) as { tag: string }[];
+    const rows = this.db.all(
+      'SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?',
+      repository,
+      last ?? '',
+      limit,
+    ) as { tag: string }[];
     return rows.map((r) => r.tag);
   }
 
   all(): TagRecord[] {
-    return (this.db.prepare('SELECT * FROM tags ORDER BY repository, tag').all() as Row[]).map(
-      toRecord,
-    );
+    return (this.db.all('SELECT * FROM tags ORDER BY repository, tag') as Row[]).map(toRecord);
   }
 
   /** Every push of a tag, newest first. */
   history(repository: string, tag: string): TagHistoryEntry[] {
-    const rows = this.db
-      .prepare(
-        `SELECT manifest_digest, pushed_at, pushed_by, action FROM tag_history
+    const rows = this.db.all(
+      `SELECT manifest_digest, pushed_at, pushed_by, action FROM tag_history
          WHERE repository = ? AND tag = ? ORDER BY id DESC`,
-      )
-      .all(repository, tag) as {
+      repository,
+      tag,
+    ) as {
       manifest_digest: string;
       pushed_at: string;
       pushed_by: string;

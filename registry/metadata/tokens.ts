@@ -1,4 +1,4 @@
-import type { Db } from './database.js';
+import type { Db } from './db.js';
 
 export interface TokenRecord {
   id: number;
@@ -40,18 +40,15 @@ export class TokenRecords {
     secret: string;
     expiresAt: string | null;
   }): TokenRecord {
-    this.db
-      .prepare(
-        'INSERT INTO tokens (name, hash, scopes, secret, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        t.name,
-        t.hash,
-        JSON.stringify(t.scopes),
-        t.secret,
-        new Date().toISOString(),
-        t.expiresAt,
-      );
+    this.db.run(
+      'INSERT INTO tokens (name, hash, scopes, secret, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      t.name,
+      t.hash,
+      JSON.stringify(t.scopes),
+      t.secret,
+      new Date().toISOString(),
+      t.expiresAt,
+    );
     return this.findByName(t.name) as TokenRecord;
   }
 
@@ -60,49 +57,51 @@ export class TokenRecords {
    * hash also gets a new secret (a changed admin-token file is a rotation).
    */
   upsert(name: string, hash: string, scopes: string[], secret: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO tokens (name, hash, scopes, secret, created_at) VALUES (?, ?, ?, ?, ?)
+    this.db.run(
+      `INSERT INTO tokens (name, hash, scopes, secret, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET
            secret = CASE WHEN tokens.hash = excluded.hash AND tokens.secret IS NOT NULL
                          THEN tokens.secret ELSE excluded.secret END,
            hash = excluded.hash, scopes = excluded.scopes, expires_at = NULL`,
-      )
-      .run(name, hash, JSON.stringify(scopes), secret, new Date().toISOString());
+      name,
+      hash,
+      JSON.stringify(scopes),
+      secret,
+      new Date().toISOString(),
+    );
   }
 
   /** New hash and secret for `name`; false when there is no such token. */
   rotate(name: string, hash: string, secret: string): boolean {
     return (
-      this.db
-        .prepare('UPDATE tokens SET hash = ?, secret = ? WHERE name = ?')
-        .run(hash, secret, name).changes > 0
+      this.db.run('UPDATE tokens SET hash = ?, secret = ? WHERE name = ?', hash, secret, name)
+        .changes > 0
     );
   }
 
   /** Deletes the token named `name`; false when there is none. */
   delete(name: string): boolean {
-    return this.db.prepare('DELETE FROM tokens WHERE name = ?').run(name).changes > 0;
+    return this.db.run('DELETE FROM tokens WHERE name = ?', name).changes > 0;
   }
 
   touch(id: number, at: string): void {
-    this.db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(at, id);
+    this.db.run('UPDATE tokens SET last_used_at = ? WHERE id = ?', at, id);
   }
 
   findByHash(hash: string): TokenRecord | undefined {
-    return record(this.db.prepare(`SELECT ${COLUMNS} FROM tokens WHERE hash = ?`).get(hash));
+    return record(this.db.get(`SELECT ${COLUMNS} FROM tokens WHERE hash = ?`, hash));
   }
 
   findByName(name: string): TokenRecord | undefined {
-    return record(this.db.prepare(`SELECT ${COLUMNS} FROM tokens WHERE name = ?`).get(name));
+    return record(this.db.get(`SELECT ${COLUMNS} FROM tokens WHERE name = ?`, name));
   }
 
   findById(id: number): TokenRecord | undefined {
-    return record(this.db.prepare(`SELECT ${COLUMNS} FROM tokens WHERE id = ?`).get(id));
+    return record(this.db.get(`SELECT ${COLUMNS} FROM tokens WHERE id = ?`, id));
   }
 
   list(): TokenRecord[] {
-    return (this.db.prepare(`SELECT ${COLUMNS} FROM tokens ORDER BY id`).all() as Row[]).map(
+    return (this.db.all(`SELECT ${COLUMNS} FROM tokens ORDER BY id`) as Row[]).map(
       (r) => record(r) as TokenRecord,
     );
   }

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../../../registry/metadata/database.js';
-import { Metadata } from '../../../../registry/metadata/metadata.js';
 import { MIGRATIONS } from '../../../../registry/metadata/migrations.js';
 
 describe('metadata migrations', () => {
@@ -84,26 +83,5 @@ describe('metadata migrations', () => {
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'ok'").get()).toBeUndefined();
     db.close();
   });
-
-  it('keeps tags with their full history across reopening', () => {
-    const path = join(dir, 'm.db');
-    let m = Metadata.open(path);
-    const content = Buffer.from('{}');
-    for (const d of ['sha256:1', 'sha256:2']) {
-      m.manifests.insert(
-        'r',
-        { digest: d as never, mediaType: 'x', content, configDigest: null },
-        [],
-      );
-      m.tags.set('r', 'v1', d, 'admin');
-    }
-    m.close();
-    m = Metadata.open(path);
-    expect(m.tags.get('r', 'v1')?.manifestDigest).toBe('sha256:2');
-    expect(m.tags.history('r', 'v1').map((h) => h.manifestDigest)).toEqual([
-      'sha256:2',
-      'sha256:1',
-    ]);
-    m.close();
-  });
+  // Tags and their history across reopening: metadata-suite.ts, on both engines.
 });

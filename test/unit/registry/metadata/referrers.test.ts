@@ -8,7 +8,6 @@ import { MediaType } from '../../../../lib/media-types.js';
 import { migrate } from '../../../../registry/metadata/database.js';
 import { Metadata } from '../../../../registry/metadata/metadata.js';
 import { MIGRATIONS } from '../../../../registry/metadata/migrations.js';
-import { ReferrerService } from '../../../../registry/services/referrers.js';
 
 const SUBJECT = `sha256:${'a'.repeat(64)}` as Digest;
 
@@ -81,36 +80,5 @@ describe('manifest_subjects (migration 4)', () => {
       m.close();
     }
   });
-
-  it('forgets a referrer with its manifest, and pages in digest order', () => {
-    const m = Metadata.open(join(dir, 'm.db'));
-    try {
-      const digests: Digest[] = [];
-      for (let i = 0; i < 5; i++) {
-        const body = manifest({ annotations: { i: String(i) } });
-        const digest = sha256Digest(body);
-        digests.push(digest);
-        m.manifests.insert(
-          'r',
-          { digest, mediaType: MediaType.ociManifest, content: body, configDigest: null },
-          [],
-          { digest: SUBJECT, artifactType: 'application/sig' },
-        );
-      }
-      digests.sort();
-      const service = new ReferrerService(m);
-      const first = service.list('r', SUBJECT, { n: 2 });
-      expect(first.index.manifests.map((d) => d.digest)).toEqual(digests.slice(0, 2));
-      expect(first.next).toBe(digests[1]);
-      const last = service.list('r', SUBJECT, { n: 2, last: digests[3] });
-      expect(last.index.manifests.map((d) => d.digest)).toEqual(digests.slice(4));
-      expect(last.next).toBeUndefined();
-      expect(service.list('r', SUBJECT, { artifactType: 'other' }).index.manifests).toEqual([]);
-
-      m.manifests.delete(digests[0]!);
-      expect(m.manifests.referrersOf(SUBJECT).sort()).toEqual(digests.slice(1));
-    } finally {
-      m.close();
-    }
-  });
+  // Listing, paging and forgetting referrers: metadata-suite.ts, on both engines.
 });

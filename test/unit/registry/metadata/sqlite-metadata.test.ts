@@ -1,0 +1,4 @@
+import { sqliteEngine } from '../../../helpers/metadata-engines.js';
+import { metadataSuite } from './metadata-suite.js';
+
+metadataSuite(sqliteEngine);
