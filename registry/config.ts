@@ -9,6 +9,7 @@ import {
   valuesFromEnv,
   valuesFromFile,
 } from '../lib/config-keys.js';
+import { DATABASE_URL_FORMS, DatabaseUrlError, parseDatabaseUrl } from './metadata/database-url.js';
 import { parseStorageUrl, STORAGE_URL_FORMS, StorageUrlError } from './storage/storage-url.js';
 
 /** Everything `docket registry` can be told. */
@@ -21,6 +22,12 @@ export interface RegistryConfig {
    * `<dataDir>/blobs` when unset.
    */
   storage?: string;
+  /**
+   * Where tags, manifests, history, tokens and gc state live: a PostgreSQL database
+   * `postgres://USER:PASSWORD@HOST[:PORT]/DATABASE` (metadata/database-url.ts);
+   * the SQLite file `<dataDir>/docket.db` when unset.
+   */
+  database?: string;
   /** With S3 storage: bytes of the local cache of blob files the seeder reads pieces from. */
   storageCacheSize: number;
   port: number;
@@ -102,6 +109,25 @@ export const REGISTRY_KEYS: KeyTable<RegistryConfig> = {
       } catch (err) {
         if (err instanceof StorageUrlError)
           throw new InvalidValueError(source, text, `${STORAGE_URL_FORMS} (${err.why})`);
+        throw err;
+      }
+      return text;
+    },
+  },
+  database: {
+    kind: 'string',
+    flag: '--database',
+    env: 'DOCKET_DATABASE',
+    description:
+      'where metadata lives (tags, manifests, tokens): postgres://USER:PASSWORD@HOST[:PORT]/DATABASE',
+    default: undefined,
+    defaultText: '<data dir>/docket.db (SQLite)',
+    parse: (text, source) => {
+      try {
+        parseDatabaseUrl(text);
+      } catch (err) {
+        if (err instanceof DatabaseUrlError)
+          throw new InvalidValueError(source, err.url, `${DATABASE_URL_FORMS} (${err.why})`);
         throw err;
       }
       return text;

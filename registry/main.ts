@@ -99,7 +99,7 @@ export async function startRegistry(
  *     registry.lock the running registry's pid (data-lock.ts): one registry per directory
  *     blobs/        FsBlobStore (see storage/fs-blob-store.ts), unless --storage names another
  *     storage-cache/ with s3:// storage: blob files for the seeder (storage/blob-file-cache.ts)
- *     docket.db     SQLite metadata (WAL)
+ *     docket.db     SQLite metadata (WAL), unless --database names a PostgreSQL database
  *     admin-token   the admin token, mode 0600, created at first start
  *     server-secret the key of passkeys and signed URLs, mode 0600 (with --auth-reads)
  */
@@ -117,7 +117,7 @@ async function compose(
   const dataLock = await lockDataDir(dataDir);
   shutdown.add('data directory lock', () => dataLock.release());
 
-  const metadata = await openMetadata(dataDir);
+  const metadata = await openMetadata(dataDir, config.database, logger);
   shutdown.add('database', () => metadata.close());
 
   const storage = await openBlobStorage(config, dataDir, logger);
