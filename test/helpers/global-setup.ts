@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { ensureBaseImage } from '../../testbed/images.js';
 import { startCeph } from './ceph.js';
+import { startPostgres } from './postgres.js';
 
 const SCRIPT = new URL('../../scripts/docker-engine.sh', import.meta.url).pathname;
 
@@ -17,33 +18,36 @@ const SCRIPT = new URL('../../scripts/docker-engine.sh', import.meta.url).pathna
  * engine it names instead (scripts/docker-engine.sh).
  *
  * Also starts, at the same time, a Ceph cluster whose S3 gateway the S3 blob store tests
- * use (helpers/ceph.ts; DOCKET_TEST_CEPH_DIR keeps and reuses one).
+ * use (helpers/ceph.ts; DOCKET_TEST_CEPH_DIR keeps and reuses one), and a PostgreSQL
+ * server for the metadata on PostgreSQL (helpers/postgres.ts; DOCKET_TEST_PG_DIR keeps and
+ * reuses one).
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const ceph = startCeph();
+  const services = [startCeph(), startPostgres()];
   // Awaited below; a failure before then must not be an unhandled rejection.
-  ceph.catch(() => {});
-  let stopEngine: () => Promise<void>;
-  try {
-    stopEngine = await startEngine();
-  } catch (err) {
-    await ceph.then(
-      (stop) => stop(),
-      () => {},
-    );
-    throw err;
-  }
-  let stopCeph: () => Promise<void>;
-  try {
-    stopCeph = await ceph;
-  } catch (err) {
-    await stopEngine();
-    throw err;
-  }
-  return async () => {
-    await stopCeph();
-    await stopEngine();
+  for (const s of services) s.catch(() => {});
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
   };
+  try {
+    stops.push(await startEngine());
+  } catch (err) {
+    for (const s of services)
+      await s.then(
+        (stop) => stop(),
+        () => {},
+      );
+    throw err;
+  }
+  const started = await Promise.allSettled(services);
+  for (const s of started) if (s.status === 'fulfilled') stops.push(s.value);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await stopAll();
+    throw failed.reason;
+  }
+  return stopAll;
 }
 
 async function startEngine(): Promise<() => Promise<void>> {
