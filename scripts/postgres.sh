@@ -50,9 +50,8 @@ install_packages() {
     exit 1
   fi
   # No cluster of Debian's own and no service: this script starts the only server.
-  mkdir -p /etc/postgresql-common
-  [[ -f /etc/postgresql-common/createcluster.conf ]] ||
-    echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.d/docket.conf
   export DEBIAN_FRONTEND=noninteractive
   timeout 300 apt-get update -qq
   timeout 600 apt-get install -y -qq --no-install-recommends postgresql-15 libpq-dev >/dev/null

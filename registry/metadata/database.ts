@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Db } from './db.js';
 import { type Migration, MIGRATIONS } from './migrations.js';
-import { PostgresDb, redactUrl } from './postgres-db.js';
+import { PostgresDb } from './postgres-db.js';
 import { SqliteDb } from './sqlite-db.js';
 
 /** Opens (creating when missing) the SQLite file in WAL mode and applies pending migrations. */
@@ -41,9 +41,9 @@ export async function openPostgres(
     Client = (await import(PG_NATIVE)).default;
   } catch (err) {
     throw new Error(
-      `--database ${redactUrl(url)} needs the optional package pg-native, which builds ` +
-        'against libpq: install libpq-dev (Debian: apt-get install libpq-dev), then reinstall ' +
-        `docket (npm install) (${(err as Error).message})`,
+      'PostgreSQL needs the optional package pg-native, which builds against libpq: ' +
+        'install libpq-dev (Debian: apt-get install libpq-dev), then install docket again ' +
+        `(npm install) (${(err as Error).message})`,
       { cause: err },
     );
   }
