@@ -4,6 +4,28 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { DEFAULT_CONFIG, type RegistryConfig } from '../../registry/config.js';
 import { type RunningRegistry, startRegistry } from '../../registry/main.js';
+import { openPostgres } from '../../registry/metadata/database.js';
+import { Metadata } from '../../registry/metadata/metadata.js';
+import { freshPostgresDatabase } from './metadata-engines.js';
+
+/**
+ * DOCKET_TEST_REGISTRY_DATABASE=postgres runs every test registry on a new PostgreSQL
+ * database of the run's server (one per data directory, kept across its restarts) instead
+ * of SQLite: the registry tests on the other engine, by hand (tests that read docket.db
+ * themselves fail then).
+ */
+const onPostgres = process.env.DOCKET_TEST_REGISTRY_DATABASE === 'postgres';
+const databases = new Map<string, Awaited<ReturnType<typeof freshPostgresDatabase>>>();
+
+async function databaseFor(dataDir: string): Promise<string | undefined> {
+  if (!onPostgres) return undefined;
+  let db = databases.get(dataDir);
+  if (!db) {
+    db = await freshPostgresDatabase();
+    databases.set(dataDir, db);
+  }
+  return db.url;
+}
 
 export interface TestRegistry {
   /** http://127.0.0.1:<port> */
@@ -17,6 +39,15 @@ export interface TestRegistry {
   registry: RunningRegistry;
   /** Stops the registry; removes the data dir unless the caller passed its own. */
   close(): Promise<void>;
+}
+
+/**
+ * The metadata of the registry whose data directory is `dataDir` (its SQLite file, or its
+ * PostgreSQL database under DOCKET_TEST_REGISTRY_DATABASE=postgres), opened beside it.
+ */
+export async function openTestMetadata(dataDir: string): Promise<Metadata> {
+  const url = await databaseFor(dataDir);
+  return url ? new Metadata(await openPostgres(url)) : Metadata.open(join(dataDir, 'docket.db'));
 }
 
 /**
@@ -35,6 +66,7 @@ export async function startTestRegistry(
     ...overrides,
     dataDir,
   };
+  config.database ??= await databaseFor(dataDir);
   const logger = pino({ level: process.env.DOCKET_TEST_LOG ?? 'silent' });
   const registry = await startRegistry(config, { logger });
   return {
@@ -46,7 +78,11 @@ export async function startTestRegistry(
     registry,
     async close() {
       await registry.close();
-      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      if (ownDir) {
+        await rm(dataDir, { recursive: true, force: true });
+        await databases.get(dataDir)?.drop();
+        databases.delete(dataDir);
+      }
     },
   };
 }

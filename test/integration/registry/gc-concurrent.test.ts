@@ -52,7 +52,7 @@ describe('gc while pushes run', () => {
     const old = await pushLikeDocker(api, 'team/old', 'v1', configOf('old'), [shared, oldOnly]);
     const kept = await pushLikeDocker(api, 'team/kept', 'v1', configOf('kept'), [shared]);
     expect((await api.request('DELETE', '/v2/team/old/manifests/v1')).status).toBe(202);
-    ageEverything(reg);
+    await ageEverything(reg);
 
     // Odd pushes reuse the deleted image's layer when a HEAD finds it, as docker push does.
     const names = Array.from({ length: 6 }, (_, i) => `team/p${i}`);

@@ -1,11 +1,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import type { GcResult } from '../../../lib/api/index.js';
 import { type Digest, sha256Digest } from '../../../lib/digest.js';
 import { MediaType } from '../../../lib/media-types.js';
-import type { TestRegistry } from '../../helpers/registry.js';
+import { openTestMetadata, type TestRegistry } from '../../helpers/registry.js';
 import type { client } from './http.js';
 
 type Api = ReturnType<typeof client>;
@@ -95,14 +94,14 @@ export function blobBytesOnDisk(reg: TestRegistry): number {
 }
 
 /** Makes everything stored so far look a day old, as if pushed long before gc runs. */
-export function ageEverything(reg: TestRegistry): void {
-  const db = new Database(join(reg.dataDir, 'docket.db'));
+export async function ageEverything(reg: TestRegistry): Promise<void> {
+  const metadata = await openTestMetadata(reg.dataDir);
   try {
     const old = new Date(Date.now() - 24 * 3600_000).toISOString();
-    db.prepare('UPDATE blobs SET created_at = ?, used_at = NULL').run(old);
-    db.prepare('UPDATE manifests SET created_at = ?, used_at = NULL').run(old);
+    metadata.db.run('UPDATE blobs SET created_at = ?, used_at = NULL', old);
+    metadata.db.run('UPDATE manifests SET created_at = ?, used_at = NULL', old);
   } finally {
-    db.close();
+    metadata.close();
   }
 }
 

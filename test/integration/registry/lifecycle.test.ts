@@ -79,7 +79,7 @@ describe('delete, gc, history and rollback', () => {
       (await api.request('DELETE', `/v2/team/app/manifests/${first.image.digest}`)).status,
     ).toBe(202);
     expect((await gc()).bytesFreed).toBe(0);
-    ageEverything(reg);
+    await ageEverything(reg);
     // A push finds the layer stored (HEAD), so it will not upload it: gc must keep it.
     expect((await api.request('HEAD', `/v2/team/app/blobs/${sha256Digest(layer)}`)).status).toBe(
       200,

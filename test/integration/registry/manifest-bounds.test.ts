@@ -1,10 +1,8 @@
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Digest } from '../../../lib/digest.js';
 import { MediaType } from '../../../lib/media-types.js';
-import { Metadata } from '../../../registry/metadata/metadata.js';
-import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { openTestMetadata, startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { client, expectError } from './http.js';
 
 /** Issue #11 findings 3 and 6: index fan-out and depth, descriptor sizes, the Bearer realm. */
@@ -62,7 +60,7 @@ describe('manifest bounds', () => {
 
   it('lists indexes stored before the bounds within the bounds', async () => {
     const image = await api.pushImage('reg/old', 'image', 'stored before the bounds');
-    const metadata = Metadata.open(join(reg.dataDir, 'docket.db'));
+    const metadata = await openTestMetadata(reg.dataDir);
     const store = (tag: string, children: string[]): string => {
       const body = index(children.map((digest) => ({ digest, size: 1 })));
       const digest = sha256Digest(body);

@@ -223,7 +223,7 @@ describe('referrers (distribution-spec v1.1)', () => {
     // Within the grace period nothing goes.
     expect((await runGc(api)).manifests).toEqual([]);
 
-    ageEverything(reg);
+    await ageEverything(reg);
     const swept = await runGc(api, '?graceSeconds=0&force=1');
     expect([...swept.manifests].sort()).toEqual(
       [gone.image.digest, gone.sig.digest, gone.sbom.digest].sort(),

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Digest } from '../../../lib/digest.js';
-import { Metadata } from '../../../registry/metadata/metadata.js';
 import { TokenService } from '../../../registry/services/tokens.js';
-import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { openTestMetadata, startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { client, expectError, leftovers } from './http.js';
 
 /** Issue #11 finding 5: upload sessions are atomic, bound to repository and token, and expire. */
@@ -19,7 +18,7 @@ describe('upload sessions', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'docket-upload-sessions-'));
-    const metadata = Metadata.open(join(dataDir, 'docket.db'));
+    const metadata = await openTestMetadata(dataDir);
     otherToken = new TokenService(metadata).create({ name: 'other', scopes: ['push:**'] }).token;
     metadata.close();
     reg = await startTestRegistry({ dataDir });
