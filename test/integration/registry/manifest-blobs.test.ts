@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerEngine } from '../../../client/docker-engine.js';
 import { RegistryClient } from '../../../client/registry-client.js';
@@ -11,7 +10,7 @@ import type { CreatedToken } from '../../../lib/api/index.js';
 import { sha256Digest } from '../../../lib/digest.js';
 import { MediaType } from '../../../lib/media-types.js';
 import { buildTar, fixtureLayer, legacyEntries } from '../../helpers/archives.js';
-import { startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { openTestMetadata, startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { client, expectError } from './http.js';
 
@@ -195,10 +194,12 @@ describe('a manifest re-pushed to a registry upgraded from before repository_blo
       const image = await client(reg).pushImage('old/app', 'v1', 'pushed before the upgrade');
       await reg.close();
       // Back to the schema before migration 6: no links, only manifests.
-      const db = new Database(join(dataDir, 'docket.db'));
-      db.exec('DROP TABLE repository_blobs; DELETE FROM schema_migrations WHERE version = 6');
-      db.pragma('user_version = 5');
-      db.close();
+      const metadata = await openTestMetadata(dataDir);
+      metadata.db.exec(
+        'DROP TABLE repository_blobs; DELETE FROM schema_migrations WHERE version = 6',
+      );
+      if (metadata.db.engine === 'sqlite') metadata.db.exec('PRAGMA user_version = 5');
+      metadata.close();
       reg = await startTestRegistry({ dataDir });
       try {
         const api = client(reg);
