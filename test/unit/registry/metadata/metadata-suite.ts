@@ -123,6 +123,9 @@ export function metadataSuite(engine: MetadataEngine): void {
       expect(m.blobs.isReferenced(d('1'))).toBe(true);
       // idx3 names an index of an index: deeper than a manifest put allows.
       expect(m.blobs.holders(d('1'))).toEqual(['idx', 'idx2', 'img', 'up']);
+      for (const repo of ['idx', 'idx2', 'img', 'up'])
+        expect(m.blobs.heldBy(repo, d('1'))).toBe(true);
+      expect(m.blobs.heldBy('idx3', d('1'))).toBe(false);
       expect(m.blobs.delete(d('1'))).toBe(true);
       expect(m.blobs.delete(d('1'))).toBe(false);
       expect(m.blobs.holders(d('1'))).toEqual(['idx', 'idx2', 'img']);
@@ -143,6 +146,8 @@ export function metadataSuite(engine: MetadataEngine): void {
       expect(m.manifests.has(d('2'))).toBe(true);
       expect(m.manifests.size(d('2'))).toBe(content.length);
       expect(m.manifests.size(d('3'))).toBeUndefined();
+      expect(m.manifests.sizeInRepository('a', d('2'))).toBe(content.length);
+      expect(m.manifests.sizeInRepository('c', d('2'))).toBeUndefined();
       expect(m.manifests.refs(d('2'))).toEqual(refs);
       expect(m.manifests.hasRepository('b')).toBe(true);
       expect(m.manifests.unlink('b', d('2'))).toBe(true);
