@@ -63,7 +63,7 @@ function createLogger(level: string, opts: ServeOptions): Logger {
 }
 
 export function banner(
-  r: Pick<RunningRegistry, 'url' | 'publicUrl' | 'dataDir' | 'adminTokenPath'>,
+  r: Pick<RunningRegistry, 'url' | 'publicUrl' | 'dataDir' | 'adminToken' | 'adminTokenPath'>,
   version: string,
   cli = 'docket',
 ): string {
@@ -71,8 +71,15 @@ export function banner(
     `docket registry ${version} listening on ${r.url}`,
     ...(r.publicUrl !== r.url ? [`  public URL:   ${r.publicUrl}`] : []),
     `  data:         ${r.dataDir}`,
-    `  admin token:  ${r.adminTokenPath}`,
-    `  log in with:  ${cli} login --registry ${r.publicUrl} --token-stdin < ${r.adminTokenPath}`,
+    ...(r.adminToken === undefined
+      ? [
+          `  admin token:  the database's, made by another registry sharing it: copy its`,
+          `                admin-token file to ${r.adminTokenPath}`,
+        ]
+      : [
+          `  admin token:  ${r.adminTokenPath}`,
+          `  log in with:  ${cli} login --registry ${r.publicUrl} --token-stdin < ${r.adminTokenPath}`,
+        ]),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -59,8 +59,12 @@ export interface RunningRegistry {
   /** The URL written into torrents (web seed, embedded tracker). */
   publicUrl: string;
   dataDir: string;
-  /** The admin token's value and the file that holds it. */
-  adminToken: string;
+  /**
+   * The admin token's value and the file that holds it. Undefined when the database
+   * holds another registry's admin token (a replica) and this data directory has no
+   * admin-token file: the value is in that registry's file.
+   */
+  adminToken: string | undefined;
   adminTokenPath: string;
   logger: Logger;
   metricsRegistry: Registry;
@@ -100,7 +104,8 @@ export async function startRegistry(
  *     blobs/        FsBlobStore (see storage/fs-blob-store.ts), unless --storage names another
  *     storage-cache/ with s3:// storage: blob files for the seeder (storage/blob-file-cache.ts)
  *     docket.db     SQLite metadata (WAL), unless --database names a PostgreSQL database
- *     admin-token   the admin token, mode 0600, created at first start
+ *     admin-token   the admin token, mode 0600, created at first start (not when the
+ *                   database holds another registry's: a replica)
  *     server-secret the key of passkeys and signed URLs, mode 0600 (with --auth-reads)
  */
 async function compose(
@@ -224,7 +229,13 @@ async function compose(
   );
   const adminTokenPath = join(dataDir, 'admin-token');
   const admin = await tokens.ensureAdminToken(adminTokenPath);
-  logger.info({ path: adminTokenPath, created: admin.created }, 'admin token');
+  if (admin.token !== undefined)
+    logger.info({ path: adminTokenPath, created: admin.created }, 'admin token');
+  else
+    logger.warn(
+      { path: adminTokenPath },
+      "admin token kept: the database holds the admin token of another registry sharing it; its value is in that registry's admin-token file (copy it to this path to log in with it here)",
+    );
   const uploads = new UploadService(store, blobs, config.maxUploadBytes, config.uploadTtlMs);
   uploads.startSweeping(logger);
   shutdown.add('upload sessions', () => uploads.close());

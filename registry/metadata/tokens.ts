@@ -71,6 +71,21 @@ export class TokenRecords {
     );
   }
 
+  /** Inserts the token `name` unless one of that name exists; false when it did. */
+  insertIfAbsent(name: string, hash: string, scopes: string[], secret: string): boolean {
+    return (
+      this.db.run(
+        `INSERT INTO tokens (name, hash, scopes, secret, created_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (name) DO NOTHING`,
+        name,
+        hash,
+        JSON.stringify(scopes),
+        secret,
+        new Date().toISOString(),
+      ).changes > 0
+    );
+  }
+
   /** New hash and secret for `name`; false when there is no such token. */
   rotate(name: string, hash: string, secret: string): boolean {
     return (

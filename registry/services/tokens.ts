@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { CreatedToken, TokenInfo } from '../../lib/api/bodies.js';
 import {
   grantScopes,
@@ -82,22 +82,38 @@ export class TokenService {
 
   /**
    * Reads the admin token from `file`, or creates one (file mode 0600) at first start.
-   * Either way its hash is in the tokens table afterwards, with scope `admin`.
+   * With the file, its hash is in the tokens table afterwards, with scope `admin` (a
+   * changed file is a rotation). Without it, a database that holds an admin token already
+   * (made by another registry sharing it: a replica) keeps it, and `token` is undefined:
+   * only that registry's admin-token file holds the value, which the operator may copy to
+   * `file`. Two registries starting together on a new database make one admin token: the
+   * one that loses the race removes its file again.
    */
-  async ensureAdminToken(file: string): Promise<{ token: string; created: boolean }> {
+  async ensureAdminToken(file: string): Promise<{ token: string | undefined; created: boolean }> {
     let token: string | undefined;
     try {
       token = (await readFile(file, 'utf8')).trim() || undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const created = token === undefined;
-    if (token === undefined) {
-      token = newSecret();
-      await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    if (token !== undefined) {
+      this.metadata.tokens.upsert(ADMIN_TOKEN_NAME, hashToken(token), ['admin'], newSecret());
+      return { token, created: false };
     }
-    this.metadata.tokens.upsert(ADMIN_TOKEN_NAME, hashToken(token), ['admin'], newSecret());
-    return { token, created };
+    if (this.metadata.tokens.findByName(ADMIN_TOKEN_NAME)) return { token, created: false };
+    token = newSecret();
+    await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    if (
+      this.metadata.tokens.insertIfAbsent(
+        ADMIN_TOKEN_NAME,
+        hashToken(token),
+        ['admin'],
+        newSecret(),
+      )
+    )
+      return { token, created: true };
+    await rm(file, { force: true });
+    return { token: undefined, created: false };
   }
 
   /**

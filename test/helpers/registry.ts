@@ -69,6 +69,10 @@ export async function startTestRegistry(
   config.database ??= await databaseFor(dataDir);
   const logger = pino({ level: process.env.DOCKET_TEST_LOG ?? 'silent' });
   const registry = await startRegistry(config, { logger });
+  if (registry.adminToken === undefined) {
+    await registry.close();
+    throw new Error("startTestRegistry: the database holds another registry's admin token");
+  }
   return {
     url: registry.url,
     host: new URL(registry.url).host,

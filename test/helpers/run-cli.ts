@@ -125,6 +125,8 @@ export interface RegistryCli {
   process: RunningCli;
   /** Its URL, read from the start-up banner. */
   url: string;
+  /** The start-up banner (stderr up to its last line). */
+  banner: string;
   dataDir: string;
   /** SIGINT, waits for the exit, removes the data dir. */
   stop(): Promise<void>;
@@ -155,7 +157,8 @@ export async function startRegistryCli(
   );
   let banner: string;
   try {
-    banner = await process.waitForStderr(/log in with: .*\n/, 30_000);
+    // A replica whose database holds another's admin token tells where to copy it instead.
+    banner = await process.waitForStderr(/(log in with: |admin-token file to ).*\n/, 30_000);
   } catch (err) {
     process.child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
@@ -165,6 +168,7 @@ export async function startRegistryCli(
   return {
     process,
     url,
+    banner,
     dataDir,
     async stop() {
       process.child.kill('SIGINT');

@@ -35,10 +35,25 @@ describe('the registry banner names a login command that runs from where it was 
       url: 'http://127.0.0.1:5000',
       publicUrl: 'http://127.0.0.1:5000',
       dataDir: 'docket-data',
+      adminToken: 'secret',
       adminTokenPath: 'docket-data/admin-token',
     };
     expect(banner(r, '0.1.0', 'node bin/docket.js')).toContain(
       '  log in with:  node bin/docket.js login --registry http://127.0.0.1:5000 --token-stdin < docket-data/admin-token\n',
     );
+  });
+
+  it("says where the admin token is when it is another replica's", () => {
+    const r = {
+      url: 'http://127.0.0.1:5001',
+      publicUrl: 'http://127.0.0.1:5001',
+      dataDir: 'replica-b',
+      adminToken: undefined,
+      adminTokenPath: 'replica-b/admin-token',
+    };
+    const text = banner(r, '0.1.0');
+    expect(text).toContain('made by another registry sharing it');
+    expect(text).toContain('admin-token file to replica-b/admin-token');
+    expect(text).not.toContain('log in with');
   });
 });

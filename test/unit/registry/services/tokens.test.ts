@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -91,13 +91,30 @@ describe('TokenService', () => {
   it('the admin token holds admin; a changed admin-token file is a rotation', async () => {
     const file = join(dir, 'admin-token');
     const first = await tokens.ensureAdminToken(file);
-    const admin = tokens.verify(first.token);
+    const admin = tokens.verify(first.token as string);
     expect(admin?.scopes).toEqual([{ kind: 'admin' }]);
     await tokens.ensureAdminToken(file);
-    expect(tokens.verify(first.token)?.secret).toBe(admin?.secret);
+    expect(tokens.verify(first.token as string)?.secret).toBe(admin?.secret);
     metadata.tokens.upsert('admin', hashToken('new value'), ['admin'], 'new secret');
     expect(tokens.verify('new value')?.secret).toBe('new secret');
   });
+  it('a registry whose database holds an admin token already keeps it', async () => {
+    const first = await tokens.ensureAdminToken(join(dir, 'admin-token'));
+    expect(first.created).toBe(true);
+    const other = new TokenService(metadata);
+    const replicaFile = join(dir, 'replica-admin-token');
+    expect(await other.ensureAdminToken(replicaFile)).toEqual({
+      token: undefined,
+      created: false,
+    });
+    await expect(readFile(replicaFile, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(other.verify(first.token as string)?.scopes).toEqual([{ kind: 'admin' }]);
+    // With the first registry's file copied in, the replica holds the same token.
+    await writeFile(replicaFile, `${first.token}\n`);
+    expect((await other.ensureAdminToken(replicaFile)).token).toBe(first.token);
+    expect(tokens.verify(first.token as string)?.scopes).toEqual([{ kind: 'admin' }]);
+  });
+
   it('access tokens hold the granted access only, for 300 s, and die with their token', () => {
     const made = tokens.create({ name: 'ci', scopes: ['push:team/*'] });
     const from = tokens.verify(made.token);
