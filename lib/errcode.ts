@@ -39,6 +39,10 @@ export const ErrorCodes = {
   TOKEN_INVALID: { status: 400, message: 'token name, scope or expiry invalid' },
   TOKEN_UNKNOWN: { status: 404, message: 'no token of that name' },
   TOKEN_EXISTS: { status: 409, message: 'a token of that name exists' },
+  GC_RUNNING: {
+    status: 409,
+    message: 'a gc is running on a registry sharing this database: try again when it is done',
+  },
   UNAVAILABLE: { status: 503, message: 'service unavailable' },
   UNKNOWN: { status: 500, message: 'unknown error' },
 } as const satisfies Record<string, { status: number; message: string }>;

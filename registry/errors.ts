@@ -90,6 +90,16 @@ export class BlobInUseError extends UnsupportedError {
   }
 }
 
+/**
+ * A gc asked for while a registry sharing the database (a replica) runs one: gc runs on
+ * one registry at a time (GcService's database lock).
+ */
+export class GcRunningError extends DocketError {
+  constructor() {
+    super('a gc is running on another registry sharing this database: try again when it is done');
+  }
+}
+
 export class TorrentUnknownError extends DocketError {
   constructor(readonly digest: string) {
     super(`no torrent for ${digest}`, { digest });

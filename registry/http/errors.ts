@@ -19,6 +19,7 @@ import {
   SignatureInvalidError,
   TagInvalidError,
   DirectDeniedError,
+  GcRunningError,
   TorrentUnknownError,
   UnsupportedError,
   UploadInvalidError,
@@ -78,6 +79,7 @@ const registryClasses = byClass([
   [TokenInvalidError, 'TOKEN_INVALID'],
   [TokenUnknownError, 'TOKEN_UNKNOWN'],
   [TokenExistsError, 'TOKEN_EXISTS'],
+  [GcRunningError, 'GC_RUNNING'],
   [UnsupportedError, 'UNSUPPORTED'],
 ]);
 

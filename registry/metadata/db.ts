@@ -33,6 +33,17 @@ export interface Db {
    * nothing else may use the connection until it returns.
    */
   transaction<T>(fn: () => T): T;
+  /**
+   * Takes the database-wide lock `key` unless another connection holds it: true when
+   * taken (again by this connection too), false at once when another holds it. On
+   * PostgreSQL a session advisory lock, so registries sharing the database exclude each
+   * other; it ends with `unlock` or with the connection (a replaced or closed one).
+   * On SQLite always true: one process per file (data-lock.ts), and the process guards
+   * itself.
+   */
+  tryLock(key: string): boolean;
+  /** Releases one `tryLock(key)` of this connection; nothing when it holds none. */
+  unlock(key: string): void;
   close(): void;
 }
 

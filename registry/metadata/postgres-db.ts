@@ -102,6 +102,17 @@ export class PostgresDb implements Db {
     return result;
   }
 
+  tryLock(key: string): boolean {
+    return (
+      this.get<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext(?)) AS locked', key)
+        ?.locked === true
+    );
+  }
+
+  unlock(key: string): void {
+    this.get('SELECT pg_advisory_unlock(hashtext(?)) AS unlocked', key);
+  }
+
   close(): void {
     this.client.end();
   }

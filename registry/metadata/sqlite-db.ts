@@ -33,6 +33,12 @@ export class SqliteDb implements Db {
     return this.raw.transaction(fn)();
   }
 
+  tryLock(_key: string): boolean {
+    return true;
+  }
+
+  unlock(_key: string): void {}
+
   close(): void {
     this.statements.clear();
     this.raw.close();

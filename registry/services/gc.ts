@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import type { GcResult } from '../../lib/api/index.js';
 import type { Digest } from '../../lib/digest.js';
-import { BlobInUseError, BlobUnknownError, ParameterInvalidError } from '../errors.js';
+import {
+  BlobInUseError,
+  BlobUnknownError,
+  GcRunningError,
+  ParameterInvalidError,
+} from '../errors.js';
 import type { Metadata } from '../metadata/metadata.js';
 import { PeriodicJob } from '../background.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -12,6 +17,9 @@ import type { SweepGate } from './sweep-gate.js';
  * (their blobs uploaded, their manifest not put yet) survive a gc asked for while they run.
  */
 export const GC_GRACE_FLOOR_MS = 5 * 60_000;
+
+/** The database lock a gc run holds, so one registry sharing the database collects at a time. */
+export const GC_LOCK_KEY = 'docket.gc';
 
 /** A gc request asked for less grace than GC_GRACE_FLOOR_MS without forcing it. */
 export class GraceBelowFloorError extends ParameterInvalidError {
@@ -53,6 +61,12 @@ interface Plan {
  *
  * Blob commits and manifest puts hold the SweepGate shared: the whole run is exclusive,
  * so no blob file is renamed into place or manifest recorded between mark and sweep.
+ * Registries sharing a database (replicas) collect one at a time: a run holds the
+ * database lock GC_LOCK_KEY (Db.tryLock), and a run asked for while another registry
+ * holds it throws GcRunningError. The gate does not reach another registry's pushes; the
+ * grace period protects them: a blob is swept only when no manifest names it and it was
+ * not stored, mounted or checked within the grace, and upload sessions (the store's, not
+ * rows) are never swept.
  */
 export class GcService {
   private schedule: PeriodicJob | undefined;
@@ -75,7 +89,10 @@ export class GcService {
           'scheduled gc',
         );
       },
-      (err) => logger.error({ err }, 'scheduled gc failed'),
+      (err) =>
+        err instanceof GcRunningError
+          ? logger.info('scheduled gc skipped: another registry sharing the database is collecting')
+          : logger.error({ err }, 'scheduled gc failed'),
     );
     this.schedule.start();
   }
@@ -85,31 +102,43 @@ export class GcService {
     await this.schedule?.stop();
   }
 
+  /** Throws GcRunningError while a registry sharing the database collects. */
   collect(opts: GcOptions): Promise<GcResult> {
     return this.gate.exclusive(async () => {
-      const now = Date.now();
-      const { plan, graceless } = this.metadata.transaction(() => {
-        const plan = this.mark(new Date(now - opts.graceMs).toISOString());
-        return {
-          plan,
-          graceless: opts.graceMs > 0 ? this.mark(new Date(now).toISOString()) : plan,
-        };
-      });
-      if (!opts.dryRun) await this.sweep(plan);
-      const bytes = (blobs: Plan['blobs']) => blobs.reduce((n, b) => n + b.size, 0);
-      return {
-        dryRun: opts.dryRun,
-        manifests: plan.manifests,
-        blobs: plan.blobs.map(({ digest, size }) => ({ digest, size })),
-        bytesFreed: bytes(plan.blobs),
-        graceSeconds: Math.round(opts.graceMs / 1000),
-        keptByGrace: {
-          manifests: graceless.manifests.length - plan.manifests.length,
-          blobs: graceless.blobs.length - plan.blobs.length,
-          bytes: bytes(graceless.blobs) - bytes(plan.blobs),
-        },
-      };
+      const { db } = this.metadata;
+      if (!db.tryLock(GC_LOCK_KEY)) throw new GcRunningError();
+      try {
+        return await this.collectLocked(opts);
+      } finally {
+        db.unlock(GC_LOCK_KEY);
+      }
     });
+  }
+
+  private async collectLocked(opts: GcOptions): Promise<GcResult> {
+    const now = Date.now();
+    // Mark and the rows' sweep in one transaction: a registry sharing the database cannot
+    // tag or use what was marked between the two (its changes are not behind our gate).
+    const { plan, graceless } = this.metadata.transaction(() => {
+      const plan = this.mark(new Date(now - opts.graceMs).toISOString());
+      const graceless = opts.graceMs > 0 ? this.mark(new Date(now).toISOString()) : plan;
+      if (!opts.dryRun) this.sweepRows(plan);
+      return { plan, graceless };
+    });
+    if (!opts.dryRun) await this.sweepFiles(plan);
+    const bytes = (blobs: Plan['blobs']) => blobs.reduce((n, b) => n + b.size, 0);
+    return {
+      dryRun: opts.dryRun,
+      manifests: plan.manifests,
+      blobs: plan.blobs.map(({ digest, size }) => ({ digest, size })),
+      bytesFreed: bytes(plan.blobs),
+      graceSeconds: Math.round(opts.graceMs / 1000),
+      keptByGrace: {
+        manifests: graceless.manifests.length - plan.manifests.length,
+        blobs: graceless.blobs.length - plan.blobs.length,
+        bytes: bytes(graceless.blobs) - bytes(plan.blobs),
+      },
+    };
   }
 
   /**
@@ -161,10 +190,16 @@ export class GcService {
 
   /** Rows first (in one transaction), then files: a blob without a row is never served. */
   private async sweep(plan: Plan): Promise<void> {
-    this.metadata.transaction(() => {
-      for (const digest of plan.manifests) this.metadata.manifests.delete(digest);
-      for (const b of plan.blobs) this.metadata.blobs.delete(b.digest);
-    });
+    this.metadata.transaction(() => this.sweepRows(plan));
+    await this.sweepFiles(plan);
+  }
+
+  private sweepRows(plan: Plan): void {
+    for (const digest of plan.manifests) this.metadata.manifests.delete(digest);
+    for (const b of plan.blobs) this.metadata.blobs.delete(b.digest);
+  }
+
+  private async sweepFiles(plan: Plan): Promise<void> {
     for (const b of plan.blobs) await this.store.delete(b.digest);
     if (plan.blobs.length > 0) this.onSwept(plan.blobs.map((b) => b.infoHash));
   }

@@ -292,6 +292,18 @@ export function metadataSuite(engine: MetadataEngine): void {
       expect(m.blobs.count()).toBe(2);
     });
 
+    it('tryLock: one connection holds a key at a time on PostgreSQL; SQLite always grants', async () => {
+      const second = await db.connect();
+      expect(m.db.tryLock('docket.test')).toBe(true);
+      expect(second.tryLock('docket.test')).toBe(engine.name === 'sqlite');
+      expect(second.tryLock('docket.other')).toBe(true);
+      second.unlock('docket.other');
+      m.db.unlock('docket.test');
+      expect(second.tryLock('docket.test')).toBe(true);
+      expect(m.db.tryLock('docket.test')).toBe(engine.name === 'sqlite');
+      second.unlock('docket.test');
+    });
+
     it('applies each migration once, a late lower number too, and keeps data', async () => {
       m.blobs.insert(blob(d('1')));
       const extra = [
