@@ -1,12 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PullSummary } from '../../../client/services/pull.js';
 import { freshBucket, s3Endpoint, s3TestClient } from '../../helpers/ceph.js';
 import { openPostgres } from '../../../registry/metadata/database.js';
 import { GC_LOCK_KEY } from '../../../registry/services/gc.js';
 import { freshPostgresDatabase } from '../../helpers/metadata-engines.js';
 import { type RegistryCli, runCli, startRegistryCli } from '../../helpers/run-cli.js';
+import { buildTestImage, runInImage } from '../../../testbed/images.js';
+import { jsonSummary, layerFileSha, removeImages, tempCacheDir } from './cli-env.js';
+
+const docker = new Docker();
+const LAYER = { file: 'replica.bin', size: 3_000_000, seed: 'cli-replica' };
+const BASE = { file: 'base.bin', size: 2_000_000, seed: 'cli-replica-base' };
+const ONE = { file: 'one.bin', size: 1_500_000, seed: 'cli-replica-one' };
+const TWO = { file: 'two.bin', size: 1_500_000, seed: 'cli-replica-two' };
 
 /** The AWS_* variables the global setup took from scripts/ceph-rgw.sh. */
 function awsEnv(): Record<string, string | undefined> {
@@ -23,6 +33,27 @@ describe('two docket registry replicas on one PostgreSQL database and one bucket
   let a: RegistryCli;
   let b: RegistryCli;
   let token: string;
+  const created: string[] = [];
+  const envOf = (r: RegistryCli) => ({ DOCKET_REGISTRY: r.url, DOCKET_TOKEN: token });
+  const host = (r: RegistryCli) => new URL(r.url).host;
+  const pull = async (r: RegistryCli, image: string, extra: string[] = []) => {
+    const pulled = await runCli(
+      [
+        'pull',
+        ...extra,
+        '--seed-time',
+        '0',
+        '--json-summary',
+        '--cache-dir',
+        await tempCacheDir(),
+        image,
+      ],
+      { env: envOf(r) },
+    );
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    created.push(`${host(r)}/${image}`);
+    return jsonSummary<PullSummary>(pulled);
+  };
 
   beforeAll(async () => {
     database = await freshPostgresDatabase();
@@ -40,9 +71,24 @@ describe('two docket registry replicas on one PostgreSQL database and one bucket
     a = await startRegistryCli('docket-replica-a-', shared);
     b = await startRegistryCli('docket-replica-b-', shared);
     token = (await readFile(join(a.dataDir, 'admin-token'), 'utf8')).trim();
+    await buildTestImage(docker, 'cli-test/replica:v1', [LAYER]);
+    await buildTestImage(docker, 'cli-test/replica-base:v1', [BASE]);
+    await buildTestImage(docker, 'cli-test/replica-one:v1', [ONE], {
+      base: 'cli-test/replica-base:v1',
+    });
+    await buildTestImage(docker, 'cli-test/replica-two:v1', [TWO], {
+      base: 'cli-test/replica-base:v1',
+    });
+    created.push(
+      'cli-test/replica:v1',
+      'cli-test/replica-base:v1',
+      'cli-test/replica-one:v1',
+      'cli-test/replica-two:v1',
+    );
   });
 
   afterAll(async () => {
+    await removeImages(docker, created);
     await a?.stop();
     await b?.stop();
     client?.destroy();
@@ -84,5 +130,57 @@ describe('two docket registry replicas on one PostgreSQL database and one bucket
     }
     const ran = await runCli(['gc'], { env: { DOCKET_REGISTRY: a.url, DOCKET_TOKEN: token } });
     expect(ran.exitCode, ran.stderr).toBe(0);
+  });
+
+  it('serves a push through A from B at once: a direct pull and a swarm pull from the bucket', async () => {
+    const pushed = await runCli(['push', 'cli-test/replica:v1'], { env: envOf(a) });
+    expect(pushed.exitCode, pushed.stderr).toBe(0);
+    const ref = `${host(b)}/cli-test/replica:v1`;
+    // The engine keeps none of the image's layers: they come from B.
+    await removeImages(docker, ['cli-test/replica:v1', `${host(a)}/cli-test/replica:v1`]);
+
+    expect((await pull(b, 'cli-test/replica:v1')).layersDownloaded).toBe(1);
+    expect(await runInImage(docker, ref, ['sha256sum', `/data/${LAYER.file}`])).toContain(
+      layerFileSha(LAYER.seed, LAYER.size),
+    );
+
+    await removeImages(docker, [ref]);
+    const swarm = await pull(b, 'cli-test/replica:v1', ['--no-direct']);
+    expect(swarm.layersDownloaded).toBe(1);
+    expect(swarm.bytes.fromRegistrySeed).toBeGreaterThan(LAYER.size);
+    expect(await runInImage(docker, ref, ['sha256sum', `/data/${LAYER.file}`])).toContain(
+      layerFileSha(LAYER.seed, LAYER.size),
+    );
+  });
+
+  it('loses nothing when two images sharing a base layer are pushed at once, one through each', async () => {
+    const [one, two] = await Promise.all([
+      runCli(['push', 'cli-test/replica-one:v1'], { env: envOf(a) }),
+      runCli(['push', 'cli-test/replica-two:v1'], { env: envOf(b) }),
+    ]);
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(two.exitCode, two.stderr).toBe(0);
+    await removeImages(docker, [
+      'cli-test/replica-one:v1',
+      'cli-test/replica-two:v1',
+      'cli-test/replica-base:v1',
+      `${host(a)}/cli-test/replica-one:v1`,
+      `${host(b)}/cli-test/replica-two:v1`,
+    ]);
+    // Each pulled back through the other replica, every layer's bytes intact.
+    for (const [r, name, layer] of [
+      [b, 'cli-test/replica-one:v1', ONE],
+      [a, 'cli-test/replica-two:v1', TWO],
+    ] as const) {
+      expect((await pull(r, name)).layersDownloaded).toBeGreaterThanOrEqual(1);
+      const ref = `${host(r)}/${name}`;
+      const out = await runInImage(docker, ref, [
+        'sha256sum',
+        `/data/${BASE.file}`,
+        `/data/${layer.file}`,
+      ]);
+      expect(out).toContain(layerFileSha(BASE.seed, BASE.size));
+      expect(out).toContain(layerFileSha(layer.seed, layer.size));
+    }
   });
 });
