@@ -236,7 +236,13 @@ async function compose(
       { path: adminTokenPath },
       "admin token kept: the database holds the admin token of another registry sharing it; its value is in that registry's admin-token file (copy it to this path to log in with it here)",
     );
-  const uploads = new UploadService(store, blobs, config.maxUploadBytes, config.uploadTtlMs);
+  const uploads = new UploadService(
+    store,
+    blobs,
+    config.maxUploadBytes,
+    config.uploadTtlMs,
+    metadata.uploadSessions,
+  );
   uploads.startSweeping(logger);
   shutdown.add('upload sessions', () => uploads.close());
 

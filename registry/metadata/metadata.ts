@@ -4,6 +4,7 @@ import type { Db } from './db.js';
 import { ManifestRecords } from './manifests.js';
 import { TagRecords } from './tags.js';
 import { TokenRecords } from './tokens.js';
+import { UploadSessionRecords } from './upload-sessions.js';
 
 /**
  * The registry's metadata: one handle per table group, sharing one connection (`Db`:
@@ -14,12 +15,14 @@ export class Metadata {
   readonly manifests: ManifestRecords;
   readonly tags: TagRecords;
   readonly tokens: TokenRecords;
+  readonly uploadSessions: UploadSessionRecords;
 
   constructor(readonly db: Db) {
     this.blobs = new BlobRecords(db);
     this.manifests = new ManifestRecords(db);
     this.tags = new TagRecords(db);
     this.tokens = new TokenRecords(db);
+    this.uploadSessions = new UploadSessionRecords(db);
   }
 
   /** The SQLite file at `path`, created or migrated. */

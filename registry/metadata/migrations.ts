@@ -235,4 +235,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX repository_blobs_digest ON repository_blobs (digest);
     `,
   },
+  {
+    // Open upload sessions: who opened each and when it was last written to, so a
+    // registry sharing the database and the blob store continues a session another one
+    // started (registry/services/upload-sessions.ts).
+    version: 7,
+    sql: `
+      CREATE TABLE upload_sessions (
+        id TEXT PRIMARY KEY,
+        repository TEXT NOT NULL,
+        token TEXT,
+        last_used_ms INTEGER NOT NULL
+      );
+    `,
+    postgres: `
+      CREATE TABLE upload_sessions (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        repository TEXT NOT NULL,
+        token TEXT,
+        last_used_ms BIGINT NOT NULL
+      );
+    `,
+  },
 ];

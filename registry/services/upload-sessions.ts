@@ -1,4 +1,5 @@
 import { UploadUnknownError } from '../errors.js';
+import type { UploadSessionRecords } from '../metadata/upload-sessions.js';
 
 /** Who opened an upload session: the repository of its URL and the token's name. */
 export interface UploadOwner {
@@ -17,11 +18,17 @@ interface Session {
 }
 
 /**
- * The open upload sessions of this process (the store's uploads/ is emptied at start, so
- * none outlive it). A session answers only to the repository and the token that opened
- * it, its requests run one at a time (so an offset is checked and appended to without
- * another request in between), and a session no request has written to (or finished,
- * or cancelled) for longer than `ttlMs` is expired.
+ * The open upload sessions. A session answers only to the repository and the token that
+ * opened it, its requests run one at a time in this process (so an offset is checked and
+ * appended to without another request in between), and a session no request has written
+ * to (or finished, or cancelled) for longer than `ttlMs` is expired.
+ *
+ * With `shared` (the database's upload_sessions), registries sharing the database and the
+ * blob store (replicas behind one URL) share the sessions: each is recorded with its owner
+ * and last write, a registry continues one another started (the bytes are in the store),
+ * and a session is expired only once no registry has written to it for `ttlMs`. Requests
+ * on one session through two registries at once are not queued behind each other: the
+ * store's offset check refuses the second append at an offset already taken.
  */
 export class UploadSessions {
   private readonly sessions = new Map<string, Session>();
@@ -29,10 +36,13 @@ export class UploadSessions {
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    private readonly shared?: UploadSessionRecords,
   ) {}
 
   open(id: string, owner: UploadOwner): void {
-    this.sessions.set(id, { owner, lastUsed: this.now(), active: 0, tail: Promise.resolve() });
+    const lastUsed = this.now();
+    this.sessions.set(id, { owner, lastUsed, active: 0, tail: Promise.resolve() });
+    this.shared?.insert({ id, ...owner, lastUsedMs: lastUsed });
   }
 
   /**
@@ -59,10 +69,10 @@ export class UploadSessions {
     try {
       await previous;
       if (this.sessions.get(id) !== session) throw new UploadUnknownError(id);
-      session.lastUsed = this.now();
+      this.used(id, session);
       return await fn();
     } finally {
-      session.lastUsed = this.now();
+      if (this.sessions.get(id) === session) this.used(id, session);
       session.active--;
       release();
     }
@@ -71,6 +81,7 @@ export class UploadSessions {
   /** Forgets a session (finished or cancelled). */
   close(id: string): void {
     this.sessions.delete(id);
+    this.shared?.delete(id);
   }
 
   /** Forgets the sessions idle for longer than the TTL and returns their ids. */
@@ -79,14 +90,46 @@ export class UploadSessions {
     for (const [id, session] of this.sessions) {
       if (this.isExpired(session)) {
         this.sessions.delete(id);
+        // A shared session may be in use through another registry: the rows decide.
+        if (!this.shared) out.push(id);
+      }
+    }
+    if (!this.shared) return out;
+    const cutoff = this.now() - this.ttlMs;
+    for (const id of this.shared.idleSince(cutoff)) {
+      if (this.sessions.get(id)?.active) continue;
+      if (this.shared.deleteIfIdle(id, cutoff)) {
+        this.sessions.delete(id);
         out.push(id);
       }
     }
     return out;
   }
 
+  private used(id: string, session: Session): void {
+    session.lastUsed = this.now();
+    this.shared?.touch(id, session.lastUsed);
+  }
+
+  /** This process's session, or one a registry sharing the database opened or used since. */
+  private lookup(id: string): Session | undefined {
+    const local = this.sessions.get(id);
+    if (!this.shared || (local && !this.isExpired(local))) return local;
+    const row = this.shared.get(id);
+    if (!row) return local;
+    const session = local ?? {
+      owner: { repository: row.repository, token: row.token },
+      lastUsed: row.lastUsedMs,
+      active: 0,
+      tail: Promise.resolve(),
+    };
+    session.lastUsed = Math.max(session.lastUsed, row.lastUsedMs);
+    this.sessions.set(id, session);
+    return session;
+  }
+
   private find(id: string, owner: UploadOwner): Session {
-    const session = this.sessions.get(id);
+    const session = this.lookup(id);
     if (
       !session ||
       this.isExpired(session) ||

@@ -9,6 +9,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { BlobService } from './blobs.js';
 import { limitBytes } from './limit.js';
 import { type UploadOwner, UploadSessions } from './upload-sessions.js';
+import type { UploadSessionRecords } from '../metadata/upload-sessions.js';
 
 /**
  * Blob upload sessions (distribution-spec "Pushing blobs"): monolithic, chunked,
@@ -26,9 +27,11 @@ export class UploadService {
     private readonly blobs: BlobService,
     private readonly maxBytes: number,
     private readonly ttlMs: number,
+    /** The database's record of sessions, shared with registries sharing the store. */
+    shared?: UploadSessionRecords,
     now: () => number = Date.now,
   ) {
-    this.sessions = new UploadSessions(ttlMs, now);
+    this.sessions = new UploadSessions(ttlMs, now, shared);
   }
 
   /** Sweeps expired sessions (`sweep`) every TTL, at least once a minute, until `close`. */

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -181,6 +182,48 @@ describe('two docket registry replicas on one PostgreSQL database and one bucket
       ]);
       expect(out).toContain(layerFileSha(BASE.seed, BASE.size));
       expect(out).toContain(layerFileSha(layer.seed, layer.size));
+    }
+  });
+
+  it('finishes on B an upload session started on A: the blob reads through both', async () => {
+    const bytes = randomBytes(300_000);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const auth = { authorization: `Bearer ${token}` };
+    const started = await fetch(`${a.url}/v2/cli-test/chunked/blobs/uploads/`, {
+      method: 'POST',
+      headers: auth,
+    });
+    expect(started.status).toBe(202);
+    const location = new URL(started.headers.get('location') as string, a.url).pathname;
+    const patch = (r: RegistryCli, from: number, to: number) =>
+      fetch(`${r.url}${location}`, {
+        method: 'PATCH',
+        headers: {
+          ...auth,
+          'content-type': 'application/octet-stream',
+          'content-range': `${from}-${to - 1}`,
+        },
+        body: bytes.subarray(from, to),
+      });
+    expect((await patch(a, 0, 100_000)).status).toBe(202);
+    const second = await patch(b, 100_000, 200_000);
+    expect(second.status, await second.text()).toBe(202);
+    expect(second.headers.get('range')).toBe('0-199999');
+    const rest = bytes.subarray(200_000);
+    const put = await fetch(`${b.url}${location}?digest=${digest}`, {
+      method: 'PUT',
+      headers: {
+        ...auth,
+        'content-type': 'application/octet-stream',
+        'content-range': `200000-${bytes.length - 1}`,
+      },
+      body: rest,
+    });
+    expect(put.status, await put.text()).toBe(201);
+    for (const r of [a, b]) {
+      const got = await fetch(`${r.url}/v2/cli-test/chunked/blobs/${digest}`, { headers: auth });
+      expect(got.status, r.url).toBe(200);
+      expect(Buffer.from(await got.arrayBuffer()).equals(bytes), r.url).toBe(true);
     }
   });
 });

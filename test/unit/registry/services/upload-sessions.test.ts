@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UploadUnknownError } from '../../../../registry/errors.js';
+import { Metadata } from '../../../../registry/metadata/metadata.js';
 import { UploadSessions } from '../../../../registry/services/upload-sessions.js';
 
 const owner = { repository: 'reg/a', token: 'ci' };
@@ -81,5 +85,57 @@ describe('UploadSessions', () => {
     expect(sessions.takeExpired()).toEqual([]);
     now = 202;
     expect(sessions.takeExpired()).toEqual(['busy']);
+  });
+
+  describe('shared through the database (replicas)', () => {
+    async function twoReplicas(ttlMs: number, now: () => number) {
+      const dir = await mkdtemp(join(tmpdir(), 'docket-upload-sessions-'));
+      const metadata = Metadata.open(join(dir, 'docket.db'));
+      return {
+        a: new UploadSessions(ttlMs, now, metadata.uploadSessions),
+        b: new UploadSessions(ttlMs, now, metadata.uploadSessions),
+        metadata,
+        async dispose() {
+          metadata.close();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+
+    it('continues on one replica a session another opened, for its owner only, and closes it for both', async () => {
+      const { a, b, metadata, dispose } = await twoReplicas(1000, Date.now);
+      try {
+        a.open('id', owner);
+        expect(await b.run('id', owner, async () => 'ran on b')).toBe('ran on b');
+        expect(() => b.check('id', { ...owner, token: 'other' })).toThrow(UploadUnknownError);
+        expect(() => b.check('nope', owner)).toThrow(UploadUnknownError);
+        b.close('id');
+        expect(metadata.uploadSessions.get('id')).toBeUndefined();
+        a.close('id');
+      } finally {
+        await dispose();
+      }
+    });
+
+    it('expires a session only once it is idle on every replica, on one of them', async () => {
+      let now = 0;
+      const { a, b, dispose } = await twoReplicas(100, () => now);
+      try {
+        a.open('id', owner);
+        now = 80;
+        await b.run('id', owner, async () => undefined);
+        now = 150;
+        // Idle on A past the TTL, written to through B 70 ms ago.
+        expect(a.takeExpired()).toEqual([]);
+        expect(b.takeExpired()).toEqual([]);
+        expect(() => a.check('id', owner)).not.toThrow();
+        now = 181;
+        expect(a.takeExpired()).toEqual(['id']);
+        expect(b.takeExpired()).toEqual([]);
+        expect(() => b.check('id', owner)).toThrow(UploadUnknownError);
+      } finally {
+        await dispose();
+      }
+    });
   });
 });
