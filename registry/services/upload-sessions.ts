@@ -27,8 +27,9 @@ interface Session {
  * blob store (replicas behind one URL) share the sessions: each is recorded with its owner
  * and last write, a registry continues one another started (the bytes are in the store),
  * and a session is expired only once no registry has written to it for `ttlMs`. Requests
- * on one session through two registries at once are not queued behind each other: the
- * store's offset check refuses the second append at an offset already taken.
+ * on one session through two registries at once are not queued behind each other (a
+ * client sends a session's chunks one after another; should two appends at one offset
+ * race, one chunk replaces the other and the commit's digest check fails the upload).
  */
 export class UploadSessions {
   private readonly sessions = new Map<string, Session>();
